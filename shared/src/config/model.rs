@@ -1,0 +1,204 @@
+//! The configuration's shape: `Raw*` is what the YAML holds, the rest is checked.
+
+use crate::domain::{SeverityLevel, SeverityScale, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawConfig {
+    #[serde(default)]
+    pub severities: Option<Vec<SeverityLevel>>,
+    #[serde(default)]
+    pub channels: Channels,
+    #[serde(default)]
+    pub services: Vec<RawService>,
+    #[serde(default)]
+    pub customers: Vec<RawCustomer>,
+    #[serde(default)]
+    pub oncall: OnCall,
+    #[serde(default)]
+    pub reminders: Reminders,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawService {
+    pub id: String,
+    pub name: Option<String>,
+    pub team: String,
+    #[serde(default)]
+    pub slack_users: Vec<String>,
+    #[serde(default)]
+    pub slack_group: Option<String>,
+    #[serde(default)]
+    pub oncall: Option<OnCallTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCustomer {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub mail_domains: Vec<String>,
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+}
+
+/// A checked configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    pub severities: SeverityScale,
+    pub channels: Channels,
+    pub services: Vec<Service>,
+    pub customers: Vec<Customer>,
+    pub oncall: OnCall,
+    pub reminders: Reminders,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Channels {
+    /// Incident channels are `<prefix><name>`.
+    pub prefix: String,
+    /// Where declarations are announced (and the announcement kept up to date).
+    pub incidents: String,
+    /// Where triage mail and quarantine notes go.
+    pub triage: String,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Self {
+            prefix: "inc-".into(),
+            incidents: "incidents".into(),
+            triage: "incident-triage".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub team: String,
+    /// Invited to the incident channel when the service is affected.
+    pub slack_users: Vec<UserId>,
+    /// Slack user group (`S…`) whose members are invited too.
+    pub slack_group: Option<String>,
+    /// Paged when the service is affected; else `oncall.default`.
+    pub oncall: Option<OnCallTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+    /// Lowercase; mail from these domains is matched to the customer.
+    pub mail_domains: Vec<String>,
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// Who gets paged. Secrets are never in this file: only the names of the SSM
+/// parameters or Secrets Manager secrets that hold them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum OnCallTarget {
+    Pagerduty {
+        /// SSM parameter (SecureString) holding the Events API v2 routing key.
+        routing_key_param: String,
+    },
+    Opsgenie {
+        /// Opsgenie team (or schedule) that receives the alert.
+        responder: String,
+        #[serde(default)]
+        region: OpsgenieRegion,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpsgenieRegion {
+    #[default]
+    Us,
+    Eu,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OnCall {
+    /// Paged for a critical incident with no affected service that has its own.
+    pub default: Option<OnCallTarget>,
+    /// The coordinator rotation (`/incident escalate`).
+    pub coordinators: Option<OnCallTarget>,
+    /// The incident manager on-call (`/incident escalate imoc`).
+    pub incident_manager: Option<OnCallTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Reminders {
+    /// A critical incident without a coordinator after this long gets a nudge.
+    pub unassigned_coordinator_minutes: u32,
+    /// A triage incident nobody acknowledged after this long re-pings on-call.
+    pub triage_ack_minutes: u32,
+    /// After this long in monitoring, Flare asks whether to resolve.
+    pub monitoring_window_minutes: u32,
+    /// A resolved incident's postmortem owner is reminded after this many days.
+    pub postmortem_due_days: u32,
+}
+
+impl Default for Reminders {
+    fn default() -> Self {
+        Self {
+            unassigned_coordinator_minutes: 5,
+            triage_ack_minutes: 10,
+            monitoring_window_minutes: 60,
+            postmortem_due_days: 5,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            severities: SeverityScale::default(),
+            channels: Channels::default(),
+            services: vec![],
+            customers: vec![],
+            oncall: OnCall::default(),
+            reminders: Reminders::default(),
+        }
+    }
+}
+
+impl Config {
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub fn customer(&self, id: &str) -> Option<&Customer> {
+        self.customers.iter().find(|c| c.id == id)
+    }
+
+    /// The customer whose mail domain matches an address (`ops@acme.com`).
+    pub fn customer_for_address(&self, address: &str) -> Option<&Customer> {
+        let domain = address.rsplit_once('@')?.1.trim().to_ascii_lowercase();
+        let domain = domain.trim_end_matches('>');
+        self.customers
+            .iter()
+            .find(|c| c.mail_domains.iter().any(|d| d == domain))
+    }
+}

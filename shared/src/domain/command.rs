@@ -1,0 +1,129 @@
+//! Commands: what someone asks to happen to an incident.
+
+use super::capture::{CaptureKind, CapturedMessage};
+use super::ids::UserId;
+use super::role::{Role, Roles};
+use super::severity::Severity;
+use super::status::Status;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    Declare(Box<Declaration>),
+    Acknowledge,
+    PostUpdate {
+        text: String,
+    },
+    SetStatus {
+        status: Status,
+        #[serde(default)]
+        summary: Option<String>,
+    },
+    SetSeverity {
+        severity: Severity,
+    },
+    AssignRole {
+        role: Role,
+        user: UserId,
+    },
+    Escalate {
+        target: EscalationTarget,
+    },
+    SetImpact {
+        edge: ImpactEdge,
+        at: DateTime<Utc>,
+    },
+    Resolve {
+        #[serde(default)]
+        summary: Option<String>,
+    },
+    Close,
+    AcceptTriage {
+        severity: Severity,
+    },
+    DeclineTriage {
+        reason: String,
+    },
+    Capture {
+        kind: CaptureKind,
+        message: CapturedMessage,
+    },
+    Uncapture {
+        kind: CaptureKind,
+        channel: String,
+        ts: String,
+    },
+}
+
+impl Command {
+    /// A short name for logs and the audit trail.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Declare(_) => "declare",
+            Command::Acknowledge => "acknowledge",
+            Command::PostUpdate { .. } => "update",
+            Command::SetStatus { .. } => "status",
+            Command::SetSeverity { .. } => "severity",
+            Command::AssignRole { .. } => "role",
+            Command::Escalate { .. } => "escalate",
+            Command::SetImpact { .. } => "impact",
+            Command::Resolve { .. } => "resolve",
+            Command::Close => "close",
+            Command::AcceptTriage { .. } => "accept",
+            Command::DeclineTriage { .. } => "decline",
+            Command::Capture { .. } => "capture",
+            Command::Uncapture { .. } => "uncapture",
+        }
+    }
+}
+
+/// Everything known when an incident is declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Declaration {
+    pub title: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub impact: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// Starts in `triage` (mail, unconfirmed alerts) instead of `investigating`.
+    #[serde(default)]
+    pub triage: bool,
+    #[serde(default)]
+    pub private: bool,
+    #[serde(default)]
+    pub page_oncall: bool,
+    /// Roles chosen in the modal; the reporter is an operations engineer by default.
+    #[serde(default)]
+    pub roles: Roles,
+    /// When customers started to notice, if earlier than the declaration.
+    #[serde(default)]
+    pub impact_started_at: Option<DateTime<Utc>>,
+    /// The alert or customer message the incident was declared from.
+    #[serde(default)]
+    pub source_message: Option<CapturedMessage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum EscalationTarget {
+    /// The coordinator on-call rotation.
+    Coordinators,
+    /// The incident manager on-call.
+    IncidentManager,
+    /// A named person.
+    User { id: UserId },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpactEdge {
+    Start,
+    End,
+}

@@ -1,0 +1,245 @@
+//! The decision: given the incident and a command, which events happen. Pure.
+
+use super::capture::CaptureKey;
+use super::command::{Command, Declaration, ImpactEdge};
+use super::error::DomainError;
+use super::event::Event;
+use super::ids::Actor;
+use super::incident::Incident;
+use super::status::Status;
+use chrono::{DateTime, Duration, Utc};
+
+/// Longest title kept; Slack shows titles in topics (250 chars) next to other text.
+pub const MAX_TITLE: usize = 150;
+/// Longest free text (updates, summaries) kept on an event.
+pub const MAX_TEXT: usize = 3000;
+
+/// Decides what `command` does to `incident` (`None`: not declared yet).
+/// An empty list means "already so": the command is accepted and changes nothing,
+/// which keeps repeated captures and acknowledgements idempotent.
+pub fn decide(
+    incident: Option<&Incident>,
+    command: Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let Some(inc) = incident else {
+        return match command {
+            Command::Declare(d) => declare(*d, actor, now),
+            _ => Err(DomainError::NotFound),
+        };
+    };
+    if inc.status.is_terminal() {
+        return Err(DomainError::Finished(inc.status));
+    }
+    match command {
+        Command::Declare(_) => Err(DomainError::AlreadyDeclared),
+        Command::Acknowledge => Ok(if inc.acknowledged_at.is_some() {
+            vec![]
+        } else {
+            vec![Event::Acknowledged]
+        }),
+        Command::PostUpdate { text } => Ok(vec![Event::UpdatePosted {
+            text: required_text(&text, "Write the update after `update`.")?,
+        }]),
+        Command::SetStatus { status, summary } => change_status(inc, status, summary),
+        Command::Resolve { summary } => change_status(inc, Status::Resolved, summary),
+        Command::Close => change_status(inc, Status::Closed, None),
+        Command::SetSeverity { severity } => {
+            if severity == inc.severity {
+                return Err(DomainError::Unchanged(format!(
+                    "the severity is already {severity}."
+                )));
+            }
+            Ok(vec![Event::SeverityChanged {
+                from: inc.severity.clone(),
+                to: severity,
+            }])
+        }
+        Command::AssignRole { role, user } => {
+            if inc.roles.holds(role, &user) {
+                return Err(DomainError::Unchanged(format!(
+                    "<@{user}> is already {role}."
+                )));
+            }
+            let previous = match role {
+                super::role::Role::Operations => None,
+                r => inc.roles.holder(r).cloned(),
+            };
+            Ok(vec![Event::RoleAssigned {
+                role,
+                user,
+                previous,
+            }])
+        }
+        Command::Escalate { target } => {
+            if !inc.status.is_active() {
+                return Err(DomainError::Invalid(format!(
+                    "The incident is {}; reopen it before escalating.",
+                    inc.status
+                )));
+            }
+            Ok(vec![Event::Escalated { target }])
+        }
+        Command::SetImpact { edge, at } => set_impact(inc, edge, at, now),
+        Command::AcceptTriage { severity } => {
+            if inc.status != Status::Triage {
+                return Err(DomainError::NotInTriage(inc.status));
+            }
+            let mut events = Vec::new();
+            if inc.acknowledged_at.is_none() {
+                events.push(Event::Acknowledged);
+            }
+            if severity != inc.severity {
+                events.push(Event::SeverityChanged {
+                    from: inc.severity.clone(),
+                    to: severity,
+                });
+            }
+            events.push(Event::StatusChanged {
+                from: Status::Triage,
+                to: Status::Investigating,
+                summary: None,
+            });
+            Ok(events)
+        }
+        Command::DeclineTriage { reason } => {
+            if inc.status != Status::Triage {
+                return Err(DomainError::NotInTriage(inc.status));
+            }
+            Ok(vec![Event::StatusChanged {
+                from: Status::Triage,
+                to: Status::Declined,
+                summary: Some(required_text(&reason, "Say why the report is declined.")?),
+            }])
+        }
+        Command::Capture { kind, message } => {
+            let key = CaptureKey {
+                kind,
+                channel: message.channel.clone(),
+                ts: message.ts.clone(),
+            };
+            Ok(if inc.captures.contains(&key) {
+                vec![]
+            } else {
+                let mut message = message;
+                message.text = clip(&message.text, MAX_TEXT);
+                vec![Event::Captured { kind, message }]
+            })
+        }
+        Command::Uncapture { kind, channel, ts } => {
+            let key = CaptureKey {
+                kind,
+                channel: channel.clone(),
+                ts: ts.clone(),
+            };
+            Ok(if inc.captures.contains(&key) {
+                vec![Event::CaptureWithdrawn { kind, channel, ts }]
+            } else {
+                vec![]
+            })
+        }
+    }
+}
+
+fn declare(
+    mut d: Declaration,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    d.title = required_text(&d.title, "Give the incident a title.")?;
+    d.title = clip(&d.title, MAX_TITLE);
+    d.impact = clip(d.impact.trim(), MAX_TEXT);
+    d.description = clip(d.description.trim(), MAX_TEXT);
+    if let Some(start) = d.impact_started_at {
+        not_in_future(start, now)?;
+    }
+    // The reporter is an operations engineer unless the modal said otherwise.
+    if let Some(user) = actor.user_id()
+        && !d.triage
+        && d.roles.operations.is_empty()
+    {
+        d.roles.operations.push(user.clone());
+    }
+    Ok(vec![Event::Declared(Box::new(d))])
+}
+
+fn change_status(
+    inc: &Incident,
+    to: Status,
+    summary: Option<String>,
+) -> Result<Vec<Event>, DomainError> {
+    if inc.status == to {
+        return Err(DomainError::Unchanged(format!(
+            "the incident is already {to}."
+        )));
+    }
+    if !inc.status.can_become(to) {
+        return Err(DomainError::IllegalTransition {
+            from: inc.status,
+            to,
+        });
+    }
+    let summary = summary
+        .map(|s| clip(s.trim(), MAX_TEXT))
+        .filter(|s| !s.is_empty());
+    Ok(vec![Event::StatusChanged {
+        from: inc.status,
+        to,
+        summary,
+    }])
+}
+
+fn set_impact(
+    inc: &Incident,
+    edge: ImpactEdge,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    not_in_future(at, now)?;
+    match edge {
+        ImpactEdge::Start => {
+            if let Some(end) = inc.impact_ended_at
+                && at > end
+            {
+                return Err(DomainError::Invalid(
+                    "Impact can't start after it ended.".into(),
+                ));
+            }
+        }
+        ImpactEdge::End => {
+            if at < inc.impact_start() && inc.impact_started_at.is_some() {
+                return Err(DomainError::Invalid(
+                    "Impact can't end before it started.".into(),
+                ));
+            }
+        }
+    }
+    Ok(vec![Event::ImpactSet { edge, at }])
+}
+
+fn not_in_future(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {
+    // A little slack for clocks that disagree.
+    if at > now + Duration::minutes(5) {
+        return Err(DomainError::Invalid("That time is in the future.".into()));
+    }
+    Ok(())
+}
+
+fn required_text(s: &str, why: &str) -> Result<String, DomainError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(DomainError::Invalid(why.into()));
+    }
+    Ok(clip(t, MAX_TEXT))
+}
+
+/// Cuts at a character boundary and marks the cut.
+pub fn clip(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

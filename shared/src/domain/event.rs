@@ -1,0 +1,95 @@
+//! Events: what happened. The stored events are the incident's timeline.
+
+use super::capture::{CaptureKind, CapturedMessage};
+use super::command::{Declaration, EscalationTarget, ImpactEdge};
+use super::ids::{Actor, IncidentId, UserId};
+use super::role::Role;
+use super::severity::Severity;
+use super::status::Status;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Declared(Box<Declaration>),
+    Acknowledged,
+    UpdatePosted {
+        text: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+        #[serde(default)]
+        summary: Option<String>,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
+    RoleAssigned {
+        role: Role,
+        user: UserId,
+        #[serde(default)]
+        previous: Option<UserId>,
+    },
+    Escalated {
+        target: EscalationTarget,
+    },
+    ImpactSet {
+        edge: ImpactEdge,
+        at: DateTime<Utc>,
+    },
+    Captured {
+        kind: CaptureKind,
+        message: CapturedMessage,
+    },
+    CaptureWithdrawn {
+        kind: CaptureKind,
+        channel: String,
+        ts: String,
+    },
+}
+
+impl Event {
+    /// The EventBridge `detail-type`. Resolution and closing get names of their own
+    /// because other functions subscribe to exactly those.
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            Event::Declared(_) => "IncidentDeclared",
+            Event::Acknowledged => "IncidentAcknowledged",
+            Event::UpdatePosted { .. } => "IncidentUpdatePosted",
+            Event::StatusChanged {
+                to: Status::Resolved,
+                ..
+            } => "IncidentResolved",
+            Event::StatusChanged {
+                to: Status::Closed, ..
+            } => "IncidentClosed",
+            Event::StatusChanged {
+                to: Status::Declined,
+                ..
+            } => "IncidentDeclined",
+            Event::StatusChanged { .. } => "IncidentStatusChanged",
+            Event::SeverityChanged { .. } => "IncidentSeverityChanged",
+            Event::RoleAssigned { .. } => "IncidentRoleAssigned",
+            Event::Escalated { .. } => "IncidentEscalated",
+            Event::ImpactSet { .. } => "IncidentImpactSet",
+            Event::Captured { .. } => "IncidentMessageCaptured",
+            Event::CaptureWithdrawn { .. } => "IncidentCaptureWithdrawn",
+        }
+    }
+}
+
+/// An event as stored: numbered, timed and attributed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub incident_id: IncidentId,
+    /// 1 for the declaration, then contiguous.
+    pub version: u64,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    /// The command that produced it (its idempotency key).
+    pub command_id: String,
+    pub event: Event,
+}

@@ -1,0 +1,172 @@
+//! The incident as a value folded from its events.
+
+use super::capture::CaptureKey;
+use super::command::{Declaration, ImpactEdge};
+use super::event::{Event, Recorded};
+use super::ids::{Actor, IncidentId};
+use super::role::Roles;
+use super::severity::Severity;
+use super::status::Status;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub impact: String,
+    pub description: String,
+    pub services: Vec<String>,
+    pub customer: Option<String>,
+    pub private: bool,
+    pub page_oncall: bool,
+    pub reporter: Actor,
+    pub roles: Roles,
+    pub declared_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub impact_started_at: Option<DateTime<Utc>>,
+    pub impact_ended_at: Option<DateTime<Utc>>,
+    /// First time the incident reached monitoring (or resolved without monitoring).
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Last time people were told something (declaration, update or status change).
+    pub last_update_at: DateTime<Utc>,
+    /// Time of the newest event; new events are never earlier.
+    pub updated_at: DateTime<Utc>,
+    /// Number of events applied.
+    pub version: u64,
+    pub captures: Vec<CaptureKey>,
+}
+
+impl Incident {
+    /// Starts an incident from its first event; `None` unless it is a declaration.
+    pub fn from_declared(rec: &Recorded) -> Option<Self> {
+        let Event::Declared(d) = &rec.event else {
+            return None;
+        };
+        let Declaration {
+            title,
+            severity,
+            impact,
+            description,
+            services,
+            customer,
+            triage,
+            private,
+            page_oncall,
+            roles,
+            impact_started_at,
+            source_message: _,
+        } = d.as_ref().clone();
+        let status = if triage {
+            Status::Triage
+        } else {
+            Status::Investigating
+        };
+        Some(Self {
+            id: rec.incident_id.clone(),
+            title,
+            severity,
+            status,
+            impact,
+            description,
+            services,
+            customer,
+            private,
+            page_oncall,
+            reporter: rec.actor.clone(),
+            roles,
+            declared_at: rec.at,
+            // A person declaring is already responding; triage waits for someone.
+            acknowledged_at: (!triage).then_some(rec.at),
+            impact_started_at,
+            impact_ended_at: None,
+            mitigated_at: None,
+            resolved_at: None,
+            closed_at: None,
+            last_update_at: rec.at,
+            updated_at: rec.at,
+            version: rec.version,
+            captures: Vec::new(),
+        })
+    }
+
+    /// Folds one more event in. Events come from `decide`, so they are legal here.
+    pub fn apply(&mut self, rec: &Recorded) {
+        let at = rec.at;
+        match &rec.event {
+            Event::Declared(_) => {}
+            Event::Acknowledged => {
+                self.acknowledged_at.get_or_insert(at);
+            }
+            Event::UpdatePosted { .. } => self.last_update_at = at,
+            Event::StatusChanged { to, .. } => {
+                self.status = *to;
+                self.last_update_at = at;
+                match to {
+                    Status::Monitoring => {
+                        self.mitigated_at.get_or_insert(at);
+                    }
+                    Status::Resolved => {
+                        self.mitigated_at.get_or_insert(at);
+                        self.resolved_at = Some(at);
+                        // Impact ends with the resolution unless someone said otherwise.
+                        if self.impact_started_at.is_some() {
+                            self.impact_ended_at.get_or_insert(at);
+                        }
+                    }
+                    Status::Investigating if self.resolved_at.is_some() => {
+                        // Reopened: the incident is not resolved any more.
+                        self.resolved_at = None;
+                    }
+                    Status::Closed | Status::Declined => self.closed_at = Some(at),
+                    _ => {}
+                }
+                if !matches!(to, Status::Triage | Status::Declined) {
+                    self.acknowledged_at.get_or_insert(at);
+                }
+            }
+            Event::SeverityChanged { to, .. } => self.severity = to.clone(),
+            Event::RoleAssigned { role, user, .. } => self.roles.assign(*role, user.clone()),
+            Event::Escalated { .. } => {}
+            Event::ImpactSet { edge, at } => match edge {
+                ImpactEdge::Start => self.impact_started_at = Some(*at),
+                ImpactEdge::End => self.impact_ended_at = Some(*at),
+            },
+            Event::Captured { kind, message } => {
+                let key = CaptureKey {
+                    kind: *kind,
+                    channel: message.channel.clone(),
+                    ts: message.ts.clone(),
+                };
+                if !self.captures.contains(&key) {
+                    self.captures.push(key);
+                }
+            }
+            Event::CaptureWithdrawn { kind, channel, ts } => self
+                .captures
+                .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),
+        }
+        self.updated_at = self.updated_at.max(at);
+        self.version = rec.version;
+    }
+
+    /// Rebuilds an incident from its whole timeline.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>) -> Option<Self> {
+        let mut events = events.into_iter();
+        let mut incident = Self::from_declared(events.next()?)?;
+        for rec in events {
+            incident.apply(rec);
+        }
+        Some(incident)
+    }
+
+    /// Where the customer-facing interruption is counted from.
+    pub fn impact_start(&self) -> DateTime<Utc> {
+        self.impact_started_at
+            .map_or(self.declared_at, |t| t.min(self.declared_at))
+    }
+}

@@ -1,0 +1,33 @@
+//! The incident domain: pure data and decisions, no I/O, no AWS or Slack types.
+//!
+//! `decide(incident, command, actor, now) -> events` and `Incident::apply(event)` are
+//! the whole behaviour; everything else in Flare moves commands in and events out.
+
+mod capture;
+mod command;
+mod decide;
+mod durations;
+mod error;
+mod event;
+mod ids;
+mod incident;
+pub mod name;
+mod role;
+mod severity;
+mod status;
+mod words;
+
+pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
+pub use command::{Command, Declaration, EscalationTarget, ImpactEdge};
+pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
+pub use durations::{Durations, human as human_duration};
+pub use error::DomainError;
+pub use event::{Event, Recorded};
+pub use ids::{Actor, IncidentId, UserId};
+pub use incident::Incident;
+pub use role::{Role, Roles};
+pub use severity::{Severity, SeverityLevel, SeverityScale};
+pub use status::Status;
+
+#[cfg(test)]
+mod tests;

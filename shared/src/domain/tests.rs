@@ -1,0 +1,446 @@
+//! Behaviour of decide + apply together, including property tests of the invariants.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 22, 9, 0, 0).unwrap()
+}
+
+fn alice() -> Actor {
+    Actor::user(UserId::parse("U0ALICE").unwrap())
+}
+
+fn sev(s: &str) -> Severity {
+    SeverityScale::default().parse(s).unwrap()
+}
+
+fn declaration(triage: bool) -> Declaration {
+    Declaration {
+        title: "Checkout fails".into(),
+        severity: sev("S2"),
+        impact: "Customers cannot pay".into(),
+        description: String::new(),
+        services: vec!["checkout".into()],
+        customer: None,
+        triage,
+        private: false,
+        page_oncall: true,
+        roles: Roles::default(),
+        impact_started_at: None,
+        source_message: None,
+    }
+}
+
+/// Runs commands like the worker does, returning the incident and its timeline.
+struct Sim {
+    incident: Option<Incident>,
+    timeline: Vec<Recorded>,
+    now: DateTime<Utc>,
+}
+
+impl Sim {
+    fn new() -> Self {
+        Self {
+            incident: None,
+            timeline: vec![],
+            now: t0(),
+        }
+    }
+
+    fn run(&mut self, command: Command) -> Result<usize, DomainError> {
+        let events = decide(self.incident.as_ref(), command, &alice(), self.now)?;
+        let n = events.len();
+        for event in events {
+            let version = self.timeline.len() as u64 + 1;
+            let rec = Recorded {
+                incident_id: IncidentId::parse("20240122-calm-otter").unwrap(),
+                version,
+                at: self.now,
+                actor: alice(),
+                command_id: format!("c{version}"),
+                event,
+            };
+            match &mut self.incident {
+                None => self.incident = Incident::from_declared(&rec),
+                Some(i) => i.apply(&rec),
+            }
+            self.timeline.push(rec);
+        }
+        Ok(n)
+    }
+
+    fn status(&self) -> Status {
+        self.incident.as_ref().unwrap().status
+    }
+}
+
+fn at_status(target: Status) -> Sim {
+    let mut sim = Sim::new();
+    sim.run(Command::Declare(Box::new(declaration(true))))
+        .unwrap();
+    let path: &[Status] = match target {
+        Status::Triage => &[],
+        Status::Investigating => &[Status::Investigating],
+        Status::Fixing => &[Status::Investigating, Status::Fixing],
+        Status::Monitoring => &[Status::Investigating, Status::Monitoring],
+        Status::Resolved => &[Status::Investigating, Status::Resolved],
+        Status::Closed => &[Status::Investigating, Status::Resolved, Status::Closed],
+        Status::Declined => &[Status::Declined],
+    };
+    for s in path {
+        sim.run(Command::SetStatus {
+            status: *s,
+            summary: Some("because".into()),
+        })
+        .unwrap();
+    }
+    assert_eq!(sim.status(), target);
+    sim
+}
+
+#[test]
+fn every_status_command_is_accepted_exactly_when_the_transition_is_legal() {
+    for from in Status::ALL {
+        for to in Status::ALL {
+            let mut sim = at_status(from);
+            let result = sim.run(Command::SetStatus {
+                status: to,
+                summary: None,
+            });
+            if from.can_become(to) {
+                assert_eq!(result, Ok(1), "{from} -> {to}");
+                assert_eq!(sim.status(), to);
+            } else {
+                assert!(result.is_err(), "{from} -> {to} should be refused");
+                assert_eq!(sim.status(), from);
+            }
+        }
+    }
+}
+
+#[test]
+fn declaring_a_human_incident_acknowledges_it_and_makes_the_reporter_ops() {
+    let mut sim = Sim::new();
+    sim.run(Command::Declare(Box::new(declaration(false))))
+        .unwrap();
+    let inc = sim.incident.as_ref().unwrap();
+    assert_eq!(inc.status, Status::Investigating);
+    assert_eq!(inc.acknowledged_at, Some(t0()));
+    assert_eq!(
+        inc.roles.operations,
+        vec![UserId::parse("U0ALICE").unwrap()]
+    );
+}
+
+#[test]
+fn triage_accept_acknowledges_changes_severity_and_starts_investigating() {
+    let mut sim = at_status(Status::Triage);
+    sim.now += Duration::minutes(4);
+    assert_eq!(
+        sim.run(Command::AcceptTriage {
+            severity: sev("S1")
+        }),
+        Ok(3)
+    );
+    let inc = sim.incident.as_ref().unwrap();
+    assert_eq!(inc.status, Status::Investigating);
+    assert_eq!(inc.severity, sev("S1"));
+    let d = Durations::of(inc);
+    assert_eq!(d.to_acknowledge, Some(Duration::minutes(4)));
+    assert_eq!(
+        sim.run(Command::AcceptTriage {
+            severity: sev("S1")
+        }),
+        Err(DomainError::NotInTriage(Status::Investigating))
+    );
+}
+
+#[test]
+fn decline_needs_a_reason_and_ends_the_incident() {
+    let mut sim = at_status(Status::Triage);
+    assert!(matches!(
+        sim.run(Command::DeclineTriage {
+            reason: "  ".into()
+        }),
+        Err(DomainError::Invalid(_))
+    ));
+    sim.run(Command::DeclineTriage {
+        reason: "spam".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        sim.run(Command::PostUpdate { text: "x".into() }),
+        Err(DomainError::Finished(Status::Declined))
+    );
+}
+
+#[test]
+fn closed_incidents_accept_nothing() {
+    let commands = vec![
+        Command::Acknowledge,
+        Command::PostUpdate { text: "x".into() },
+        Command::SetSeverity {
+            severity: sev("S1"),
+        },
+        Command::SetStatus {
+            status: Status::Investigating,
+            summary: None,
+        },
+        Command::Resolve { summary: None },
+    ];
+    for c in commands {
+        let mut sim = at_status(Status::Closed);
+        assert_eq!(sim.run(c), Err(DomainError::Finished(Status::Closed)));
+    }
+}
+
+#[test]
+fn resolved_can_reopen() {
+    let mut sim = at_status(Status::Resolved);
+    assert!(sim.incident.as_ref().unwrap().resolved_at.is_some());
+    sim.run(Command::SetStatus {
+        status: Status::Investigating,
+        summary: Some("it's back".into()),
+    })
+    .unwrap();
+    assert_eq!(sim.incident.as_ref().unwrap().resolved_at, None);
+}
+
+#[test]
+fn captures_are_idempotent_and_withdrawable() {
+    let mut sim = at_status(Status::Investigating);
+    let message = CapturedMessage {
+        channel: "C1".into(),
+        ts: "1700000000.000100".into(),
+        author: None,
+        text: "db cpu 100%".into(),
+        permalink: None,
+        posted_at: t0(),
+    };
+    let capture = || Command::Capture {
+        kind: CaptureKind::Papertrail,
+        message: message.clone(),
+    };
+    assert_eq!(sim.run(capture()), Ok(1));
+    assert_eq!(sim.run(capture()), Ok(0));
+    // The same message pinned is a different capture.
+    assert_eq!(
+        sim.run(Command::Capture {
+            kind: CaptureKind::Discussion,
+            message: message.clone()
+        }),
+        Ok(1)
+    );
+    let withdraw = || Command::Uncapture {
+        kind: CaptureKind::Papertrail,
+        channel: "C1".into(),
+        ts: message.ts.clone(),
+    };
+    assert_eq!(sim.run(withdraw()), Ok(1));
+    assert_eq!(sim.run(withdraw()), Ok(0));
+    assert_eq!(sim.incident.as_ref().unwrap().captures.len(), 1);
+}
+
+#[test]
+fn roles_and_severity_refuse_no_ops() {
+    let mut sim = at_status(Status::Investigating);
+    let bob = UserId::parse("U0BOB").unwrap();
+    let assign = || Command::AssignRole {
+        role: Role::Coordinator,
+        user: bob.clone(),
+    };
+    assert_eq!(sim.run(assign()), Ok(1));
+    assert!(matches!(sim.run(assign()), Err(DomainError::Unchanged(_))));
+    assert!(matches!(
+        sim.run(Command::SetSeverity {
+            severity: sev("S2")
+        }),
+        Err(DomainError::Unchanged(_))
+    ));
+    let carol = UserId::parse("U0CAROL").unwrap();
+    sim.run(Command::AssignRole {
+        role: Role::Coordinator,
+        user: carol.clone(),
+    })
+    .unwrap();
+    let last = sim.timeline.last().unwrap();
+    assert_eq!(
+        last.event,
+        Event::RoleAssigned {
+            role: Role::Coordinator,
+            user: carol,
+            previous: Some(bob)
+        }
+    );
+}
+
+#[test]
+fn impact_window_and_durations() {
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.impact_started_at = Some(t0() - Duration::minutes(20));
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    sim.now += Duration::minutes(30);
+    sim.run(Command::SetStatus {
+        status: Status::Monitoring,
+        summary: None,
+    })
+    .unwrap();
+    sim.now += Duration::minutes(30);
+    sim.run(Command::Resolve { summary: None }).unwrap();
+    let inc = sim.incident.as_ref().unwrap();
+    let d = Durations::of(inc);
+    assert_eq!(d.to_detect, Some(Duration::minutes(20)));
+    assert_eq!(d.to_acknowledge, Some(Duration::zero()));
+    assert_eq!(d.to_mitigate, Some(Duration::minutes(50)));
+    assert_eq!(d.to_resolve, Some(Duration::minutes(80)));
+    assert_eq!(inc.impact_ended_at, Some(sim.now));
+
+    let mut sim = at_status(Status::Investigating);
+    assert!(
+        sim.run(Command::SetImpact {
+            edge: ImpactEdge::Start,
+            at: t0() + Duration::hours(2)
+        })
+        .is_err(),
+        "future"
+    );
+    sim.run(Command::SetImpact {
+        edge: ImpactEdge::Start,
+        at: t0() - Duration::minutes(10),
+    })
+    .unwrap();
+    assert!(
+        sim.run(Command::SetImpact {
+            edge: ImpactEdge::End,
+            at: t0() - Duration::minutes(20)
+        })
+        .is_err(),
+        "end before start"
+    );
+}
+
+#[test]
+fn commands_need_an_incident_and_titles_are_required() {
+    let mut sim = Sim::new();
+    assert_eq!(sim.run(Command::Acknowledge), Err(DomainError::NotFound));
+    let mut d = declaration(false);
+    d.title = "   ".into();
+    assert!(matches!(
+        sim.run(Command::Declare(Box::new(d))),
+        Err(DomainError::Invalid(_))
+    ));
+    let mut d = declaration(false);
+    d.title = "x".repeat(500);
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    assert_eq!(
+        sim.incident.as_ref().unwrap().title.chars().count(),
+        MAX_TITLE
+    );
+    assert_eq!(
+        sim.run(Command::Declare(Box::new(declaration(false)))),
+        Err(DomainError::AlreadyDeclared)
+    );
+}
+
+#[test]
+fn events_round_trip_as_json() {
+    let sim = at_status(Status::Resolved);
+    for rec in &sim.timeline {
+        let json = serde_json::to_string(rec).unwrap();
+        assert_eq!(&serde_json::from_str::<Recorded>(&json).unwrap(), rec);
+    }
+    assert_eq!(
+        Incident::replay(&sim.timeline).as_ref(),
+        sim.incident.as_ref()
+    );
+}
+
+fn any_command() -> impl Strategy<Value = Command> {
+    let status = prop::sample::select(Status::ALL.to_vec());
+    let severity = prop::sample::select(vec!["S1", "S2", "S3", "S4"]).prop_map(sev);
+    let user = prop::sample::select(vec!["U0ALICE", "U0BOB", "U0CAROL"])
+        .prop_map(|u| UserId::parse(u).unwrap());
+    let role = prop::sample::select(Role::ALL.to_vec());
+    let ts = prop::sample::select(vec!["1.1", "2.2", "3.3"]);
+    let kind = prop::sample::select(vec![CaptureKind::Papertrail, CaptureKind::Discussion]);
+    prop_oneof![
+        Just(Command::Acknowledge),
+        "[a-z ]{0,12}".prop_map(|text| Command::PostUpdate { text }),
+        status.prop_map(|status| Command::SetStatus {
+            status,
+            summary: None
+        }),
+        severity
+            .clone()
+            .prop_map(|severity| Command::SetSeverity { severity }),
+        (role, user).prop_map(|(role, user)| Command::AssignRole { role, user }),
+        Just(Command::Resolve { summary: None }),
+        Just(Command::Close),
+        severity.prop_map(|severity| Command::AcceptTriage { severity }),
+        "[a-z]{0,5}".prop_map(|reason| Command::DeclineTriage { reason }),
+        (kind.clone(), ts.clone()).prop_map(|(kind, ts)| Command::Capture {
+            kind,
+            message: CapturedMessage {
+                channel: "C1".into(),
+                ts: ts.into(),
+                author: None,
+                text: "t".into(),
+                permalink: None,
+                posted_at: t0(),
+            }
+        }),
+        (kind, ts).prop_map(|(kind, ts)| Command::Uncapture {
+            kind,
+            channel: "C1".into(),
+            ts: ts.into()
+        }),
+        (0i64..120).prop_map(|m| Command::SetImpact {
+            edge: ImpactEdge::Start,
+            at: t0() - Duration::minutes(m)
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever people do, in any order: the version counts the events, time never
+    /// runs backwards, replay gives the same incident, and terminal means terminal.
+    #[test]
+    fn invariants_hold_for_any_command_sequence(
+        triage in any::<bool>(),
+        steps in prop::collection::vec((any_command(), 0i64..90), 0..40)
+    ) {
+        let mut sim = Sim::new();
+        sim.run(Command::Declare(Box::new(declaration(triage)))).unwrap();
+        for (command, minutes) in steps {
+            sim.now += Duration::minutes(minutes);
+            let before = sim.incident.clone().unwrap();
+            let result = sim.run(command);
+            let inc = sim.incident.as_ref().unwrap();
+            if before.status.is_terminal() {
+                prop_assert!(result.is_err());
+                prop_assert_eq!(&before, inc);
+            }
+            if result.is_err() {
+                prop_assert_eq!(&before, inc, "a refused command changed the incident");
+            }
+            prop_assert_eq!(inc.version, sim.timeline.len() as u64);
+            prop_assert!(inc.status == before.status || before.status.can_become(inc.status)
+                || matches!(result, Ok(n) if n > 1));
+        }
+        let versions: Vec<u64> = sim.timeline.iter().map(|r| r.version).collect();
+        prop_assert_eq!(versions, (1..=sim.timeline.len() as u64).collect::<Vec<_>>());
+        prop_assert!(sim.timeline.windows(2).all(|w| w[0].at <= w[1].at));
+        let replayed = Incident::replay(&sim.timeline);
+        prop_assert_eq!(replayed.as_ref(), sim.incident.as_ref());
+        let inc = sim.incident.as_ref().unwrap();
+        if let (Some(ack), Some(res)) = (inc.acknowledged_at, inc.resolved_at) {
+            prop_assert!(ack <= res);
+        }
+    }
+}
