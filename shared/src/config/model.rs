@@ -46,7 +46,7 @@ pub(super) struct RawCustomer {
 }
 
 /// A checked configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Config {
     pub severities: SeverityScale,
     pub channels: Channels,
@@ -171,15 +171,13 @@ impl Default for Reminders {
     }
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            severities: SeverityScale::default(),
-            channels: Channels::default(),
-            services: vec![],
-            customers: vec![],
-            oncall: OnCall::default(),
-            reminders: Reminders::default(),
+impl Reminders {
+    pub fn timers(&self) -> crate::domain::Timers {
+        crate::domain::Timers {
+            unassigned_coordinator_minutes: self.unassigned_coordinator_minutes,
+            triage_ack_minutes: self.triage_ack_minutes,
+            monitoring_window_minutes: self.monitoring_window_minutes,
+            postmortem_due_days: self.postmortem_due_days,
         }
     }
 }

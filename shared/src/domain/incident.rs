@@ -34,6 +34,8 @@ pub struct Incident {
     pub closed_at: Option<DateTime<Utc>>,
     /// Last time people were told something (declaration, update or status change).
     pub last_update_at: DateTime<Utc>,
+    /// When the current status began.
+    pub status_since: DateTime<Utc>,
     /// Time of the newest event; new events are never earlier.
     pub updated_at: DateTime<Utc>,
     /// Number of events applied.
@@ -88,6 +90,7 @@ impl Incident {
             resolved_at: None,
             closed_at: None,
             last_update_at: rec.at,
+            status_since: rec.at,
             updated_at: rec.at,
             version: rec.version,
             captures: Vec::new(),
@@ -105,6 +108,7 @@ impl Incident {
             Event::UpdatePosted { .. } => self.last_update_at = at,
             Event::StatusChanged { to, .. } => {
                 self.status = *to;
+                self.status_since = at;
                 self.last_update_at = at;
                 match to {
                     Status::Monitoring => {

@@ -6,6 +6,7 @@
 mod capture;
 mod command;
 mod decide;
+mod due;
 mod durations;
 mod error;
 mod event;
@@ -20,6 +21,7 @@ mod words;
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
 pub use command::{Command, Declaration, EscalationTarget, ImpactEdge};
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
+pub use due::{Timers, next_due};
 pub use durations::{Durations, human as human_duration};
 pub use error::DomainError;
 pub use event::{Event, Recorded};

@@ -1,0 +1,48 @@
+//! Item keys and attribute names of the single table.
+
+use crate::domain::IncidentId;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const META: &str = "META";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const OPEN: &str = "OPEN";
+pub const TTL: &str = "ttl";
+/// Sorts after every timestamp: open incidents with nothing due.
+pub const NEVER: &str = "~never";
+
+pub fn incident(id: &IncidentId) -> String {
+    format!("INC#{id}")
+}
+
+pub fn event(version: u64) -> String {
+    format!("EV#{version:010}")
+}
+
+pub fn dedup(key: &str) -> String {
+    format!("DEDUP#{key}")
+}
+
+pub fn channel(channel: &str) -> String {
+    format!("CHAN#{channel}")
+}
+
+pub fn mail(message_id: &str) -> String {
+    format!("MAIL#{message_id}")
+}
+
+/// Fixed-width UTC so lexical order is time order, with the id to keep keys unique.
+pub fn due(at: Option<DateTime<Utc>>, id: &IncidentId) -> String {
+    match at {
+        Some(t) => format!("{}#{id}", t.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        None => format!("{NEVER}#{id}"),
+    }
+}
+
+pub fn due_bound(now: DateTime<Utc>) -> String {
+    // `$` sorts after `#`, so every key with this exact timestamp is included.
+    format!("{}$", now.to_rfc3339_opts(SecondsFormat::Millis, true))
+}

@@ -1,0 +1,118 @@
+//! Persistence of incidents, their timelines and the indexes around them.
+//!
+//! One DynamoDB table (see `docs/architecture.md`): the incident's `META` and its new
+//! events are written in one transaction conditioned on the version, so two writers
+//! can never both succeed, and nothing is written half.
+
+mod dynamo;
+mod keys;
+
+pub use dynamo::DynamoStore;
+
+use crate::domain::{Incident, IncidentId, Recorded};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// What a command left behind, keyed by its idempotency key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied: these versions of this incident are its events (possibly none).
+    Applied {
+        incident: IncidentId,
+        versions: Vec<u64>,
+    },
+    /// Refused by the domain; the reason was told to the requester.
+    Rejected { reason: String },
+}
+
+/// One atomic change: the incident's new state, its new events and the command's
+/// idempotency record.
+#[derive(Clone, Debug)]
+pub struct Commit<'a> {
+    /// The version the change was decided on (0 for a declaration).
+    pub expected_version: u64,
+    pub incident: &'a Incident,
+    pub events: &'a [Recorded],
+    /// Effects every new event still owes (the outbox), e.g. `["publish", "slack"]`.
+    pub effects: &'a [&'a str],
+    pub dedup_key: &'a str,
+    /// When the reminders next look at it; `None` with `open` = never due.
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+/// A stored event and the effects it still owes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub record: Recorded,
+    pub pending: Vec<String>,
+}
+
+/// An entry of the open-incident index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenIncident {
+    pub id: IncidentId,
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// The small lookup tables that point at an incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Index {
+    /// Slack channel id → incident.
+    Channel,
+    /// Mail `Message-ID` → incident (replies join their incident).
+    MailThread,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Someone else wrote the incident first: reload, decide again.
+    #[error("the incident changed while this command was decided")]
+    Conflict,
+    /// A declaration's name is already used by another incident: pick the next one.
+    #[error("the incident name is taken")]
+    NameTaken,
+    /// The command was applied by an earlier delivery.
+    #[error("the command was already applied")]
+    AlreadyApplied,
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// Anything from DynamoDB that may work if tried again.
+    #[error("DynamoDB: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    async fn load(&self, id: &IncidentId) -> Result<Option<Incident>, StoreError>;
+    /// Events with `version >= from`, in order.
+    async fn events(&self, id: &IncidentId, from: u64) -> Result<Vec<StoredEvent>, StoreError>;
+    async fn commit(&self, commit: Commit<'_>) -> Result<(), StoreError>;
+    async fn outcome(&self, dedup_key: &str) -> Result<Option<Outcome>, StoreError>;
+    /// Records a refusal so a redelivery is answered from the record, not decided again.
+    async fn reject(&self, dedup_key: &str, reason: &str) -> Result<(), StoreError>;
+    async fn effect_done(
+        &self,
+        id: &IncidentId,
+        version: u64,
+        effect: &str,
+    ) -> Result<(), StoreError>;
+    /// Idempotent: the first writer of a key wins; returns the incident it points at.
+    async fn put_index(
+        &self,
+        index: Index,
+        key: &str,
+        id: &IncidentId,
+    ) -> Result<IncidentId, StoreError>;
+    async fn get_index(&self, index: Index, key: &str) -> Result<Option<IncidentId>, StoreError>;
+    /// Claims a one-off key (a Slack retry, a double click) for `ttl`; false if taken.
+    async fn claim(
+        &self,
+        key: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Open incidents due at or before `now`, soonest first.
+    async fn due(&self, now: DateTime<Utc>, limit: i32) -> Result<Vec<OpenIncident>, StoreError>;
+    /// Every open (not closed, not declined) incident.
+    async fn open(&self) -> Result<Vec<OpenIncident>, StoreError>;
+}

@@ -1,0 +1,48 @@
+//! The ports the worker drives after storing: effects of events, answers to people.
+
+use crate::bus::CommandEnvelope;
+use crate::domain::{Incident, Recorded};
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EffectError {
+    /// Try again later (the command is redelivered and the effect retried).
+    #[error("{0}")]
+    Transient(String),
+    /// Will never work; recorded and reported, not retried.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// Something done because an event happened: publish it, tell Slack, page someone.
+/// Must be idempotent per (event, effect name): it can run more than once.
+#[async_trait]
+pub trait Effect: Send + Sync {
+    fn name(&self) -> &'static str;
+    async fn run(&self, incident: &Incident, event: &Recorded) -> Result<(), EffectError>;
+}
+
+/// What the person who asked is told when the worker can't do what they asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Refused(String),
+}
+
+#[async_trait]
+pub trait Responder: Send + Sync {
+    /// Best effort: a lost answer must never fail the command.
+    async fn answer(&self, envelope: &CommandEnvelope, answer: &Answer);
+}
+
+/// For commands nobody waits on (timers, mail) and deployments without chat: the
+/// refusal is logged, which is where an operator looks for it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogResponder;
+
+#[async_trait]
+impl Responder for LogResponder {
+    async fn answer(&self, envelope: &CommandEnvelope, answer: &Answer) {
+        let Answer::Refused(reason) = answer;
+        tracing::info!(command = %envelope.id, %reason, "refused; nobody to tell");
+    }
+}

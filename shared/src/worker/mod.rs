@@ -1,0 +1,214 @@
+//! The one place incidents change: load → decide → store → effects.
+//!
+//! Effects follow stored events (an outbox): each new event is stored with the
+//! names of the effects it owes, and each effect is marked done after it ran. A
+//! redelivered command finds its outcome by its idempotency key, is not decided
+//! again, and finishes whatever effects are still owed.
+
+mod batch;
+mod effect;
+
+pub use batch::{BatchRecord, handle_batch};
+pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};
+
+use crate::bus::CommandEnvelope;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::{self, Command, Incident, IncidentId, Recorded, decide, next_due};
+use crate::store::{Commit, IncidentStore, Outcome, StoreError};
+use std::sync::Arc;
+use tracing::{info, warn};
+
+/// Optimistic-lock conflicts and name collisions are retried this many times.
+const MAX_ATTEMPTS: u32 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// Worth redelivering: DynamoDB or an effect's service was unavailable.
+    #[error("transient: {0}")]
+    Transient(String),
+}
+
+impl From<StoreError> for WorkerError {
+    fn from(e: StoreError) -> Self {
+        WorkerError::Transient(e.to_string())
+    }
+}
+
+pub struct Worker {
+    pub store: Arc<dyn IncidentStore>,
+    pub effects: Vec<Arc<dyn Effect>>,
+    pub responder: Arc<dyn Responder>,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+}
+
+impl Worker {
+    /// Applies one command, exactly once however often it is delivered.
+    pub async fn process(&self, env: &CommandEnvelope) -> Result<(), WorkerError> {
+        match self.store.outcome(&env.id).await? {
+            Some(Outcome::Applied { incident, versions }) => {
+                info!(command = %env.id, incident = %incident, "redelivered: finishing effects");
+                return self.finish(&incident, &versions).await;
+            }
+            Some(Outcome::Rejected { .. }) => {
+                info!(command = %env.id, "redelivered: already refused");
+                return Ok(());
+            }
+            None => {}
+        }
+        let (incident, versions) = match self.decide_and_store(env).await? {
+            Decided::Stored { incident, versions } => (incident, versions),
+            Decided::Refused(reason) => {
+                self.responder.answer(env, &Answer::Refused(reason)).await;
+                return Ok(());
+            }
+        };
+        self.finish(&incident, &versions).await
+    }
+
+    async fn decide_and_store(&self, env: &CommandEnvelope) -> Result<Decided, WorkerError> {
+        let mut name_attempt = 0;
+        for _ in 0..MAX_ATTEMPTS {
+            let (id, current) = match (&env.incident, &env.command) {
+                (Some(id), _) => (id.clone(), self.store.load(id).await?),
+                (None, Command::Declare(_)) => {
+                    let id = domain::name::candidate(env.received_at, &env.id, name_attempt);
+                    (id, None)
+                }
+                (None, _) => {
+                    let reason = domain::DomainError::NotFound.to_string();
+                    self.store.reject(&env.id, &reason).await?;
+                    return Ok(Decided::Refused(reason));
+                }
+            };
+            // Events are never earlier than the ones before them, whatever the clocks say.
+            let now = current
+                .as_ref()
+                .map_or(self.clock.now(), |c| c.updated_at.max(self.clock.now()));
+            let events = match decide(current.as_ref(), env.command.clone(), &env.actor, now) {
+                Ok(events) => events,
+                Err(e) => {
+                    let reason = e.to_string();
+                    info!(command = %env.id, incident = %id, kind = env.command.name(), %reason, "refused");
+                    self.store.reject(&env.id, &reason).await?;
+                    return Ok(Decided::Refused(reason));
+                }
+            };
+            let base = current.as_ref().map_or(0, |c| c.version);
+            let records: Vec<Recorded> = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, event)| Recorded {
+                    incident_id: id.clone(),
+                    version: base + i as u64 + 1,
+                    at: now,
+                    actor: env.actor.clone(),
+                    command_id: env.id.clone(),
+                    event,
+                })
+                .collect();
+            let Some(next) = fold(current.clone(), &records) else {
+                // Only a non-declaration on a missing incident gets here, refused above.
+                return Err(WorkerError::Transient(format!("{id}: nothing to apply")));
+            };
+            let effects: Vec<&str> = self.effects.iter().map(|e| e.name()).collect();
+            let commit = Commit {
+                expected_version: base,
+                incident: &next,
+                events: &records,
+                effects: &effects,
+                dedup_key: &env.id,
+                next_due: next_due(
+                    &next,
+                    &self.config.severities,
+                    &self.config.reminders.timers(),
+                ),
+            };
+            match self.store.commit(commit).await {
+                Ok(()) => {
+                    info!(command = %env.id, incident = %id, kind = env.command.name(), events = records.len(), version = next.version, "applied");
+                    return Ok(Decided::Stored {
+                        incident: id,
+                        versions: records.iter().map(|r| r.version).collect(),
+                    });
+                }
+                Err(StoreError::Conflict) => {
+                    // Another writer got there first: decide again on what it wrote.
+                    tokio::time::sleep(std::time::Duration::from_millis(fastrand::u64(5..40)))
+                        .await;
+                }
+                Err(StoreError::NameTaken) => name_attempt += 1,
+                Err(StoreError::AlreadyApplied) => {
+                    return match self.store.outcome(&env.id).await? {
+                        Some(Outcome::Applied { incident, versions }) => {
+                            Ok(Decided::Stored { incident, versions })
+                        }
+                        Some(Outcome::Rejected { reason }) => Ok(Decided::Refused(reason)),
+                        None => Err(WorkerError::Transient("outcome vanished".into())),
+                    };
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        warn!(command = %env.id, "gave up after {MAX_ATTEMPTS} conflicting attempts");
+        Err(WorkerError::Transient(
+            "too many conflicting writers".into(),
+        ))
+    }
+
+    /// Runs the effects the given events still owe, oldest first, each marked done.
+    async fn finish(&self, id: &IncidentId, versions: &[u64]) -> Result<(), WorkerError> {
+        let Some(&first) = versions.first() else {
+            return Ok(());
+        };
+        let Some(incident) = self.store.load(id).await? else {
+            return Err(WorkerError::Transient(format!("{id} vanished")));
+        };
+        let stored = self.store.events(id, first).await?;
+        for ev in stored
+            .iter()
+            .filter(|e| versions.contains(&e.record.version))
+        {
+            for effect in &self.effects {
+                if !ev.pending.iter().any(|p| p == effect.name()) {
+                    continue;
+                }
+                match effect.run(&incident, &ev.record).await {
+                    Ok(()) => {}
+                    Err(EffectError::Permanent(why)) => {
+                        // Retrying can't help; the effect reports it where people look.
+                        warn!(incident = %id, version = ev.record.version, effect = effect.name(), %why, "effect failed permanently");
+                    }
+                    Err(EffectError::Transient(why)) => {
+                        warn!(incident = %id, version = ev.record.version, effect = effect.name(), %why, "effect failed; will retry");
+                        return Err(WorkerError::Transient(why));
+                    }
+                }
+                self.store
+                    .effect_done(id, ev.record.version, effect.name())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Decided {
+    Stored {
+        incident: IncidentId,
+        versions: Vec<u64>,
+    },
+    Refused(String),
+}
+
+fn fold(current: Option<Incident>, records: &[Recorded]) -> Option<Incident> {
+    let mut incident = current;
+    for rec in records {
+        match &mut incident {
+            Some(i) => i.apply(rec),
+            None => incident = Incident::from_declared(rec),
+        }
+    }
+    incident
+}
