@@ -174,6 +174,12 @@ impl IncidentStore for RacingStore {
     ) -> Result<bool, StoreError> {
         self.inner.claim(k, t, now).await
     }
+    async fn refs(&self, id: &IncidentId) -> Result<HashMap<String, String>, StoreError> {
+        self.inner.refs(id).await
+    }
+    async fn set_ref(&self, id: &IncidentId, k: &str, v: &str) -> Result<(), StoreError> {
+        self.inner.set_ref(id, k, v).await
+    }
     async fn due(
         &self,
         now: chrono::DateTime<chrono::Utc>,

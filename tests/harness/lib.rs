@@ -2,6 +2,8 @@
 //! worker wired exactly as the Lambda is, with a clock and answers the test controls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod app;
+
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use flare::aws::{Resources, provision, sdk_config};

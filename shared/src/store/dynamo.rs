@@ -384,6 +384,40 @@ impl IncidentStore for DynamoStore {
         }
     }
 
+    async fn refs(&self, id: &IncidentId) -> Result<HashMap<String, String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::incident(id)))
+            .key(SK, s(keys::REFS))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .item
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("r_")?.to_owned(), v.as_s().ok()?.clone())))
+            .collect())
+    }
+
+    async fn set_ref(&self, id: &IncidentId, key: &str, value: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::incident(id)))
+            .key(SK, s(keys::REFS))
+            .update_expression("SET #k = :v")
+            .expression_attribute_names("#k", format!("r_{key}"))
+            .expression_attribute_values(":v", s(value))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn due(&self, now: DateTime<Utc>, limit: i32) -> Result<Vec<OpenIncident>, StoreError> {
         let mut due = self
             .query_open(Some(keys::due_bound(now)), Some(limit))

@@ -6,6 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 pub const META: &str = "META";
+/// Adapter references (Slack ids and timestamps) beside the incident.
+pub const REFS: &str = "REFS";
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";

@@ -111,6 +111,13 @@ pub trait IncidentStore: Send + Sync {
         ttl: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// What adapters remember about an incident outside its events (Slack channel id,
+    /// card and announcement timestamps, posted messages), by key.
+    async fn refs(
+        &self,
+        id: &IncidentId,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError>;
+    async fn set_ref(&self, id: &IncidentId, key: &str, value: &str) -> Result<(), StoreError>;
     /// Open incidents due at or before `now`, soonest first.
     async fn due(&self, now: DateTime<Utc>, limit: i32) -> Result<Vec<OpenIncident>, StoreError>;
     /// Every open (not closed, not declined) incident.

@@ -1,0 +1,158 @@
+//! The local host: serves the slack function's endpoints, runs the worker against
+//! moto, and serves the Slack simulator, all on one port (the local-mode contract in
+//! `docs/architecture.md`). Tests start it in-process on a free port.
+
+mod poller;
+mod routes;
+
+use anyhow::Context;
+use flare::aws::{Resources, provision, sdk_config};
+use flare::bus::{EventBridgePublisher, SqsCommandQueue};
+use flare::clock::ShiftedClock;
+use flare::config::Config;
+use flare::slack::api::{SlackApi, SlackWebApi};
+use flare::slack::app::SlackApp;
+use flare::slack::effects::{SlackEffect, SlackResponder};
+use flare::store::DynamoStore;
+use flare::worker::{Effect, Worker};
+use flare_slack_sim::{Seed, SimConfig, Simulator};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const DEFAULT_SIGNING_SECRET: &str = "flare-local-signing-secret";
+pub const LOCAL_BOT_TOKEN: &str = "xoxb-flare-local";
+
+pub struct Options {
+    /// `127.0.0.1:0` picks a free port.
+    pub addr: SocketAddr,
+    /// moto's URL.
+    pub aws_endpoint: String,
+    /// Names the table, queues and bus (`<prefix>-table` …).
+    pub prefix: String,
+    pub config: Config,
+    pub signing_secret: String,
+}
+
+/// A running local host.
+pub struct Host {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub sim: Simulator,
+    pub clock: ShiftedClock,
+    pub resources: Resources,
+    pub store: Arc<DynamoStore>,
+    pub sdk: aws_config::SdkConfig,
+    poller: poller::Poller,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Host {
+    pub async fn start(opts: Options) -> anyhow::Result<Host> {
+        flare::slack::api::install_crypto_provider();
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .with_context(|| format!("binding {}", opts.addr))?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+
+        let sdk = sdk_config(Some(&opts.aws_endpoint)).await;
+        let resources = provision::ensure(&sdk, &opts.prefix)
+            .await
+            .context("creating the local table, queues and bus in moto")?;
+        let config = Arc::new(opts.config);
+        let clock = ShiftedClock::default();
+
+        let seed = Seed::load_default()
+            .with_channel(&config.channels.incidents)
+            .with_channel(&config.channels.triage);
+        let sim = Simulator::new(
+            SimConfig::default()
+                .with_base_url(&base_url)
+                .with_events_url(format!("{base_url}/slack/events"))
+                .with_signing_secret(&opts.signing_secret)
+                .with_seed(seed),
+        );
+
+        let api: Arc<dyn SlackApi> = Arc::new(
+            SlackWebApi::new(
+                LOCAL_BOT_TOKEN,
+                Some(&format!("{base_url}/api/")),
+                &format!("{base_url}/sim/response/"),
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            resources.table.clone(),
+        ));
+        let publisher: Arc<dyn Effect> = Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&sdk),
+            resources.event_bus.clone(),
+        ));
+        let slack: Arc<dyn Effect> =
+            Arc::new(SlackEffect::new(api.clone(), store.clone(), config.clone()));
+        let worker = Arc::new(Worker {
+            store: store.clone(),
+            effects: vec![publisher, slack],
+            responder: Arc::new(SlackResponder { api: api.clone() }),
+            clock: Arc::new(clock.clone()),
+            config: config.clone(),
+        });
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let app = Arc::new(SlackApp {
+            signing_secret: opts.signing_secret.clone(),
+            store: store.clone(),
+            queue: Arc::new(SqsCommandQueue::new(
+                sqs.clone(),
+                resources.command_queue_url.clone(),
+            )),
+            api,
+            config,
+            clock: Arc::new(clock.clone()),
+        });
+        let poller = poller::Poller::start(sqs, resources.command_queue_url.clone(), worker);
+        let router = routes::router(routes::AppState {
+            app,
+            clock: clock.clone(),
+        })
+        .merge(sim.router());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "local host stopped");
+            }
+        });
+        Ok(Host {
+            addr,
+            base_url,
+            sim,
+            clock,
+            resources,
+            store,
+            sdk,
+            poller,
+            server,
+        })
+    }
+
+    /// Waits until every command is applied and every simulated event delivered.
+    pub async fn settle(&self) {
+        for _ in 0..600 {
+            self.sim.wait_idle().await;
+            if self.poller.idle().await && self.poller.idle().await {
+                self.sim.wait_idle().await;
+                if self.poller.idle().await {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tracing::warn!("settle: still busy after 30 s");
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.poller.stop();
+    }
+}

@@ -1,0 +1,71 @@
+//! The local host's own routes: Slack endpoints, readiness and the clock.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use flare::clock::{Clock, ShiftedClock};
+use flare::slack::app::{Request, SlackApp};
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<SlackApp>,
+    pub clock: ShiftedClock,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/slack/commands", post(slack))
+        .route("/slack/interactions", post(slack))
+        .route("/slack/interactivity", post(slack))
+        .route("/slack/events", post(slack))
+        .route("/local/clock", get(clock_get).post(clock_post))
+        .with_state(state)
+}
+
+async fn slack(State(s): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let req = Request {
+        path: uri.path().to_owned(),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((k.as_str().to_ascii_lowercase(), v.to_str().ok()?.to_owned()))
+            })
+            .collect(),
+        body: body.to_vec(),
+    };
+    let res = s.app.handle(&req).await;
+    let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, res.content_type)], res.body).into_response()
+}
+
+async fn clock_get(State(s): State<AppState>) -> Response {
+    axum::Json(json!({ "now": s.clock.now().to_rfc3339() })).into_response()
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    advance_minutes: i64,
+}
+
+async fn clock_post(State(s): State<AppState>, body: Bytes) -> Response {
+    let Ok(a) = serde_json::from_slice::<Advance>(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected {\"advance_minutes\": N}").into_response();
+    };
+    if !(0..=60 * 24 * 365).contains(&a.advance_minutes) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "advance_minutes must be between 0 and 525600",
+        )
+            .into_response();
+    }
+    s.clock
+        .advance(chrono::Duration::minutes(a.advance_minutes));
+    axum::Json(json!({ "now": s.clock.now().to_rfc3339() })).into_response()
+}

@@ -1,0 +1,234 @@
+//! One Web API call from end to end: decode, fault injection, token → actor, run the
+//! method, record the call, queue the events it caused, and the HTTP answer
+//! (`{"ok":…}`, 429 with `Retry-After`, or 500).
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State as AxumState};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::methods::{Ctx, dispatch};
+use crate::model::Call;
+use crate::params::{DecodeError, Params};
+use crate::simulator::Simulator;
+use crate::state::State;
+
+/// What the simulator answers to one call.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiReply {
+    pub(crate) status: StatusCode,
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) body: Value,
+}
+
+impl ApiReply {
+    fn ok(body: Value) -> ApiReply {
+        let mut obj = match body {
+            Value::Object(o) => o,
+            _ => serde_json::Map::new(),
+        };
+        obj.insert("ok".into(), json!(true));
+        ApiReply {
+            status: StatusCode::OK,
+            retry_after: None,
+            body: Value::Object(obj),
+        }
+    }
+
+    fn error(code: &str) -> ApiReply {
+        ApiReply {
+            status: StatusCode::OK,
+            retry_after: None,
+            body: json!({"ok": false, "error": code}),
+        }
+    }
+}
+
+impl IntoResponse for ApiReply {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// `POST|GET /api/<method>`.
+pub(crate) async fn handler(
+    AxumState(sim): AxumState<Simulator>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiReply {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let params = Params::decode(query.as_deref(), content_type, &body);
+    sim.handle_call(method.trim_matches('/'), token, params)
+}
+
+impl Simulator {
+    /// Runs one call (HTTP or in-process) and records it.
+    pub(crate) fn handle_call(
+        &self,
+        method: &str,
+        header_token: Option<String>,
+        params: Result<Params, DecodeError>,
+    ) -> ApiReply {
+        let config = self.config();
+        let state_handle = self.state_handle();
+        let mut guard = state_handle.lock().unwrap_or_else(|e| e.into_inner());
+        let state: &mut State = &mut guard;
+
+        let mut params = match params {
+            Ok(p) => p,
+            Err(code) => {
+                record(state, method, Value::Null, "", Some(code));
+                return ApiReply::error(code);
+            }
+        };
+        let body_token = params.take_token();
+        let token = header_token.or(body_token);
+        let recorded = params.to_value();
+
+        if let Some(reply) = take_fault(state, method) {
+            let error = reply
+                .body
+                .get("error")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let error = if reply.status == StatusCode::INTERNAL_SERVER_ERROR {
+                Some("http_500".to_string())
+            } else {
+                error
+            };
+            record(state, method, recorded, "", error.as_deref());
+            return reply;
+        }
+
+        let (actor, is_bot) = match token.as_deref() {
+            None | Some("") => {
+                record(state, method, recorded, "", Some("not_authed"));
+                return ApiReply::error("not_authed");
+            }
+            Some(t) if t == config.bot_token => (config.bot_user_id.clone(), true),
+            Some(t) => match t.strip_prefix("xoxp-") {
+                Some(user) if state.user(user).is_some_and(|u| !u.is_bot) => {
+                    (user.to_string(), false)
+                }
+                _ => {
+                    record(state, method, recorded, "", Some("invalid_auth"));
+                    return ApiReply::error("invalid_auth");
+                }
+            },
+        };
+
+        let mut ctx = Ctx {
+            state,
+            config,
+            actor: actor.clone(),
+            is_bot,
+            events: Vec::new(),
+        };
+        let result = dispatch(&mut ctx, method, &params);
+        let events = std::mem::take(&mut ctx.events);
+        let reply = match result {
+            None => ApiReply::error("unknown_method"),
+            Some(Ok(body)) => ApiReply::ok(body),
+            Some(Err(code)) => ApiReply::error(&code),
+        };
+        let error = reply.body.get("error").and_then(Value::as_str);
+        record(state, method, recorded, &actor, error);
+        if reply.body.get("ok") == Some(&Value::Bool(true)) {
+            for pending in events {
+                self.deliver(state, &pending.channel, pending.event);
+            }
+        }
+        reply
+    }
+
+    /// Queues an Events API callback (if an events URL is configured and the bot is in
+    /// the channel).
+    fn deliver(&self, state: &mut State, channel: &str, event: Value) {
+        let Some(url) = self.config().events_url.clone() else {
+            return;
+        };
+        let event_type = event
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let (event_id, body) = crate::events::envelope(event, &state.bot_user_id);
+        let bot_in_channel = state
+            .channel(channel)
+            .is_some_and(|c| c.has_member(&state.bot_user_id));
+        if !bot_in_channel {
+            state.deliveries.push(crate::model::Delivery {
+                event_id,
+                event_type,
+                url,
+                status: None,
+                error: Some(format!("not sent: the bot is not a member of {channel}")),
+                at: crate::now_rfc3339(),
+            });
+            return;
+        }
+        self.events().enqueue(
+            &self.state_handle(),
+            state,
+            &url,
+            event_id,
+            event_type,
+            &body,
+        );
+    }
+}
+
+/// Consumes one pending fault for `method`, if any, and builds its answer.
+fn take_fault(state: &mut State, method: &str) -> Option<ApiReply> {
+    let index = state
+        .faults
+        .iter()
+        .position(|f| (f.method == method || f.method == "*") && f.count > 0)?;
+    let fault = state.faults.get_mut(index)?;
+    fault.count -= 1;
+    let fault = fault.clone();
+    state.faults.retain(|f| f.count > 0);
+    Some(match fault.error.as_str() {
+        "ratelimited" | "rate_limited" => ApiReply {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(fault.retry_after),
+            body: json!({"ok": false, "error": "ratelimited"}),
+        },
+        "http_500" => ApiReply {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            retry_after: None,
+            body: json!({"ok": false, "error": "internal_error"}),
+        },
+        other => ApiReply::error(other),
+    })
+}
+
+fn record(state: &mut State, method: &str, params: Value, actor: &str, error: Option<&str>) {
+    state.calls.push(Call {
+        method: method.to_string(),
+        params,
+        ok: error.is_none(),
+        error: error.map(str::to_string),
+        at: crate::now_rfc3339(),
+        actor: actor.to_string(),
+    });
+}

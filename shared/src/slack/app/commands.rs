@@ -1,0 +1,347 @@
+//! `/incident …`: one table routes the subcommands and writes `help`, so adding a
+//! subcommand touches one place.
+
+use super::{Reject, Response, SlackApp, bad, when};
+use crate::bus::ReplyTo;
+use crate::domain::{Command, EscalationTarget, ImpactEdge, Role, Status, UserId};
+use crate::slack::blocks::{ModalOrigin, declare_modal};
+use crate::slack::mrkdwn::escape;
+use slack_morphism::events::SlackCommandEvent;
+
+/// What a subcommand needs to become a Command.
+struct Ctx<'a> {
+    app: &'a SlackApp,
+    user: &'a UserId,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+type Parse = fn(&str, &Ctx) -> Result<Command, String>;
+
+struct Sub {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    usage: &'static str,
+    help: &'static str,
+    parse: Parse,
+}
+
+const SUBCOMMANDS: &[Sub] = &[
+    Sub {
+        name: "update",
+        aliases: &[],
+        usage: "update <text>",
+        help: "Post an update for everyone following the incident",
+        parse: |rest, _| {
+            Ok(Command::PostUpdate {
+                text: rest.to_owned(),
+            })
+        },
+    },
+    Sub {
+        name: "status",
+        aliases: &[],
+        usage: "status <investigating|fixing|monitoring|resolved> [summary]",
+        help: "Move the incident along",
+        parse: parse_status,
+    },
+    Sub {
+        name: "severity",
+        aliases: &["sev"],
+        usage: "severity <S1..S4>",
+        help: "Change the severity",
+        parse: |rest, ctx| {
+            let severity = ctx.app.config.severities.parse(first_word(rest))?;
+            Ok(Command::SetSeverity { severity })
+        },
+    },
+    Sub {
+        name: "role",
+        aliases: &[],
+        usage: "role <coordinator|ops|comms|postmortem> @person",
+        help: "Give someone a role",
+        parse: |rest, ctx| {
+            let mut words = rest.split_whitespace();
+            let role: Role = words.next().unwrap_or_default().parse()?;
+            let user = match words.next() {
+                Some(w) => mention(w)
+                    .ok_or_else(|| format!("`{w}` is not a person: mention them, like @alice."))?,
+                None => ctx.user.clone(),
+            };
+            Ok(Command::AssignRole { role, user })
+        },
+    },
+    Sub {
+        name: "escalate",
+        aliases: &[],
+        usage: "escalate [@person|imoc]",
+        help: "Page the coordinator rotation, the incident manager on-call (imoc), or a person",
+        parse: |rest, _| {
+            let w = first_word(rest);
+            let target = match w {
+                "" | "coordinator" | "coordinators" => EscalationTarget::Coordinators,
+                "imoc" | "manager" => EscalationTarget::IncidentManager,
+                other => EscalationTarget::User {
+                    id: mention(other).ok_or_else(|| {
+                        format!("`{other}`: escalate to `imoc` or mention a person.")
+                    })?,
+                },
+            };
+            Ok(Command::Escalate { target })
+        },
+    },
+    Sub {
+        name: "impact",
+        aliases: &[],
+        usage: "impact <start|end> [now|14:05|15m ago]",
+        help: "Set when customers started or stopped being affected (UTC)",
+        parse: |rest, ctx| {
+            let (edge, time) = split_first(rest);
+            let edge = match edge {
+                "start" | "started" | "began" => ImpactEdge::Start,
+                "end" | "ended" | "stop" | "stopped" => ImpactEdge::End,
+                _ => {
+                    return Err(
+                        "Say `impact start` or `impact end`, optionally with a time.".into(),
+                    );
+                }
+            };
+            Ok(Command::SetImpact {
+                edge,
+                at: when::parse(time, ctx.now)?,
+            })
+        },
+    },
+    Sub {
+        name: "ack",
+        aliases: &["acknowledge"],
+        usage: "ack",
+        help: "Acknowledge the incident",
+        parse: |_, _| Ok(Command::Acknowledge),
+    },
+    Sub {
+        name: "accept",
+        aliases: &[],
+        usage: "accept <S1..S4>",
+        help: "Accept a triage incident at a severity",
+        parse: |rest, ctx| {
+            Ok(Command::AcceptTriage {
+                severity: ctx.app.config.severities.parse(first_word(rest))?,
+            })
+        },
+    },
+    Sub {
+        name: "decline",
+        aliases: &[],
+        usage: "decline <reason>",
+        help: "Decline a triage incident",
+        parse: |rest, _| {
+            Ok(Command::DeclineTriage {
+                reason: rest.to_owned(),
+            })
+        },
+    },
+    Sub {
+        name: "resolve",
+        aliases: &[],
+        usage: "resolve [summary]",
+        help: "Mark the incident resolved (renames the channel)",
+        parse: |rest, _| {
+            Ok(Command::Resolve {
+                summary: (!rest.is_empty()).then(|| rest.to_owned()),
+            })
+        },
+    },
+    Sub {
+        name: "close",
+        aliases: &[],
+        usage: "close",
+        help: "Close a resolved incident (archives the channel)",
+        parse: |_, _| Ok(Command::Close),
+    },
+];
+
+fn parse_status(rest: &str, _: &Ctx) -> Result<Command, String> {
+    let (status, summary) = split_first(rest);
+    let status: Status = status.parse()?;
+    Ok(Command::SetStatus {
+        status,
+        summary: (!summary.is_empty()).then(|| summary.to_owned()),
+    })
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or_default()
+}
+
+fn split_first(s: &str) -> (&str, &str) {
+    let s = s.trim();
+    match s.split_once(char::is_whitespace) {
+        Some((a, b)) => (a, b.trim()),
+        None => (s, ""),
+    }
+}
+
+/// `<@U123|alice>` or `<@U123>` (Slack escapes mentions in commands), or a bare id.
+fn mention(word: &str) -> Option<UserId> {
+    let inner = word
+        .strip_prefix("<@")
+        .and_then(|w| w.strip_suffix('>'))
+        .unwrap_or(word);
+    UserId::parse(inner.split('|').next().unwrap_or_default())
+}
+
+pub fn help_text() -> String {
+    let mut out =
+        String::from("*Flare* — `/incident` opens the declare form. In an incident channel:\n");
+    for s in SUBCOMMANDS {
+        out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
+    }
+    out.push_str("• `/incident list` — open incidents\n• `/incident help` — this help\n");
+    out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.");
+    out
+}
+
+impl SlackApp {
+    pub(super) async fn command(&self, req: &super::Request) -> Result<Response, Reject> {
+        let cmd: SlackCommandEvent = serde_urlencoded::from_bytes(&req.body)
+            .map_err(|e| bad(format!("not a slash command: {e}")))?;
+        let user = UserId::parse(&cmd.user_id.0).ok_or_else(|| bad("bad user id"))?;
+        let text = cmd.text.as_deref().unwrap_or_default().trim();
+        let (word, rest) = split_first(text);
+        let word = word.to_ascii_lowercase();
+        match word.as_str() {
+            "" | "new" | "declare" => {
+                let origin = ModalOrigin {
+                    channel: Some(cmd.channel_id.0.clone()),
+                    source_message: None,
+                };
+                self.open_modal(
+                    &cmd.trigger_id.0,
+                    declare_modal(&self.config, rest, "", &origin),
+                )
+                .await?;
+                return Ok(Response::empty());
+            }
+            "help" => return Ok(Response::ephemeral(&help_text())),
+            "list" => return self.list().await,
+            _ => {}
+        }
+        let Some(sub) = SUBCOMMANDS
+            .iter()
+            .find(|s| s.name == word || s.aliases.contains(&word.as_str()))
+        else {
+            return Ok(Response::ephemeral(&format!(
+                "I don't know `{}`.\n{}",
+                escape(&word),
+                help_text()
+            )));
+        };
+        let Some(incident) = self.incident_for_channel(&cmd.channel_id.0).await? else {
+            return Ok(Response::ephemeral(&format!(
+                "`/incident {}` works in an incident's channel, and this isn't one. `/incident list` shows the open incidents.",
+                sub.name
+            )));
+        };
+        let ctx = Ctx {
+            app: self,
+            user: &user,
+            now: self.clock.now(),
+        };
+        let command = match (sub.parse)(rest, &ctx) {
+            Ok(c) => c,
+            Err(why) => {
+                return Ok(Response::ephemeral(&format!(
+                    "{}\nUsage: `/incident {}`",
+                    escape(&why),
+                    sub.usage
+                )));
+            }
+        };
+        let reply = ReplyTo {
+            response_url: Some(cmd.response_url.0.to_string()),
+            channel: Some(cmd.channel_id.0.clone()),
+            user: Some(user.to_string()),
+        };
+        // The trigger id is unique per invocation and the same in Slack's retries.
+        let env = self.envelope(
+            format!("slash#{}", cmd.trigger_id.0),
+            Some(incident),
+            command,
+            &user,
+            Some(reply),
+        );
+        self.enqueue(env).await?;
+        Ok(Response::ephemeral(&format!(
+            "On it: `/incident {}`",
+            escape(text)
+        )))
+    }
+
+    async fn list(&self) -> Result<Response, Reject> {
+        let open = self
+            .store
+            .open()
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))?;
+        if open.is_empty() {
+            return Ok(Response::ephemeral(":sunny: No open incidents."));
+        }
+        let mut lines = Vec::new();
+        for o in open.iter().take(30) {
+            let Some(inc) = self
+                .store
+                .load(&o.id)
+                .await
+                .map_err(|e| Reject::Unavailable(e.to_string()))?
+            else {
+                continue;
+            };
+            if inc.private {
+                continue;
+            }
+            let channel = self
+                .store
+                .refs(&inc.id)
+                .await
+                .map_err(|e| Reject::Unavailable(e.to_string()))?
+                .get("channel")
+                .cloned();
+            let place = channel
+                .map(|c| format!("<#{c}>"))
+                .unwrap_or_else(|| format!("`{}`", inc.id));
+            lines.push(format!(
+                "{} *{}* · {} · {} · {place}",
+                inc.status.emoji(),
+                escape(&inc.title),
+                inc.severity,
+                inc.status
+            ));
+        }
+        Ok(Response::ephemeral(&format!(
+            "*Open incidents*\n{}",
+            lines.join("\n")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions() {
+        assert_eq!(mention("<@U0BOB|bob>"), UserId::parse("U0BOB"));
+        assert_eq!(mention("<@U0BOB>"), UserId::parse("U0BOB"));
+        assert_eq!(mention("U0BOB"), UserId::parse("U0BOB"));
+        assert_eq!(mention("@bob"), None);
+        assert_eq!(mention("<!channel>"), None);
+    }
+
+    #[test]
+    fn help_lists_every_subcommand() {
+        let h = help_text();
+        for s in SUBCOMMANDS {
+            assert!(h.contains(s.usage));
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The Events API: URL verification, and reactions and pins that capture messages.
+//! Everything else is acknowledged and ignored.
+
+use super::interactions::ts_time;
+use super::{Reject, Response, SlackApp, bad};
+use crate::domain::{CaptureKind, CapturedMessage, Command, MAX_TEXT, UserId, clip};
+use serde_json::{Value, json};
+
+fn kind_of(reaction: &str) -> Option<CaptureKind> {
+    match reaction {
+        "receipt" => Some(CaptureKind::Papertrail),
+        "pushpin" | "round_pushpin" => Some(CaptureKind::Discussion),
+        _ => None,
+    }
+}
+
+impl SlackApp {
+    pub(super) async fn event(&self, req: &super::Request) -> Result<Response, Reject> {
+        // Our own parse with a fallback: slack-morphism has no catch-all for events it
+        // doesn't model (pin_added among them).
+        let body: Value =
+            serde_json::from_slice(&req.body).map_err(|e| bad(format!("not JSON: {e}")))?;
+        match body.get("type").and_then(Value::as_str) {
+            Some("url_verification") => {
+                let challenge = body
+                    .get("challenge")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("no challenge"))?;
+                Ok(Response::json(&json!({ "challenge": challenge })))
+            }
+            Some("event_callback") => {
+                let event_id = body
+                    .get("event_id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad("no event_id"))?;
+                let event = body.get("event").ok_or_else(|| bad("no event"))?;
+                self.inner_event(event_id, event).await?;
+                Ok(Response::empty())
+            }
+            _ => Ok(Response::empty()),
+        }
+    }
+
+    async fn inner_event(&self, event_id: &str, e: &Value) -> Result<(), Reject> {
+        let s = |k: &str| e.get(k).and_then(Value::as_str);
+        let user = s("user").and_then(UserId::parse);
+        let (command, channel) = match s("type").unwrap_or_default() {
+            t @ ("reaction_added" | "reaction_removed") => {
+                let Some(kind) = s("reaction").and_then(kind_of) else {
+                    return Ok(());
+                };
+                let item = e.get("item").cloned().unwrap_or(Value::Null);
+                let (Some(channel), Some(ts)) = (item["channel"].as_str(), item["ts"].as_str())
+                else {
+                    return Ok(());
+                };
+                if self.incident_for_channel(channel).await?.is_none() {
+                    return Ok(());
+                }
+                let command = if t == "reaction_added" {
+                    let message = self.fetch_message(channel, ts).await?;
+                    Command::Capture { kind, message }
+                } else {
+                    Command::Uncapture {
+                        kind,
+                        channel: channel.to_owned(),
+                        ts: ts.to_owned(),
+                    }
+                };
+                (command, channel.to_owned())
+            }
+            t @ ("pin_added" | "pin_removed") => {
+                let item = e.get("item").cloned().unwrap_or(Value::Null);
+                let channel = s("channel_id")
+                    .or_else(|| item["channel"].as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let m = &item["message"];
+                let Some(ts) = m["ts"].as_str() else {
+                    return Ok(());
+                };
+                let command = if t == "pin_added" {
+                    // Flare pins its own card; that is not a discussion item.
+                    if m.get("bot_id").is_some_and(|b| !b.is_null()) {
+                        return Ok(());
+                    }
+                    Command::Capture {
+                        kind: CaptureKind::Discussion,
+                        message: captured(&channel, ts, m, m["permalink"].as_str()),
+                    }
+                } else {
+                    Command::Uncapture {
+                        kind: CaptureKind::Discussion,
+                        channel: channel.clone(),
+                        ts: ts.to_owned(),
+                    }
+                };
+                (command, channel)
+            }
+            _ => return Ok(()),
+        };
+        let Some(incident) = self.incident_for_channel(&channel).await? else {
+            return Ok(());
+        };
+        let Some(user) = user else { return Ok(()) };
+        // Slack's retries carry the same event id: one command, however many arrive.
+        let env = self.envelope(
+            format!("event#{event_id}"),
+            Some(incident),
+            command,
+            &user,
+            None,
+        );
+        self.enqueue(env).await
+    }
+
+    /// The reacted-to message (reaction events carry only its channel and ts).
+    async fn fetch_message(&self, channel: &str, ts: &str) -> Result<CapturedMessage, Reject> {
+        let unavailable = |e: crate::slack::api::SlackError| Reject::Unavailable(e.to_string());
+        let history = self
+            .api
+            .call("conversations.history", json!({ "channel": channel, "latest": ts, "oldest": ts, "inclusive": true, "limit": 1 }))
+            .await
+            .map_err(unavailable)?;
+        let mut message = history["messages"]
+            .as_array()
+            .and_then(|m| m.first())
+            .cloned();
+        if message.is_none() {
+            // A reply in a thread is not in the channel history.
+            let replies = self
+                .api
+                .call("conversations.replies", json!({ "channel": channel, "ts": ts, "latest": ts, "inclusive": true, "limit": 1 }))
+                .await
+                .map_err(unavailable)?;
+            message = replies["messages"]
+                .as_array()
+                .and_then(|m| m.iter().find(|x| x["ts"] == ts))
+                .cloned();
+        }
+        let message = message.unwrap_or_else(|| json!({ "ts": ts, "text": "(message not found)" }));
+        let link = self
+            .api
+            .call(
+                "chat.getPermalink",
+                json!({ "channel": channel, "message_ts": ts }),
+            )
+            .await
+            .ok();
+        let permalink = link.as_ref().and_then(|l| l["permalink"].as_str());
+        Ok(captured(channel, ts, &message, permalink))
+    }
+}
+
+fn captured(channel: &str, ts: &str, m: &Value, permalink: Option<&str>) -> CapturedMessage {
+    CapturedMessage {
+        channel: channel.to_owned(),
+        ts: ts.to_owned(),
+        author: m["user"].as_str().and_then(UserId::parse),
+        text: clip(m["text"].as_str().unwrap_or_default(), MAX_TEXT),
+        permalink: permalink.map(str::to_owned),
+        posted_at: ts_time(ts).unwrap_or_default(),
+    }
+}

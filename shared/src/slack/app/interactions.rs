@@ -1,0 +1,229 @@
+//! Interactivity: shortcuts open the declare modal, its submission declares, and the
+//! card's buttons become Commands.
+
+use super::{Reject, Response, SlackApp, bad};
+use crate::bus::ReplyTo;
+use crate::domain::{CapturedMessage, Command, Declaration, IncidentId, Role, Roles, UserId};
+use crate::slack::blocks::{DECLARE_CALLBACK, ModalOrigin, declare_modal};
+use serde_json::{Value, json};
+
+pub const DECLARE_SHORTCUT: &str = "declare_incident";
+pub const DECLARE_FROM_MESSAGE: &str = "declare_incident_from_message";
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(v, |v, k| v.get(*k))
+        .and_then(Value::as_str)
+}
+
+impl SlackApp {
+    pub(super) async fn interaction(&self, req: &super::Request) -> Result<Response, Reject> {
+        let form: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&req.body).map_err(|e| bad(format!("bad form: {e}")))?;
+        let payload = form
+            .iter()
+            .find(|(k, _)| k == "payload")
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| bad("no payload"))?;
+        let p: Value =
+            serde_json::from_str(payload).map_err(|e| bad(format!("payload is not JSON: {e}")))?;
+        let user = str_at(&p, &["user", "id"])
+            .and_then(UserId::parse)
+            .ok_or_else(|| bad("no user"))?;
+        match str_at(&p, &["type"]).unwrap_or_default() {
+            "shortcut" => {
+                let trigger = str_at(&p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+                self.open_modal(
+                    trigger,
+                    declare_modal(&self.config, "", "", &ModalOrigin::default()),
+                )
+                .await?;
+                Ok(Response::empty())
+            }
+            "message_action" => self.declare_from_message(&p).await,
+            "view_submission" => self.view_submission(&p, &user).await,
+            "block_actions" => self.block_action(&p, &user).await,
+            // view_closed and anything newer: nothing to do.
+            _ => Ok(Response::empty()),
+        }
+    }
+
+    async fn declare_from_message(&self, p: &Value) -> Result<Response, Reject> {
+        let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+        let channel = str_at(p, &["channel", "id"]).ok_or_else(|| bad("no channel"))?;
+        let ts = str_at(p, &["message", "ts"]).ok_or_else(|| bad("no message ts"))?;
+        let text = str_at(p, &["message", "text"]).unwrap_or_default();
+        let author = str_at(p, &["message", "user"]).and_then(UserId::parse);
+        let posted_at = ts_time(ts).unwrap_or_else(|| self.clock.now());
+        let source = CapturedMessage {
+            channel: channel.to_owned(),
+            ts: ts.to_owned(),
+            author,
+            text: crate::domain::clip(text, crate::domain::MAX_TEXT),
+            // Filled by the worker's first effect would cost a call here; the link is
+            // built the way Slack builds permalinks.
+            permalink: None,
+            posted_at,
+        };
+        let title = text.lines().next().unwrap_or_default();
+        let origin = ModalOrigin {
+            channel: Some(channel.to_owned()),
+            source_message: Some(source),
+        };
+        self.open_modal(trigger, declare_modal(&self.config, title, text, &origin))
+            .await?;
+        Ok(Response::empty())
+    }
+
+    async fn view_submission(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
+        let view = p.get("view").ok_or_else(|| bad("no view"))?;
+        if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
+            return Ok(Response::empty());
+        }
+        let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
+        let values = view
+            .get("state")
+            .and_then(|s| s.get("values"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let field = |block: &str| values.get(block).and_then(|b| b.get("value"));
+        let text = |block: &str| {
+            field(block)
+                .and_then(|f| f.get("value"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        let selected = |block: &str| {
+            field(block)
+                .and_then(|f| str_at(f, &["selected_option", "value"]))
+                .map(str::to_owned)
+        };
+        let many = |block: &str| -> Vec<String> {
+            field(block)
+                .and_then(|f| f.get("selected_options"))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.get("value").and_then(Value::as_str).map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let title = text("title");
+        let mut errors = serde_json::Map::new();
+        if title.is_empty() {
+            errors.insert("title".into(), json!("Give the incident a title."));
+        }
+        let severity = match selected("severity").map(|s| self.config.severities.parse(&s)) {
+            Some(Ok(s)) => Some(s),
+            _ => {
+                errors.insert("severity".into(), json!("Pick a severity."));
+                None
+            }
+        };
+        let services: Vec<String> = many("services")
+            .into_iter()
+            .filter(|s| self.config.service(s).is_some())
+            .collect();
+        let customer = selected("customer").filter(|c| self.config.customer(c).is_some());
+        let options = many("options");
+        let coordinator = field("coordinator")
+            .and_then(|f| f.get("selected_user"))
+            .and_then(Value::as_str)
+            .and_then(UserId::parse);
+        let (Some(severity), true) = (severity, errors.is_empty()) else {
+            return Ok(Response::json(
+                &json!({ "response_action": "errors", "errors": errors }),
+            ));
+        };
+        let origin: ModalOrigin = str_at(view, &["private_metadata"])
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default();
+        let mut roles = Roles::default();
+        if let Some(c) = coordinator {
+            roles.assign(Role::Coordinator, c);
+        }
+        let declaration = Declaration {
+            title,
+            page_oncall: options.iter().any(|o| o == "page")
+                || self.config.severities.is_critical(&severity),
+            severity,
+            impact: text("impact"),
+            description: text("description"),
+            services,
+            customer,
+            triage: false,
+            private: options.iter().any(|o| o == "private"),
+            roles,
+            impact_started_at: None,
+            source_message: origin.source_message,
+        };
+        let reply = origin.channel.map(|c| ReplyTo {
+            response_url: None,
+            channel: Some(c),
+            user: Some(user.to_string()),
+        });
+        // The view id is the same however often the modal is submitted.
+        let env = self.envelope(
+            format!("view#{view_id}"),
+            None,
+            Command::Declare(Box::new(declaration)),
+            user,
+            reply,
+        );
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+
+    async fn block_action(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
+        let Some(action) = p
+            .get("actions")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+        else {
+            return Ok(Response::empty());
+        };
+        let action_id = str_at(action, &["action_id"]).unwrap_or_default();
+        let Some(incident) = str_at(action, &["value"]).and_then(IncidentId::parse) else {
+            return Ok(Response::empty());
+        };
+        let command = match action_id.split_once(':') {
+            None if action_id == "ack" => Command::Acknowledge,
+            Some(("accept", sev)) => match self.config.severities.parse(sev) {
+                Ok(severity) => Command::AcceptTriage { severity },
+                Err(_) => return Ok(Response::empty()),
+            },
+            Some(("claim", role)) => match role.parse::<Role>() {
+                Ok(role) => Command::AssignRole {
+                    role,
+                    user: user.clone(),
+                },
+                Err(_) => return Ok(Response::empty()),
+            },
+            _ => return Ok(Response::empty()),
+        };
+        let message_ts = str_at(p, &["container", "message_ts"])
+            .or_else(|| str_at(p, &["message", "ts"]))
+            .unwrap_or_default();
+        let reply = ReplyTo {
+            response_url: str_at(p, &["response_url"]).map(str::to_owned),
+            channel: str_at(p, &["channel", "id"]).map(str::to_owned),
+            user: Some(user.to_string()),
+        };
+        // A double click is the same person, button and message: one command.
+        let id = format!("action#{message_ts}#{action_id}#{user}");
+        let env = self.envelope(id, Some(incident), command, user, Some(reply));
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+}
+
+/// A Slack `ts` ("1700000000.000100") as a time.
+pub fn ts_time(ts: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let (secs, micros) = ts.split_once('.').unwrap_or((ts, "0"));
+    let secs: i64 = secs.parse().ok()?;
+    let micros: u32 = micros.get(..6).unwrap_or(micros).parse().ok()?;
+    chrono::DateTime::from_timestamp(secs, micros.saturating_mul(1000))
+}

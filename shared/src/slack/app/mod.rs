@@ -1,0 +1,208 @@
+//! The Slack request path (the `slack` function): verify, parse, deduplicate, open
+//! modals, enqueue a Command, answer within Slack's 3 seconds. Nothing slow here.
+
+mod commands;
+mod events;
+mod interactions;
+mod when;
+
+pub use commands::help_text;
+pub use interactions::{DECLARE_FROM_MESSAGE, DECLARE_SHORTCUT};
+
+use super::api::SlackApi;
+use super::signature;
+use crate::bus::{CommandEnvelope, CommandQueue, ReplyTo, Source};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::{Actor, Command, IncidentId, UserId};
+use crate::store::{IncidentStore, Index};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A framework-neutral HTTP request: the Lambda and the local host adapt to it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub path: String,
+    /// Lowercase names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl Response {
+    pub fn empty() -> Self {
+        Self {
+            status: 200,
+            content_type: "text/plain",
+            body: String::new(),
+        }
+    }
+
+    pub fn json(v: &Value) -> Self {
+        Self {
+            status: 200,
+            content_type: "application/json",
+            body: v.to_string(),
+        }
+    }
+
+    /// An answer only the person who typed the command sees.
+    pub fn ephemeral(text: &str) -> Self {
+        Self::json(&json!({ "response_type": "ephemeral", "text": text }))
+    }
+
+    pub fn error(status: u16, why: &str) -> Self {
+        Self {
+            status,
+            content_type: "text/plain",
+            body: why.to_owned(),
+        }
+    }
+}
+
+pub struct SlackApp {
+    pub signing_secret: String,
+    pub store: Arc<dyn IncidentStore>,
+    pub queue: Arc<dyn CommandQueue>,
+    pub api: Arc<dyn SlackApi>,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Bodies larger than this are not Slack's (its payloads are a few KB).
+const MAX_BODY: usize = 512 * 1024;
+
+impl SlackApp {
+    pub async fn handle(&self, req: &Request) -> Response {
+        if req.body.len() > MAX_BODY {
+            return Response::error(413, "request too large");
+        }
+        // Nothing of the request is read before its signature is checked.
+        if let Err(e) = signature::verify(
+            self.signing_secret.as_bytes(),
+            req.header("x-slack-request-timestamp"),
+            req.header("x-slack-signature"),
+            &req.body,
+            self.clock.now().timestamp(),
+        ) {
+            tracing::warn!(path = %req.path, reason = %e, "rejected an unsigned or stale request");
+            return Response::error(401, "invalid signature");
+        }
+        let path = req.path.trim_end_matches('/');
+        let form = path.ends_with("/commands")
+            || path.ends_with("/interactions")
+            || path.ends_with("/interactivity");
+        if form
+            && !req
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+        {
+            return Response::error(415, "expected application/x-www-form-urlencoded");
+        }
+        let result = match path {
+            p if p.ends_with("/commands") => self.command(req).await,
+            p if p.ends_with("/interactions") || p.ends_with("/interactivity") => {
+                self.interaction(req).await
+            }
+            p if p.ends_with("/events") => self.event(req).await,
+            _ => Err(Reject::NotFound),
+        };
+        match result {
+            Ok(r) => r,
+            Err(Reject::BadRequest(why)) => {
+                tracing::warn!(path = %req.path, %why, "rejected a malformed request");
+                Response::error(400, &why)
+            }
+            Err(Reject::NotFound) => Response::error(404, "no such endpoint"),
+            Err(Reject::Unavailable(why)) => {
+                // Slack retries events answered with an error; commands show an error.
+                tracing::error!(path = %req.path, %why, "could not accept the request");
+                Response::error(503, "Flare is having trouble; try again in a moment")
+            }
+        }
+    }
+
+    async fn enqueue(&self, env: CommandEnvelope) -> Result<(), Reject> {
+        self.queue
+            .send(&env)
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))
+    }
+
+    fn envelope(
+        &self,
+        id: String,
+        incident: Option<IncidentId>,
+        command: Command,
+        user: &UserId,
+        reply: Option<ReplyTo>,
+    ) -> CommandEnvelope {
+        CommandEnvelope {
+            id,
+            incident,
+            command,
+            actor: Actor::user(user.clone()),
+            source: Source::Slack,
+            received_at: self.clock.now(),
+            reply,
+        }
+    }
+
+    async fn incident_for_channel(&self, channel: &str) -> Result<Option<IncidentId>, Reject> {
+        self.store
+            .get_index(Index::Channel, channel)
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))
+    }
+
+    /// `views.open` right away: the trigger id lives 3 seconds.
+    async fn open_modal(&self, trigger_id: &str, view: Value) -> Result<(), Reject> {
+        // A retried or double-sent request must not open a second modal.
+        let fresh = self
+            .store
+            .claim(
+                &format!("trigger#{trigger_id}"),
+                chrono::Duration::hours(1),
+                self.clock.now(),
+            )
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))?;
+        if !fresh {
+            return Ok(());
+        }
+        self.api
+            .call(
+                "views.open",
+                json!({ "trigger_id": trigger_id, "view": view }),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| Reject::Unavailable(format!("views.open: {e}")))
+    }
+}
+
+#[derive(Debug)]
+enum Reject {
+    BadRequest(String),
+    NotFound,
+    Unavailable(String),
+}
+
+fn bad(why: impl Into<String>) -> Reject {
+    Reject::BadRequest(why.into())
+}

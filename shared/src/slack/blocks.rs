@@ -1,0 +1,317 @@
+//! Block Kit: the declare modal, the incident card and the announcement. Every piece
+//! of outside text goes through `mrkdwn::escape` (or is plain_text, which Slack never
+//! formats).
+
+use super::mrkdwn::escape;
+use crate::config::Config;
+use crate::domain::{CapturedMessage, Incident, Role, Status, clip};
+use serde_json::{Value, json};
+
+pub const DECLARE_CALLBACK: &str = "declare";
+
+fn plain(text: &str) -> Value {
+    json!({ "type": "plain_text", "text": text, "emoji": true })
+}
+
+fn md(text: &str) -> Value {
+    json!({ "type": "mrkdwn", "text": clip(text, 3000) })
+}
+
+fn option(text: &str, value: &str, description: Option<&str>) -> Value {
+    let mut o = json!({ "text": plain(&clip(text, 75)), "value": value });
+    if let Some(d) = description {
+        o["description"] = plain(&clip(d, 75));
+    }
+    o
+}
+
+fn input(block_id: &str, label: &str, optional: bool, element: Value) -> Value {
+    json!({ "type": "input", "block_id": block_id, "optional": optional, "label": plain(label), "element": element })
+}
+
+/// What the modal was opened from, carried through `private_metadata`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModalOrigin {
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub source_message: Option<CapturedMessage>,
+}
+
+/// The declare modal; `title`/`description` prefilled from a message shortcut.
+pub fn declare_modal(
+    config: &Config,
+    title: &str,
+    description: &str,
+    origin: &ModalOrigin,
+) -> Value {
+    let severities: Vec<Value> = config
+        .severities
+        .levels()
+        .iter()
+        .map(|l| {
+            option(
+                &format!("{} · {}", l.id, l.label),
+                &l.id,
+                Some(&l.description),
+            )
+        })
+        .collect();
+    let mut title_el = json!({ "type": "plain_text_input", "action_id": "value", "max_length": 150,
+        "placeholder": plain("What is broken, in a few words") });
+    if !title.is_empty() {
+        title_el["initial_value"] = json!(clip(title, 150));
+    }
+    let mut desc_el = json!({ "type": "plain_text_input", "action_id": "value", "multiline": true, "max_length": 3000 });
+    if !description.is_empty() {
+        desc_el["initial_value"] = json!(clip(description, 3000));
+    }
+    let mut blocks = vec![
+        input("title", "Title", false, title_el),
+        input(
+            "severity",
+            "Severity",
+            false,
+            json!({ "type": "static_select", "action_id": "value",
+            "options": severities, "placeholder": plain("How bad is it for customers?") }),
+        ),
+        input(
+            "impact",
+            "Customer impact",
+            true,
+            json!({ "type": "plain_text_input", "action_id": "value",
+            "multiline": true, "max_length": 3000, "placeholder": plain("Who is affected and how") }),
+        ),
+        input("description", "Description", true, desc_el),
+    ];
+    if !config.services.is_empty() {
+        let services: Vec<Value> = config
+            .services
+            .iter()
+            .take(100)
+            .map(|s| option(&s.name, &s.id, Some(&format!("owned by {}", s.team))))
+            .collect();
+        blocks.push(input(
+            "services",
+            "Affected services",
+            true,
+            json!({ "type": "multi_static_select", "action_id": "value", "options": services }),
+        ));
+    }
+    if !config.customers.is_empty() {
+        let customers: Vec<Value> = config
+            .customers
+            .iter()
+            .take(100)
+            .map(|c| option(&c.name, &c.id, None))
+            .collect();
+        blocks.push(input(
+            "customer",
+            "Customer",
+            true,
+            json!({ "type": "static_select", "action_id": "value", "options": customers }),
+        ));
+    }
+    blocks.push(input(
+        "coordinator",
+        "Coordinator",
+        true,
+        json!({ "type": "users_select", "action_id": "value" }),
+    ));
+    blocks.push(input("options", "Options", true, json!({ "type": "checkboxes", "action_id": "value", "options": [
+        option("Page on-call now", "page", Some("Critical severities page on-call anyway")),
+        option("Private incident", "private", Some("Private channel; the announcement shows no details")),
+    ]})));
+    json!({
+        "type": "modal",
+        "callback_id": DECLARE_CALLBACK,
+        "title": plain("Declare an incident"),
+        "submit": plain("Declare"),
+        "close": plain("Cancel"),
+        "private_metadata": serde_json::to_string(origin).unwrap_or_default(),
+        "blocks": blocks,
+    })
+}
+
+fn severity_text(config: &Config, incident: &Incident) -> String {
+    match config.severities.level(&incident.severity) {
+        Some(l) => format!("{} · {}", l.id, l.label),
+        None => incident.severity.to_string(),
+    }
+}
+
+fn person(user: Option<&crate::domain::UserId>) -> String {
+    user.map_or_else(|| "_unassigned_".to_owned(), |u| format!("<@{u}>"))
+}
+
+/// One line for topics: severity · status · coordinator (plain text, ≤250).
+pub fn topic(config: &Config, incident: &Incident) -> String {
+    let coordinator = incident.roles.coordinator.as_ref().map_or_else(
+        || "no coordinator".to_owned(),
+        |u| format!("coordinator <@{u}>"),
+    );
+    super::mrkdwn::plain(
+        &format!(
+            "{} · {} · {}",
+            severity_text(config, incident),
+            incident.status,
+            coordinator
+        ),
+        250,
+    )
+}
+
+/// The card pinned in the incident channel, kept up to date in place.
+pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
+    let title = format!(":rotating_light: {}", clip(&incident.title, 140));
+    let ops = if incident.roles.operations.is_empty() {
+        "_none yet_".to_owned()
+    } else {
+        incident
+            .roles
+            .operations
+            .iter()
+            .map(|u| format!("<@{u}>"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut fields = vec![
+        md(&format!("*Severity*\n{}", severity_text(config, incident))),
+        md(&format!(
+            "*Status*\n{} {}",
+            incident.status.emoji(),
+            incident.status
+        )),
+        md(&format!(
+            "*Coordinator*\n{}",
+            person(incident.roles.coordinator.as_ref())
+        )),
+        md(&format!("*Operations*\n{ops}")),
+    ];
+    if let Some(c) = &incident.roles.communications {
+        fields.push(md(&format!("*Communications*\n<@{c}>")));
+    }
+    if !incident.services.is_empty() {
+        let names: Vec<String> = incident
+            .services
+            .iter()
+            .map(|s| escape(config.service(s).map_or(s.as_str(), |x| x.name.as_str())))
+            .collect();
+        fields.push(md(&format!("*Services*\n{}", names.join(", "))));
+    }
+    let mut blocks = vec![
+        json!({ "type": "header", "text": plain(&title) }),
+        json!({ "type": "section", "fields": fields }),
+    ];
+    if !incident.impact.is_empty() {
+        blocks.push(json!({ "type": "section", "text": md(&format!("*Customer impact*\n{}", escape(&incident.impact))) }));
+    }
+    if let Some(customer) = incident
+        .customer
+        .as_deref()
+        .and_then(|c| config.customer(c))
+    {
+        let contacts: Vec<String> = customer
+            .contacts
+            .iter()
+            .map(|c| {
+                let mut line = escape(&c.name);
+                if let Some(r) = &c.role {
+                    line.push_str(&format!(" ({})", escape(r)));
+                }
+                if let Some(e) = &c.email {
+                    line.push_str(&format!(" · {}", escape(e)));
+                }
+                if let Some(p) = &c.phone {
+                    line.push_str(&format!(" · {}", escape(p)));
+                }
+                line
+            })
+            .collect();
+        blocks.push(json!({ "type": "section", "text": md(&format!("*Customer*: {}\n{}", escape(&customer.name), contacts.join("\n"))) }));
+    }
+    let mut buttons = Vec::new();
+    let id = incident.id.as_str();
+    if incident.status == Status::Triage {
+        for l in config.severities.levels() {
+            buttons.push(
+                json!({ "type": "button", "action_id": format!("accept:{}", l.id), "value": id,
+                "text": plain(&format!("Accept as {}", l.id)) }),
+            );
+        }
+    } else if incident.acknowledged_at.is_none() {
+        buttons.push(json!({ "type": "button", "action_id": "ack", "value": id, "style": "primary", "text": plain("Acknowledge") }));
+    }
+    if incident.status.is_active() && incident.roles.coordinator.is_none() {
+        buttons.push(json!({ "type": "button", "action_id": "claim:coordinator", "value": id, "text": plain("I'll coordinate") }));
+    }
+    if incident.status.is_active() && incident.roles.communications.is_none() {
+        buttons.push(json!({ "type": "button", "action_id": "claim:communications", "value": id, "text": plain("I'll do comms") }));
+    }
+    if !buttons.is_empty() {
+        blocks.push(json!({ "type": "actions", "block_id": "card", "elements": buttons }));
+    }
+    blocks.push(json!({ "type": "context", "elements": [md(&format!(
+        "`{}` · declared <!date^{}^{{date_short_pretty}} {{time}}|{}> · `/incident help` for commands",
+        incident.id, incident.declared_at.timestamp(), incident.declared_at.format("%Y-%m-%d %H:%M UTC")))] }));
+    let text = format!(
+        "{} [{}] {}",
+        incident.id,
+        severity_text(config, incident),
+        incident.title
+    );
+    (text, json!(blocks))
+}
+
+/// The announcement in the incidents channel. A private incident says only that it exists.
+pub fn announcement(config: &Config, incident: &Incident, channel: &str) -> (String, Value) {
+    if incident.private {
+        let text = format!(
+            ":lock: A private incident was declared ({}).",
+            incident.status
+        );
+        return (
+            text.clone(),
+            json!([{ "type": "section", "text": md(&text) }]),
+        );
+    }
+    let text = format!(
+        "{} *{}* · {} · {} · coordinator {}\n<#{}>",
+        incident.status.emoji(),
+        escape(&clip(&incident.title, 150)),
+        severity_text(config, incident),
+        incident.status,
+        person(incident.roles.coordinator.as_ref()),
+        channel,
+    );
+    let fallback = format!(
+        "{} [{}] {} ({})",
+        incident.id, incident.severity, incident.title, incident.status
+    );
+    (fallback, json!([{ "type": "section", "text": md(&text) }]))
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    role.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_modal_offers_every_severity_with_its_description() {
+        let config = Config::default();
+        let view = declare_modal(&config, "DB <!channel>", "", &ModalOrigin::default());
+        let s = view.to_string();
+        for l in config.severities.levels() {
+            assert!(s.contains(&format!("\"value\":\"{}\"", l.id)));
+        }
+        assert_eq!(view["callback_id"], DECLARE_CALLBACK);
+        // plain_text: Slack shows it verbatim, never as a mention.
+        assert_eq!(
+            view["blocks"][0]["element"]["initial_value"],
+            "DB <!channel>"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Slack: request signing, text escaping, the Web API port and its adapter, the
+//! Block Kit views, the request handling (ack path) and the worker's Slack effects.
+pub mod api;
+pub mod app;
+pub mod blocks;
+pub mod effects;
+pub mod mrkdwn;
+pub mod signature;

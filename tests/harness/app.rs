@@ -1,0 +1,126 @@
+//! `spawn_app` for Flare: the local host on a free port against moto and the Slack
+//! simulator, with helpers that act the way people do in Slack.
+
+use flare::config::Config;
+use flare::domain::{IncidentId, Recorded};
+use flare::store::{IncidentStore, Index};
+use flare_local::{DEFAULT_SIGNING_SECRET, Host, Options};
+use flare_slack_sim::{Channel, Driver, DriverResponse, ViewValues};
+use serde_json::Value;
+
+pub struct App {
+    pub host: Host,
+    pub driver: Driver,
+}
+
+impl App {
+    pub async fn start() -> App {
+        let text = include_str!("../../infra/config/flare.local.yaml");
+        let config = Config::parse("flare.local.yaml", text).unwrap();
+        let host = Host::start(Options {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            aws_endpoint: crate::endpoint(),
+            prefix: format!("t{:012x}", fastrand::u64(..1 << 48)),
+            config,
+            signing_secret: DEFAULT_SIGNING_SECRET.into(),
+        })
+        .await
+        .unwrap();
+        let driver = Driver::new(&host.sim, &host.base_url, DEFAULT_SIGNING_SECRET);
+        App { host, driver }
+    }
+
+    pub fn channel(&self, name: &str) -> Channel {
+        self.host
+            .sim
+            .channel_by_name(name)
+            .unwrap_or_else(|| panic!("no channel #{name}"))
+    }
+
+    pub fn channel_id(&self, name: &str) -> String {
+        self.channel(name).id
+    }
+
+    /// A slash command as Slack sends it; waits until Flare has done everything.
+    pub async fn slash(&self, user: &str, channel: &str, text: &str) -> DriverResponse {
+        let prepared = self
+            .driver
+            .prepare_command(user, &self.channel_id(channel), "/incident", text)
+            .unwrap();
+        let r = self.driver.send(&prepared).await.unwrap();
+        self.host.settle().await;
+        r
+    }
+
+    /// `/incident` → modal → submit; returns the incident and its channel name.
+    pub async fn declare(
+        &self,
+        user: &str,
+        title: &str,
+        severity: &str,
+        extra: ViewValues,
+    ) -> (IncidentId, String) {
+        let before = self.host.sim.views().len();
+        let r = self.slash(user, "general", "").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let views = self.host.sim.views();
+        assert_eq!(views.len(), before + 1, "one modal opened");
+        let view = views.last().unwrap().id.clone();
+        let values = extra
+            .set("title", "value", title)
+            .set("severity", "value", severity);
+        let prepared = self
+            .driver
+            .prepare_view_submission(user, &view, &values)
+            .unwrap();
+        let r = self.driver.send(&prepared).await.unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        self.host.settle().await;
+        let id = self.latest_incident().await;
+        (id.clone(), format!("inc-{id}"))
+    }
+
+    pub async fn latest_incident(&self) -> IncidentId {
+        let mut open = self.host.store.open().await.unwrap();
+        open.sort_by_key(|o| o.id.to_string());
+        let mut best: Option<(chrono::DateTime<chrono::Utc>, IncidentId)> = None;
+        for o in open {
+            let inc = self.host.store.load(&o.id).await.unwrap().unwrap();
+            if best.as_ref().is_none_or(|(t, _)| inc.declared_at >= *t) {
+                best = Some((inc.declared_at, inc.id));
+            }
+        }
+        best.expect("an incident").1
+    }
+
+    pub async fn incident_of_channel(&self, channel: &str) -> IncidentId {
+        self.host
+            .store
+            .get_index(Index::Channel, &self.channel_id(channel))
+            .await
+            .unwrap()
+            .expect("an incident channel")
+    }
+
+    pub async fn timeline(&self, id: &IncidentId) -> Vec<Recorded> {
+        self.host
+            .store
+            .events(id, 1)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record)
+            .collect()
+    }
+
+    /// A person acting through the Web API (`xoxp-<user>`), e.g. posting or reacting.
+    pub async fn act(&self, user: &str, method: &str, params: Value) -> Value {
+        let v = self
+            .host
+            .sim
+            .act(user, method, params)
+            .unwrap_or_else(|e| panic!("{method} as {user}: {e}"));
+        self.host.settle().await;
+        v
+    }
+}

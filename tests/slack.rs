@@ -1,0 +1,463 @@
+//! Slack end to end: signed requests from the simulator's driver → the slack handler
+//! → SQS (moto) → the worker → Slack effects in the simulator.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flare::domain::{CaptureKind, Event, Status};
+use flare::store::IncidentStore;
+use flare_slack_sim::{Fault, SendOptions, ViewValues};
+use flare_tests::app::App;
+use serde_json::json;
+
+fn captures(timeline: &[flare::domain::Recorded]) -> Vec<(CaptureKind, String, bool)> {
+    timeline
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Captured { kind, message } => Some((*kind, message.ts.clone(), true)),
+            Event::CaptureWithdrawn { kind, ts, .. } => Some((*kind, ts.clone(), false)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declaring_by_modal_opens_one_channel_with_the_right_people_card_and_announcement() {
+    let app = App::start().await;
+    let extra = ViewValues::new()
+        .set_many("services", "value", &["checkout"])
+        .set("coordinator", "value", "U0CAROL")
+        .set("impact", "value", "Customers can't pay <!channel>");
+    let (id, name) = app
+        .declare("U0ALICE", "Checkout <b>fails</b>", "S1", extra)
+        .await;
+
+    let channel = app.channel(&name);
+    assert!(name.starts_with("inc-") && name.len() <= 80);
+    let mut members = channel.members.clone();
+    members.sort();
+    for who in ["U0ALICE", "U0BOB", "U0CAROL"] {
+        assert!(
+            members.contains(&who.to_string()),
+            "{who} invited: {members:?}"
+        );
+    }
+    assert!(
+        !members.contains(&"U0DAVE".to_string()),
+        "only the people involved"
+    );
+    assert_eq!(
+        channel.topic,
+        "S1 · Critical · investigating · coordinator <@U0CAROL>"
+    );
+    assert_eq!(channel.purpose, "Checkout <b>fails</b>");
+
+    let pinned: Vec<_> = channel.messages.iter().filter(|m| m.pinned).collect();
+    assert_eq!(pinned.len(), 1, "one pinned card");
+    let card = pinned[0].blocks.as_ref().unwrap().to_string();
+    assert!(
+        card.contains("Checkout <b>fails</b>"),
+        "title in the header (plain text)"
+    );
+    assert!(card.contains("&lt;!channel&gt;"), "impact escaped: {card}");
+    assert!(!card.contains("<!channel>"));
+
+    let incidents = app.channel("incidents");
+    let announcements: Vec<_> = incidents
+        .messages
+        .iter()
+        .filter(|m| m.text.contains(id.as_str()))
+        .collect();
+    assert_eq!(announcements.len(), 1);
+    let shown = announcements[0].blocks.as_ref().unwrap().to_string();
+    assert!(
+        shown.contains(&format!("<#{}>", channel.id)),
+        "links the channel"
+    );
+    assert!(
+        shown.contains("Checkout &lt;b&gt;fails&lt;/b&gt;"),
+        "escaped: {shown}"
+    );
+
+    let timeline = app.timeline(&id).await;
+    assert_eq!(timeline.len(), 1);
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(incident.services, vec!["checkout".to_string()]);
+    assert!(incident.page_oncall, "critical severities page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_and_double_submits_make_one_incident_and_one_channel() {
+    let app = App::start().await;
+    let general = app.channel_id("general");
+    let prepared = app
+        .driver
+        .prepare_command("U0ALICE", &general, "/incident", "")
+        .unwrap();
+    let first = app.driver.send(&prepared).await.unwrap();
+    assert_eq!(first.status, 200);
+    for n in 1..=2 {
+        let r = app
+            .driver
+            .send_with(&prepared, &SendOptions::default().retry(n, "http_timeout"))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+    }
+    assert_eq!(
+        app.host.sim.views().len(),
+        1,
+        "one modal for three deliveries"
+    );
+
+    let view = app.host.sim.views()[0].id.clone();
+    let values = ViewValues::new()
+        .set("title", "value", "API down")
+        .set("severity", "value", "S2");
+    let submit = app
+        .driver
+        .prepare_view_submission("U0ALICE", &view, &values)
+        .unwrap();
+    let (a, b) = tokio::join!(app.driver.send(&submit), app.driver.send(&submit));
+    assert_eq!(a.unwrap().status, 200);
+    assert_eq!(b.unwrap().status, 200);
+    app.host.settle().await;
+
+    assert_eq!(
+        app.host.store.open().await.unwrap().len(),
+        1,
+        "one incident"
+    );
+    let created = app.host.sim.calls_to("conversations.create");
+    assert_eq!(created.len(), 1, "one channel: {created:?}");
+    let id = app.latest_incident().await;
+    assert_eq!(app.timeline(&id).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_an_incident_updates_card_topic_and_announcement() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Search is slow", "S3", ViewValues::new())
+        .await;
+
+    for text in [
+        "status fixing rolled back the index",
+        "severity S2",
+        "role comms <@U0DAVE|dave>",
+        "role coordinator <@U0BOB|bob>",
+        "update <!channel> error rate is dropping",
+        "impact start 15m ago",
+    ] {
+        let r = app.slash("U0ALICE", &name, text).await;
+        assert_eq!(r.status, 200, "{text}: {}", r.body);
+        assert!(r.body.contains("On it"), "{text}: {}", r.body);
+    }
+
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(incident.status, Status::Fixing);
+    assert_eq!(incident.severity.as_str(), "S2");
+    assert_eq!(
+        incident.roles.communications.as_ref().unwrap().as_str(),
+        "U0DAVE"
+    );
+    assert!(incident.impact_started_at.is_some());
+
+    let channel = app.channel(&name);
+    assert_eq!(channel.topic, "S2 · Major · fixing · coordinator <@U0BOB>");
+    assert!(
+        channel.members.contains(&"U0DAVE".to_string()),
+        "a new role holder is invited"
+    );
+    let card = channel
+        .messages
+        .iter()
+        .find(|m| m.pinned)
+        .unwrap()
+        .blocks
+        .as_ref()
+        .unwrap()
+        .to_string();
+    assert!(
+        card.contains("fixing") && card.contains("S2 · Major") && card.contains("<@U0DAVE>"),
+        "{card}"
+    );
+    let texts: Vec<&str> = channel.messages.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("&lt;!channel&gt; error rate is dropping")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("<!channel>")),
+        "no injected mention"
+    );
+
+    let announcement = app
+        .channel("incidents")
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(id.as_str()))
+        .unwrap();
+    let shown = announcement.blocks.unwrap().to_string();
+    assert!(
+        shown.contains("fixing") && shown.contains("S2") && shown.contains("<@U0BOB>"),
+        "{shown}"
+    );
+    assert_eq!(app.timeline(&id).await.len(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_and_pins_capture_each_message_once() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Queue backlog", "S2", ViewValues::new())
+        .await;
+    let channel = app.channel_id(&name);
+    for who in ["U0BOB", "U0CAROL"] {
+        app.act(who, "conversations.join", json!({ "channel": channel }))
+            .await;
+    }
+    let posted = app
+        .act(
+            "U0BOB",
+            "chat.postMessage",
+            json!({ "channel": channel, "text": "consumer lag is 2h" }),
+        )
+        .await;
+    let ts = posted["ts"].as_str().unwrap().to_string();
+
+    app.act(
+        "U0ALICE",
+        "reactions.add",
+        json!({ "channel": channel, "timestamp": ts, "name": "receipt" }),
+    )
+    .await;
+    app.act(
+        "U0BOB",
+        "reactions.add",
+        json!({ "channel": channel, "timestamp": ts, "name": "receipt" }),
+    )
+    .await;
+    app.act(
+        "U0CAROL",
+        "reactions.add",
+        json!({ "channel": channel, "timestamp": ts, "name": "pushpin" }),
+    )
+    .await;
+    app.act(
+        "U0CAROL",
+        "pins.add",
+        json!({ "channel": channel, "timestamp": ts }),
+    )
+    .await;
+    app.act(
+        "U0ALICE",
+        "reactions.add",
+        json!({ "channel": channel, "timestamp": ts, "name": "tada" }),
+    )
+    .await;
+
+    let timeline = app.timeline(&id).await;
+    assert_eq!(
+        captures(&timeline),
+        vec![
+            (CaptureKind::Papertrail, ts.clone(), true),
+            (CaptureKind::Discussion, ts.clone(), true)
+        ],
+        "one papertrail entry and one discussion item"
+    );
+    let entry = timeline.iter().find_map(|r| match &r.event {
+        Event::Captured { message, .. } => Some(message.clone()),
+        _ => None,
+    });
+    let entry = entry.unwrap();
+    assert_eq!(entry.text, "consumer lag is 2h");
+    assert_eq!(entry.author.unwrap().as_str(), "U0BOB");
+    assert!(entry.permalink.unwrap().contains(&channel));
+
+    app.act(
+        "U0CAROL",
+        "reactions.remove",
+        json!({ "channel": channel, "timestamp": ts, "name": "pushpin" }),
+    )
+    .await;
+    app.act(
+        "U0CAROL",
+        "pins.remove",
+        json!({ "channel": channel, "timestamp": ts }),
+    )
+    .await;
+    let timeline = app.timeline(&id).await;
+    assert_eq!(
+        captures(&timeline).last().unwrap(),
+        &(CaptureKind::Discussion, ts.clone(), false),
+        "withdrawn"
+    );
+    assert_eq!(captures(&timeline).len(), 3, "withdrawn once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolve_renames_and_close_archives() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Login errors", "S3", ViewValues::new())
+        .await;
+    let channel_id = app.channel_id(&name);
+    app.slash("U0ALICE", &name, "resolve deploy reverted").await;
+    let resolved = app.host.sim.channel(&channel_id).unwrap();
+    assert_eq!(resolved.name, format!("{name}-resolved"));
+    assert!(!resolved.is_archived);
+
+    let r = app.slash("U0ALICE", &resolved.name, "close").await;
+    assert!(r.body.contains("On it"), "{}", r.body);
+    let closed = app.host.sim.channel(&channel_id).unwrap();
+    assert!(closed.is_archived, "archived on close");
+    assert_eq!(
+        app.host.store.load(&id).await.unwrap().unwrap().status,
+        Status::Closed
+    );
+    assert!(app.host.store.open().await.unwrap().is_empty());
+    let calls_after_archive = app
+        .host
+        .sim
+        .calls()
+        .into_iter()
+        .skip_while(|c| c.method != "conversations.archive")
+        .skip(1)
+        .count();
+    assert_eq!(
+        calls_after_archive, 0,
+        "Flare does not act in an archived channel"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_clear_answers_and_never_a_panic() {
+    let app = App::start().await;
+    let general = app.channel_id("general");
+    let cmd = app
+        .driver
+        .prepare_command("U0ALICE", &general, "/incident", "help")
+        .unwrap();
+
+    let r = app
+        .driver
+        .send_with(&cmd, &SendOptions::default().bad_signature())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401);
+    let r = app
+        .driver
+        .send_with(&cmd, &SendOptions::default().unsigned())
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401);
+    let stale = chrono::Utc::now().timestamp() - 301;
+    let r = app
+        .driver
+        .send_with(&cmd, &SendOptions::default().timestamp(stale))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401, "stale timestamp");
+
+    // Signed, but cut short or of the wrong kind.
+    let truncated = app.driver.prepare_raw(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        b"payload=%7B%22type%22%3A%22bl".to_vec(),
+    );
+    assert_eq!(app.driver.send(&truncated).await.unwrap().status, 400);
+    let event = app.driver.prepare_raw(
+        "/slack/events",
+        "application/json",
+        b"{\"type\":\"event_cal".to_vec(),
+    );
+    assert_eq!(app.driver.send(&event).await.unwrap().status, 400);
+    let wrong_type =
+        app.driver
+            .prepare_raw("/slack/commands", "application/json", cmd.body.clone());
+    assert_eq!(app.driver.send(&wrong_type).await.unwrap().status, 415);
+    let not_a_command = app.driver.prepare_raw(
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        b"text=%FF%FE&user_id=".to_vec(),
+    );
+    assert_eq!(app.driver.send(&not_a_command).await.unwrap().status, 400);
+
+    let r = app.slash("U0ALICE", "general", "frobnicate now").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains("I don't know `frobnicate`") && r.body.contains("/incident update"),
+        "{}",
+        r.body
+    );
+    let r = app.slash("U0ALICE", "general", "update all good").await;
+    assert!(
+        r.body.contains("isn't one"),
+        "outside an incident channel: {}",
+        r.body
+    );
+    let r = app.slash("U0ALICE", "general", "help").await;
+    assert!(r.body.contains("/incident resolve"));
+
+    let challenge = app
+        .driver
+        .prepare_url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+    let r = app.driver.send(&challenge).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json().unwrap()["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
+
+    // A refused command in an incident channel is answered, not retried forever.
+    let (_, name) = app
+        .declare("U0ALICE", "Disk full", "S4", ViewValues::new())
+        .await;
+    let r = app.slash("U0ALICE", &name, "close").await;
+    assert!(r.body.contains("On it"));
+    let answers: Vec<String> = app
+        .host
+        .sim
+        .ephemeral_for("U0ALICE")
+        .iter()
+        .map(|p| p.text.clone())
+        .collect();
+    assert!(
+        answers
+            .iter()
+            .any(|t| t.contains("can't go from investigating to closed")),
+        "{answers:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_is_waited_out_and_the_message_posted_once() {
+    let app = App::start().await;
+    let (_, name) = app
+        .declare("U0ALICE", "Cache misses", "S3", ViewValues::new())
+        .await;
+    app.host.sim.inject_fault(Fault {
+        method: "chat.postMessage".into(),
+        error: "ratelimited".into(),
+        count: 1,
+        retry_after: 1,
+    });
+    app.slash("U0ALICE", &name, "update purging the cache")
+        .await;
+    let posts: Vec<_> = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .filter(|m| m.text.contains("purging the cache"))
+        .collect();
+    assert_eq!(posts.len(), 1, "posted once, after the wait");
+    let limited = app
+        .host
+        .sim
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.error.as_deref() == Some("ratelimited"))
+        .count();
+    assert_eq!(limited, 1, "the 429 really happened");
+}
