@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod runtime;
+pub mod secrets;
 pub mod slack;
 pub mod store;
 pub mod telemetry;

@@ -76,7 +76,7 @@ impl Host {
         let api: Arc<dyn SlackApi> = Arc::new(
             SlackWebApi::new(
                 LOCAL_BOT_TOKEN,
-                Some(&format!("{base_url}/api/")),
+                Some(&format!("{base_url}/api")),
                 &format!("{base_url}/sim/response/"),
             )
             .map_err(anyhow::Error::msg)?,

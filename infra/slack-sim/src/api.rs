@@ -104,6 +104,12 @@ impl Simulator {
         let token = header_token.or(body_token);
         let recorded = params.to_value();
 
+        // Who the token names, for the record even when a fault answers first.
+        let claimed = match token.as_deref() {
+            Some(t) if t == config.bot_token => config.bot_user_id.clone(),
+            Some(t) => t.strip_prefix("xoxp-").unwrap_or_default().to_string(),
+            None => String::new(),
+        };
         if let Some(reply) = take_fault(state, method) {
             let error = reply
                 .body
@@ -115,7 +121,7 @@ impl Simulator {
             } else {
                 error
             };
-            record(state, method, recorded, "", error.as_deref());
+            record(state, method, recorded, &claimed, error.as_deref());
             return reply;
         }
 
@@ -182,6 +188,7 @@ impl Simulator {
                 url,
                 status: None,
                 error: Some(format!("not sent: the bot is not a member of {channel}")),
+                elapsed_ms: None,
                 at: crate::now_rfc3339(),
             });
             return;

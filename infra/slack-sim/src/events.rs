@@ -133,6 +133,7 @@ fn record_failure(state: &mut State, job: Job, why: &str) {
         url: job.url,
         status: None,
         error: Some(why.to_string()),
+        elapsed_ms: None,
         at: crate::now_rfc3339(),
     });
 }
@@ -147,6 +148,7 @@ async fn worker(
     while let Some(job) = rx.recv().await {
         let timestamp = crate::ids::now_secs();
         let signature = sign(&secret, timestamp, &job.body);
+        let started = std::time::Instant::now();
         let result = client
             .post(&job.url)
             .header("content-type", "application/json")
@@ -164,6 +166,7 @@ async fn worker(
             }
             Err(err) => (None, Some(err.to_string())),
         };
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).ok();
         if let Some(status) = status.filter(|s| !(200..300).contains(s)) {
             tracing::warn!(
                 status,
@@ -179,6 +182,7 @@ async fn worker(
                 url: job.url,
                 status,
                 error,
+                elapsed_ms,
                 at: crate::now_rfc3339(),
             });
         }

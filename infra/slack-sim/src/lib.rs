@@ -29,7 +29,8 @@ mod state;
 
 pub use config::{APP_ID, BOT_ID, SimConfig, TEAM_DOMAIN, TEAM_ID, VERIFICATION_TOKEN};
 pub use driver::{
-    Driver, DriverError, DriverResponse, Prepared, SendOptions, SentRequest, ViewValues,
+    COMMANDS_PATH, Driver, DriverError, DriverResponse, EVENTS_PATH, INTERACTIONS_PATH, Prepared,
+    SendOptions, SentRequest, ViewValues,
 };
 pub use events::envelope;
 pub use model::{

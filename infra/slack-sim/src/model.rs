@@ -299,6 +299,8 @@ pub struct Delivery {
     pub status: Option<u16>,
     /// Transport error, or why it was not sent.
     pub error: Option<String>,
+    /// How long the app took to answer, in milliseconds (Slack wants under 3000).
+    pub elapsed_ms: Option<u64>,
     /// When (RFC 3339).
     pub at: String,
 }

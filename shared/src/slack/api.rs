@@ -48,7 +48,7 @@ pub struct SlackWebApi {
 }
 
 impl SlackWebApi {
-    /// `api_url`: `None` for Slack itself, or the simulator's `http://127.0.0.1:PORT/api/`.
+    /// `api_url`: `None` for Slack itself, or the simulator's `http://127.0.0.1:PORT/api` (no trailing slash).
     pub fn new(
         token: &str,
         api_url: Option<&str>,

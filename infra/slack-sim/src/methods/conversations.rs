@@ -275,8 +275,18 @@ fn in_range(ts: &str, p: &Params) -> bool {
     true
 }
 
+/// Bots read history only where they are members (people can read any public channel).
+fn require_readable(ctx: &Ctx<'_>, idx: usize) -> Result<(), String> {
+    if ctx.is_bot {
+        ctx.require_member(idx)
+    } else {
+        Ok(())
+    }
+}
+
 pub(super) fn history(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     let idx = ctx.channel_arg(p, "channel")?;
+    require_readable(ctx, idx)?;
     let channel = &ctx.state.channels[idx];
     let newest_first: Vec<Value> = channel
         .top_level()
@@ -297,6 +307,7 @@ pub(super) fn history(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
 
 pub(super) fn replies(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     let idx = ctx.channel_arg(p, "channel")?;
+    require_readable(ctx, idx)?;
     let channel = &ctx.state.channels[idx];
     let ts = p.str("ts").ok_or("thread_not_found")?;
     let parent = channel.message(&ts).ok_or("thread_not_found")?;

@@ -189,6 +189,14 @@ async fn slack_error_codes_come_back_as_api_errors() {
         "cant_archive_general"
     );
 
+    // The bot reads history only where it is a member.
+    let history = SlackApiConversationsHistoryRequest::new().with_channel("C0GENERAL".into());
+    assert_eq!(
+        api_error(session.conversations_history(&history).await),
+        "not_in_channel"
+    );
+    assert!(bob_session.conversations_history(&history).await.is_ok());
+
     let bad = SlackApiToken::new(SlackApiTokenValue::from("xoxb-wrong".to_string()));
     assert_eq!(
         api_error(client.open_session(&bad).auth_test().await),
