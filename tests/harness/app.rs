@@ -23,6 +23,7 @@ impl App {
             prefix: format!("t{:012x}", fastrand::u64(..1 << 48)),
             config,
             signing_secret: DEFAULT_SIGNING_SECRET.into(),
+            real_slack_token: None,
         })
         .await
         .unwrap();

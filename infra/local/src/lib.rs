@@ -31,6 +31,9 @@ pub struct Options {
     pub prefix: String,
     pub config: Config,
     pub signing_secret: String,
+    /// A real bot token: talk to that Slack workspace instead of the simulator
+    /// (reach the host through a tunnel; see docs/local-mode.md).
+    pub real_slack_token: Option<String>,
 }
 
 /// A running local host.
@@ -42,6 +45,8 @@ pub struct Host {
     pub resources: Resources,
     pub store: Arc<DynamoStore>,
     pub sdk: aws_config::SdkConfig,
+    /// Whether a real workspace is used instead of the simulator.
+    pub real_slack: bool,
     poller: poller::Poller,
     server: tokio::task::JoinHandle<()>,
 }
@@ -73,14 +78,15 @@ impl Host {
                 .with_seed(seed),
         );
 
-        let api: Arc<dyn SlackApi> = Arc::new(
-            SlackWebApi::new(
+        let api = match &opts.real_slack_token {
+            Some(token) => SlackWebApi::new(token, None, "https://hooks.slack.com/"),
+            None => SlackWebApi::new(
                 LOCAL_BOT_TOKEN,
                 Some(&format!("{base_url}/api")),
                 &format!("{base_url}/sim/response/"),
-            )
-            .map_err(anyhow::Error::msg)?,
-        );
+            ),
+        };
+        let api: Arc<dyn SlackApi> = Arc::new(api.map_err(anyhow::Error::msg)?);
         let store = Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             resources.table.clone(),
@@ -129,6 +135,7 @@ impl Host {
             resources,
             store,
             sdk,
+            real_slack: opts.real_slack_token.is_some(),
             poller,
             server,
         })

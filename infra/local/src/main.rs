@@ -25,9 +25,17 @@ async fn main() -> anyhow::Result<()> {
         config,
         signing_secret: std::env::var("SLACK_SIGNING_SECRET")
             .unwrap_or_else(|_| DEFAULT_SIGNING_SECRET.into()),
+        real_slack_token: std::env::var("SLACK_BOT_TOKEN")
+            .ok()
+            .filter(|t| t.starts_with("xoxb-")),
     })
     .await?;
     let b = &host.base_url;
+    if host.real_slack {
+        println!(
+            "Talking to the real Slack workspace of SLACK_BOT_TOKEN; the simulator below is idle."
+        );
+    }
     println!("Flare is running on {b}");
     println!("  Slack endpoints   {b}/slack/commands  {b}/slack/interactions  {b}/slack/events");
     println!(
