@@ -275,25 +275,34 @@ async fn receipts_and_pins_capture_each_message_once() {
     assert_eq!(entry.author.unwrap().as_str(), "U0BOB");
     assert!(entry.permalink.unwrap().contains(&channel));
 
-    app.act(
-        "U0CAROL",
-        "reactions.remove",
-        json!({ "channel": channel, "timestamp": ts, "name": "pushpin" }),
-    )
-    .await;
-    app.act(
-        "U0CAROL",
-        "pins.remove",
-        json!({ "channel": channel, "timestamp": ts }),
-    )
-    .await;
+    let mark = |user: &'static str, method: &'static str, name: Option<&'static str>| {
+        let mut params = json!({ "channel": channel, "timestamp": ts });
+        if let Some(n) = name {
+            params["name"] = json!(n);
+        }
+        app.act(user, method, params)
+    };
+    // Alice takes her receipt back, Bob's stays: still in the papertrail.
+    mark("U0ALICE", "reactions.remove", Some("receipt")).await;
+    // Carol unpins but her pushpin stays: still a discussion item.
+    mark("U0CAROL", "pins.remove", None).await;
+    assert_eq!(
+        captures(&app.timeline(&id).await).len(),
+        2,
+        "nothing withdrawn while someone still marks it"
+    );
+
+    mark("U0CAROL", "reactions.remove", Some("pushpin")).await;
+    mark("U0BOB", "reactions.remove", Some("receipt")).await;
     let timeline = app.timeline(&id).await;
     assert_eq!(
-        captures(&timeline).last().unwrap(),
-        &(CaptureKind::Discussion, ts.clone(), false),
-        "withdrawn"
+        captures(&timeline)[2..],
+        [
+            (CaptureKind::Discussion, ts.clone(), false),
+            (CaptureKind::Papertrail, ts.clone(), false)
+        ],
+        "withdrawn once each, when the last mark goes"
     );
-    assert_eq!(captures(&timeline).len(), 3, "withdrawn once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -460,4 +469,223 @@ async fn a_rate_limit_is_waited_out_and_the_message_posted_once() {
         .filter(|c| c.error.as_deref() == Some("ratelimited"))
         .count();
     assert_eq!(limited, 1, "the 429 really happened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shortcuts_open_the_form_and_a_message_becomes_the_first_timeline_entry() {
+    let app = App::start().await;
+    let general = app.channel_id("general");
+    let r = app
+        .driver
+        .shortcut("U0CAROL", flare::slack::app::DECLARE_SHORTCUT)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        app.host.sim.views().len(),
+        1,
+        "the global shortcut opens the form"
+    );
+
+    let alert = app
+        .act(
+            "U0BOB",
+            "chat.postMessage",
+            json!({ "channel": general, "text": "ALERT: checkout p99 > 5s\nsince 09:12 UTC" }),
+        )
+        .await;
+    let ts = alert["ts"].as_str().unwrap().to_string();
+    let r = app
+        .driver
+        .message_action(
+            "U0ALICE",
+            &general,
+            &ts,
+            flare::slack::app::DECLARE_FROM_MESSAGE,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let views = app.host.sim.views();
+    let view = views.last().unwrap();
+    let opened = serde_json::to_string(&view).unwrap();
+    assert!(
+        opened.contains("ALERT: checkout p99 > 5s"),
+        "prefilled: {opened}"
+    );
+
+    let values = ViewValues::new().set("severity", "value", "S2");
+    let r = app
+        .driver
+        .send(
+            &app.driver
+                .prepare_view_submission("U0ALICE", &view.id, &values)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.host.settle().await;
+    let id = app.latest_incident().await;
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(
+        incident.title, "ALERT: checkout p99 > 5s",
+        "first line as the title"
+    );
+    let Event::Declared(d) = &app.timeline(&id).await[0].event else {
+        panic!()
+    };
+    let source = d
+        .source_message
+        .as_ref()
+        .expect("the message is on the timeline");
+    assert_eq!(
+        (source.ts.as_str(), source.author.as_ref().unwrap().as_str()),
+        (ts.as_str(), "U0BOB")
+    );
+    let texts: Vec<String> = app
+        .channel(&format!("inc-{id}"))
+        .messages
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Declared from a message by <@U0BOB>")
+                && t.contains("since 09:12 UTC")),
+        "{texts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_buttons_and_retried_subcommands_apply_once() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Webhooks delayed", "S1", ViewValues::new())
+        .await;
+    let channel = app.channel(&name);
+    let card = channel.messages.iter().find(|m| m.pinned).unwrap().clone();
+    assert!(
+        card.blocks
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("claim:coordinator")
+    );
+
+    for _ in 0..2 {
+        let r = app
+            .driver
+            .block_action(
+                "U0DAVE",
+                &channel.id,
+                &card.ts,
+                "claim:coordinator",
+                Some(id.as_str()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+    }
+    app.host.settle().await;
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(
+        incident.roles.coordinator.as_ref().unwrap().as_str(),
+        "U0DAVE"
+    );
+    assert!(
+        app.channel(&name).members.contains(&"U0DAVE".to_string()),
+        "the new coordinator is invited"
+    );
+    let card_now = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap();
+    assert!(
+        !card_now
+            .blocks
+            .unwrap()
+            .to_string()
+            .contains("claim:coordinator"),
+        "the claim button goes once taken"
+    );
+
+    // The same subcommand delivered three times (Slack retries): one update.
+    let prepared = app
+        .driver
+        .prepare_command(
+            "U0ALICE",
+            &channel.id,
+            "/incident",
+            "update mitigation deployed",
+        )
+        .unwrap();
+    app.driver.send(&prepared).await.unwrap();
+    for n in 1..=2 {
+        app.driver
+            .send_with(&prepared, &SendOptions::default().retry(n, "http_timeout"))
+            .await
+            .unwrap();
+    }
+    app.host.settle().await;
+    let updates = app
+        .timeline(&id)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r.event, Event::UpdatePosted { .. }))
+        .count();
+    assert_eq!(updates, 1);
+    let posted = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .filter(|m| m.text.contains("mitigation deployed"))
+        .count();
+    assert_eq!(posted, 1);
+
+    let r = app.slash("U0BOB", "general", "list").await;
+    assert!(
+        r.body.contains("Webhooks delayed") && r.body.contains(&format!("<#{}>", channel.id)),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_slack_error_is_recorded_and_reported_in_the_channel() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Search down", "S3", ViewValues::new())
+        .await;
+    app.host.sim.inject_fault(Fault {
+        method: "conversations.setTopic".into(),
+        error: "too_long".into(),
+        count: 1,
+        retry_after: 1,
+    });
+    app.slash("U0ALICE", &name, "severity S2").await;
+    let refs = app.host.store.refs(&id).await.unwrap();
+    assert_eq!(
+        refs.get("error#2").map(String::as_str),
+        Some("too_long"),
+        "{refs:?}"
+    );
+    let texts: Vec<String> = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("could not finish") && t.contains("too_long")),
+        "{texts:?}"
+    );
+    // Not retried forever: the next command works normally.
+    app.slash("U0ALICE", &name, "status fixing").await;
+    assert!(app.channel(&name).topic.contains("fixing"));
 }

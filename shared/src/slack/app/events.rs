@@ -60,6 +60,9 @@ impl SlackApp {
                 let command = if t == "reaction_added" {
                     let message = self.fetch_message(channel, ts).await?;
                     Command::Capture { kind, message }
+                } else if self.still_marked(channel, ts, kind).await? {
+                    // Someone else's 🧾 (or a pin) still marks the message.
+                    return Ok(());
                 } else {
                     Command::Uncapture {
                         kind,
@@ -88,6 +91,11 @@ impl SlackApp {
                         kind: CaptureKind::Discussion,
                         message: captured(&channel, ts, m, m["permalink"].as_str()),
                     }
+                } else if self
+                    .still_marked(&channel, ts, CaptureKind::Discussion)
+                    .await?
+                {
+                    return Ok(());
                 } else {
                     Command::Uncapture {
                         kind: CaptureKind::Discussion,
@@ -112,6 +120,39 @@ impl SlackApp {
             None,
         );
         self.enqueue(env).await
+    }
+
+    /// Whether the message is still marked for `kind` by someone: a reaction of that
+    /// kind, or (for the discussion) a pin. Removing one of several marks withdraws nothing.
+    async fn still_marked(
+        &self,
+        channel: &str,
+        ts: &str,
+        kind: CaptureKind,
+    ) -> Result<bool, Reject> {
+        let got = self
+            .api
+            .call(
+                "reactions.get",
+                json!({ "channel": channel, "timestamp": ts, "full": true }),
+            )
+            .await;
+        let message = match got {
+            Ok(v) => v["message"].clone(),
+            // The message is gone: nothing marks it any more.
+            Err(crate::slack::api::SlackError::Api(_)) => return Ok(false),
+            Err(e) => return Err(Reject::Unavailable(e.to_string())),
+        };
+        let reacted = message["reactions"].as_array().is_some_and(|rs| {
+            rs.iter().any(|r| {
+                r["name"].as_str().and_then(kind_of) == Some(kind)
+                    && r["count"].as_u64().unwrap_or(1) > 0
+            })
+        });
+        let pinned = message["pinned_to"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty());
+        Ok(reacted || (kind == CaptureKind::Discussion && pinned))
     }
 
     /// The reacted-to message (reaction events carry only its channel and ts).
