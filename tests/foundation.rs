@@ -541,12 +541,12 @@ async fn events_are_published_to_eventbridge() {
         .unwrap();
 
     let mut got = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..50 {
         let out = sqs
             .receive_message()
             .queue_url(&q_url)
             .max_number_of_messages(10)
-            .wait_time_seconds(1)
+            .wait_time_seconds(0)
             .send()
             .await
             .unwrap();
@@ -557,6 +557,7 @@ async fn events_are_published_to_eventbridge() {
         if got.len() >= 2 {
             break;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     let types: Vec<&str> = got
         .iter()

@@ -48,7 +48,10 @@ async fn declaring_by_modal_opens_one_channel_with_the_right_people_card_and_ann
         channel.topic,
         "S1 · Critical · investigating · coordinator <@U0CAROL>"
     );
-    assert_eq!(channel.purpose, "Checkout <b>fails</b>");
+    assert_eq!(
+        channel.purpose, "Checkout &lt;b&gt;fails&lt;/b&gt;",
+        "escaped like all outside text"
+    );
 
     let pinned: Vec<_> = channel.messages.iter().filter(|m| m.pinned).collect();
     assert_eq!(pinned.len(), 1, "one pinned card");

@@ -5,11 +5,13 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 moto=$("$root/infra/scripts/ensure-moto.sh")
+python="$(dirname "$moto")/python"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 log="$root/target/moto-$port.log"
 mkdir -p "$root/target"
-"$moto" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto, serving one request at a time (see moto_serialized.py for why).
+"$python" "$root/infra/scripts/moto_serialized.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT INT TERM
 

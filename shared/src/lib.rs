@@ -10,6 +10,7 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod reminders;
 pub mod runtime;
 pub mod secrets;
 pub mod slack;

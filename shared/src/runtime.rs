@@ -1,8 +1,9 @@
-//! Building the parts from a Lambda's environment, shared by every function binary.
+//! Wiring the parts together: from a Lambda's environment for the deployed functions,
+//! or from the local host's own values. One place, so both run the same assembly.
 
 use crate::aws::{Resources, sdk_config};
 use crate::bus::{EventBridgePublisher, SqsCommandQueue};
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::slack::api::{SlackApi, SlackWebApi, install_crypto_provider};
 use crate::slack::app::SlackApp;
@@ -14,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Where `response_url`s may point: Slack's own hooks host.
-const SLACK_RESPONSE_URLS: &str = "https://hooks.slack.com/";
+pub const SLACK_RESPONSE_URLS: &str = "https://hooks.slack.com/";
 
 /// `FLARE_CONFIG_PATH` names the YAML file (bundled next to the binary by default:
 /// `flare.yaml`); without a file, the default process (S1–S4, `#incidents`) applies.
@@ -29,78 +30,120 @@ pub fn load_config() -> Result<Config, ConfigError> {
     }
 }
 
-struct Env {
-    sdk: SdkConfig,
-    resources: Resources,
-    config: Arc<Config>,
-    store: Arc<DynamoStore>,
-    slack: Arc<dyn SlackApi>,
-    signing_secret: String,
+pub struct Wiring {
+    pub sdk: SdkConfig,
+    pub resources: Resources,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub signing_secret: String,
+    pub bot_token: String,
+    /// `None` for Slack itself; the simulator's `http://127.0.0.1:PORT/api` locally.
+    pub slack_api_url: Option<String>,
+    pub response_url_prefix: String,
 }
 
-async fn env() -> Result<Env, String> {
-    install_crypto_provider();
+impl Wiring {
+    /// The deployed functions: resources, configuration and secrets from the environment.
+    pub async fn from_env() -> Result<Wiring, String> {
+        install_crypto_provider();
+        let resources = Resources::from_env()?;
+        let config = Arc::new(load_config().map_err(|e| e.to_string())?);
+        // Only for local runs of the real binaries (tests); unset in AWS.
+        let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
+        let sdk = sdk_config(endpoint.as_deref()).await;
+        let secrets = crate::secrets::slack(&sdk).await?;
+        Ok(Wiring {
+            sdk,
+            resources,
+            config,
+            clock: Arc::new(SystemClock),
+            signing_secret: secrets.signing_secret,
+            bot_token: secrets.bot_token,
+            slack_api_url: std::env::var("FLARE_SLACK_API_URL").ok(),
+            response_url_prefix: std::env::var("FLARE_SLACK_RESPONSE_URL_PREFIX")
+                .unwrap_or_else(|_| SLACK_RESPONSE_URLS.into()),
+        })
+    }
+
+    pub fn store(&self) -> Arc<DynamoStore> {
+        Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.sdk),
+            self.resources.table.clone(),
+        ))
+    }
+
+    pub fn queue(&self) -> Arc<SqsCommandQueue> {
+        Arc::new(SqsCommandQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            self.resources.command_queue_url.clone(),
+        ))
+    }
+
+    fn slack(&self) -> Result<SlackWebApi, String> {
+        SlackWebApi::new(
+            &self.bot_token,
+            self.slack_api_url.as_deref(),
+            &self.response_url_prefix,
+        )
+    }
+
+    /// The worker: DynamoDB store, EventBridge publisher, Slack effects.
+    pub fn worker(&self) -> Result<Worker, String> {
+        let store = self.store();
+        let slack: Arc<dyn SlackApi> = Arc::new(self.slack()?);
+        let publisher: Arc<dyn Effect> = Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&self.sdk),
+            self.resources.event_bus.clone(),
+        ));
+        let effects: Arc<dyn Effect> = Arc::new(SlackEffect::new(
+            slack.clone(),
+            store.clone(),
+            self.config.clone(),
+        ));
+        Ok(Worker {
+            store,
+            effects: vec![publisher, effects],
+            responder: Arc::new(SlackResponder { api: slack }),
+            clock: self.clock.clone(),
+            config: self.config.clone(),
+        })
+    }
+
+    /// The Slack request handler, with a Slack client that never makes Slack wait.
+    pub fn slack_app(&self) -> Result<SlackApp, String> {
+        Ok(SlackApp {
+            signing_secret: self.signing_secret.clone(),
+            store: self.store(),
+            queue: self.queue(),
+            api: Arc::new(self.slack()?.impatient()),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+}
+
+/// What the reminders' tick needs: the store, the queue and the policy. No Slack, so
+/// no secrets either.
+pub struct ReminderParts {
+    pub store: Arc<dyn crate::store::IncidentStore>,
+    pub queue: Arc<dyn crate::bus::CommandQueue>,
+    pub config: Arc<Config>,
+}
+
+pub async fn reminders_from_env() -> Result<ReminderParts, String> {
     let resources = Resources::from_env()?;
     let config = Arc::new(load_config().map_err(|e| e.to_string())?);
-    // Only for local runs of the real binaries (tests); unset in AWS.
     let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
     let sdk = sdk_config(endpoint.as_deref()).await;
-    let secrets = crate::secrets::slack(&sdk).await?;
-    let api_url = std::env::var("FLARE_SLACK_API_URL").ok();
-    let response_urls = std::env::var("FLARE_SLACK_RESPONSE_URL_PREFIX")
-        .unwrap_or_else(|_| SLACK_RESPONSE_URLS.into());
-    let slack = Arc::new(SlackWebApi::new(
-        &secrets.bot_token,
-        api_url.as_deref(),
-        &response_urls,
-    )?);
-    let store = Arc::new(DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        resources.table.clone(),
-    ));
-    Ok(Env {
-        sdk,
-        resources,
-        config,
-        store,
-        slack,
-        signing_secret: secrets.signing_secret,
-    })
-}
-
-/// The worker as deployed: DynamoDB store, EventBridge publisher, Slack effects.
-pub async fn worker_from_env() -> Result<Worker, String> {
-    let e = env().await?;
-    let publisher: Arc<dyn Effect> = Arc::new(EventBridgePublisher::new(
-        aws_sdk_eventbridge::Client::new(&e.sdk),
-        e.resources.event_bus,
-    ));
-    let slack: Arc<dyn Effect> = Arc::new(SlackEffect::new(
-        e.slack.clone(),
-        e.store.clone(),
-        e.config.clone(),
-    ));
-    Ok(Worker {
-        store: e.store,
-        effects: vec![publisher, slack],
-        responder: Arc::new(SlackResponder { api: e.slack }),
-        clock: Arc::new(SystemClock),
-        config: e.config,
-    })
-}
-
-/// The Slack request handler as deployed.
-pub async fn slack_app_from_env() -> Result<SlackApp, String> {
-    let e = env().await?;
-    Ok(SlackApp {
-        signing_secret: e.signing_secret,
-        store: e.store,
-        queue: Arc::new(SqsCommandQueue::new(
-            aws_sdk_sqs::Client::new(&e.sdk),
-            e.resources.command_queue_url,
+    Ok(ReminderParts {
+        store: Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            resources.table,
         )),
-        api: e.slack,
-        config: e.config,
-        clock: Arc::new(SystemClock),
+        queue: Arc::new(SqsCommandQueue::new(
+            aws_sdk_sqs::Client::new(&sdk),
+            resources.command_queue_url,
+        )),
+        config,
     })
 }

@@ -7,7 +7,7 @@ use lambda_http::{Body, Error, Request, Response, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
-    let app = flare::runtime::slack_app_from_env().await?;
+    let app = flare::runtime::Wiring::from_env().await?.slack_app()?;
     let app = &app;
     lambda_http::run(service_fn(move |req: Request| async move {
         handle(app, req).await

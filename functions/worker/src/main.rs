@@ -7,7 +7,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
-    let worker = flare::runtime::worker_from_env().await?;
+    let worker = flare::runtime::Wiring::from_env().await?.worker()?;
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(handle(worker, event.payload).await)

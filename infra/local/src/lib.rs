@@ -4,17 +4,14 @@
 
 mod poller;
 mod routes;
+mod ticker;
 
 use anyhow::Context;
 use flare::aws::{Resources, provision, sdk_config};
-use flare::bus::{EventBridgePublisher, SqsCommandQueue};
 use flare::clock::ShiftedClock;
 use flare::config::Config;
-use flare::slack::api::{SlackApi, SlackWebApi};
-use flare::slack::app::SlackApp;
-use flare::slack::effects::{SlackEffect, SlackResponder};
+use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
 use flare::store::DynamoStore;
-use flare::worker::{Effect, Worker};
 use flare_slack_sim::{Seed, SimConfig, Simulator};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,6 +46,8 @@ pub struct Host {
     pub real_slack: bool,
     poller: poller::Poller,
     server: tokio::task::JoinHandle<()>,
+    ticker: Arc<ticker::Ticker>,
+    ticking: tokio::task::JoinHandle<()>,
 }
 
 impl Host {
@@ -78,48 +77,40 @@ impl Host {
                 .with_seed(seed),
         );
 
-        let api = match &opts.real_slack_token {
-            Some(token) => SlackWebApi::new(token, None, "https://hooks.slack.com/"),
-            None => SlackWebApi::new(
-                LOCAL_BOT_TOKEN,
-                Some(&format!("{base_url}/api")),
-                &format!("{base_url}/sim/response/"),
+        let (bot_token, slack_api_url, response_url_prefix) = match &opts.real_slack_token {
+            Some(token) => (token.clone(), None, SLACK_RESPONSE_URLS.to_owned()),
+            None => (
+                LOCAL_BOT_TOKEN.to_owned(),
+                Some(format!("{base_url}/api")),
+                format!("{base_url}/sim/response/"),
             ),
         };
-        let api: Arc<dyn SlackApi> = Arc::new(api.map_err(anyhow::Error::msg)?);
-        let store = Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            resources.table.clone(),
-        ));
-        let publisher: Arc<dyn Effect> = Arc::new(EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::new(&sdk),
-            resources.event_bus.clone(),
-        ));
-        let slack: Arc<dyn Effect> =
-            Arc::new(SlackEffect::new(api.clone(), store.clone(), config.clone()));
-        let worker = Arc::new(Worker {
-            store: store.clone(),
-            effects: vec![publisher, slack],
-            responder: Arc::new(SlackResponder { api: api.clone() }),
-            clock: Arc::new(clock.clone()),
+        let wiring = Wiring {
+            sdk: sdk.clone(),
+            resources: resources.clone(),
             config: config.clone(),
+            clock: Arc::new(clock.clone()),
+            signing_secret: opts.signing_secret.clone(),
+            bot_token,
+            slack_api_url,
+            response_url_prefix,
+        };
+        let store = wiring.store();
+        let worker = Arc::new(wiring.worker().map_err(anyhow::Error::msg)?);
+        let app = Arc::new(wiring.slack_app().map_err(anyhow::Error::msg)?);
+        let ticker = Arc::new(ticker::Ticker {
+            store: store.clone(),
+            queue: wiring.queue(),
+            config,
+            clock: clock.clone(),
         });
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let app = Arc::new(SlackApp {
-            signing_secret: opts.signing_secret.clone(),
-            store: store.clone(),
-            queue: Arc::new(SqsCommandQueue::new(
-                sqs.clone(),
-                resources.command_queue_url.clone(),
-            )),
-            api,
-            config,
-            clock: Arc::new(clock.clone()),
-        });
         let poller = poller::Poller::start(sqs, resources.command_queue_url.clone(), worker);
+        let ticking = ticker.clone().every_minute();
         let router = routes::router(routes::AppState {
             app,
             clock: clock.clone(),
+            ticker: ticker.clone(),
         })
         .merge(sim.router());
         let server = tokio::spawn(async move {
@@ -138,7 +129,14 @@ impl Host {
             real_slack: opts.real_slack_token.is_some(),
             poller,
             server,
+            ticker,
+            ticking,
         })
+    }
+
+    /// Runs the reminders' tick now, as the schedule would.
+    pub async fn tick(&self) -> Result<flare::reminders::TickReport, String> {
+        self.ticker.tick().await
     }
 
     /// Waits until every command is applied and every simulated event delivered.
@@ -160,6 +158,7 @@ impl Host {
 impl Drop for Host {
     fn drop(&mut self) {
         self.server.abort();
+        self.ticking.abort();
         self.poller.stop();
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub app: Arc<SlackApp>,
     pub clock: ShiftedClock,
+    pub ticker: Arc<crate::ticker::Ticker>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -67,5 +68,17 @@ async fn clock_post(State(s): State<AppState>, body: Bytes) -> Response {
     }
     s.clock
         .advance(chrono::Duration::minutes(a.advance_minutes));
-    axum::Json(json!({ "now": s.clock.now().to_rfc3339() })).into_response()
+    // As the schedule would at the new time: nudges that fell due are sent now.
+    let report = match s.ticker.tick().await {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("reminders tick failed: {e}"),
+            )
+                .into_response();
+        }
+    };
+    axum::Json(json!({ "now": s.clock.now().to_rfc3339(), "reminders_sent": report.sent }))
+        .into_response()
 }

@@ -183,6 +183,14 @@ impl Reminders {
 }
 
 impl Config {
+    /// What the reminder rules need from the configuration.
+    pub fn reminder_policy(&self) -> crate::domain::ReminderPolicy {
+        crate::domain::ReminderPolicy {
+            scale: self.severities.clone(),
+            timers: self.reminders.timers(),
+        }
+    }
+
     pub fn service(&self, id: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.id == id)
     }

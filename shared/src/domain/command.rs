@@ -1,6 +1,7 @@
 //! Commands: what someone asks to happen to an incident.
 
 use super::capture::{CaptureKind, CapturedMessage};
+use super::due::ReminderPolicy;
 use super::ids::UserId;
 use super::role::{Role, Roles};
 use super::severity::Severity;
@@ -55,6 +56,16 @@ pub enum Command {
         channel: String,
         ts: String,
     },
+    /// From the reminders' tick: nudge whatever is due as of `due` (the index's time,
+    /// so a worker whose clock is a little behind still sees it as due).
+    Remind {
+        due: DateTime<Utc>,
+        policy: Box<ReminderPolicy>,
+    },
+    /// Pause reminders.
+    Snooze {
+        minutes: u32,
+    },
 }
 
 impl Command {
@@ -75,6 +86,8 @@ impl Command {
             Command::DeclineTriage { .. } => "decline",
             Command::Capture { .. } => "capture",
             Command::Uncapture { .. } => "uncapture",
+            Command::Remind { .. } => "remind",
+            Command::Snooze { .. } => "snooze",
         }
     }
 }

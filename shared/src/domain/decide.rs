@@ -2,6 +2,7 @@
 
 use super::capture::CaptureKey;
 use super::command::{Command, Declaration, ImpactEdge};
+use super::due::{ReminderKind, ReminderPolicy, due_now};
 use super::error::DomainError;
 use super::event::Event;
 use super::ids::Actor;
@@ -42,6 +43,12 @@ pub fn decide(
         Command::PostUpdate { text } => Ok(vec![Event::UpdatePosted {
             text: required_text(&text, "Write the update after `update`.")?,
         }]),
+        Command::SetStatus {
+            status: Status::Declined,
+            ..
+        } => Err(DomainError::Invalid(
+            "Decline a triage incident with `/incident decline <reason>`.".into(),
+        )),
         Command::SetStatus { status, summary } => change_status(inc, status, summary),
         Command::Resolve { summary } => change_status(inc, Status::Resolved, summary),
         Command::Close => change_status(inc, Status::Closed, None),
@@ -127,6 +134,15 @@ pub fn decide(
                 vec![Event::Captured { kind, message }]
             })
         }
+        Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
+        Command::Snooze { minutes } => {
+            if !(1..=24 * 60).contains(&minutes) {
+                return Err(DomainError::Invalid("Snooze for 1 to 1440 minutes.".into()));
+            }
+            Ok(vec![Event::Snoozed {
+                until: now + Duration::minutes(i64::from(minutes)),
+            }])
+        }
         Command::Uncapture { kind, channel, ts } => {
             let key = CaptureKey {
                 kind,
@@ -140,6 +156,25 @@ pub fn decide(
             })
         }
     }
+}
+
+/// The nudges due, each once; an unacknowledged triage incident escalates to the
+/// coordinator rotation on its second nudge.
+fn remind(inc: &Incident, policy: &ReminderPolicy, at: DateTime<Utc>) -> Vec<Event> {
+    let mut events = Vec::new();
+    for kind in due_now(inc, policy, at) {
+        let nth = match kind {
+            ReminderKind::TriageUnacknowledged => u32::from(inc.reminders.triage_nudges) + 1,
+            _ => 1,
+        };
+        events.push(Event::Reminded { kind, nth });
+        if kind == ReminderKind::TriageUnacknowledged && nth == 2 {
+            events.push(Event::Escalated {
+                target: super::command::EscalationTarget::Coordinators,
+            });
+        }
+    }
+    events
 }
 
 fn declare(
@@ -208,7 +243,7 @@ fn set_impact(
             }
         }
         ImpactEdge::End => {
-            if at < inc.impact_start() && inc.impact_started_at.is_some() {
+            if inc.impact_started_at.is_some_and(|start| at < start) {
                 return Err(DomainError::Invalid(
                     "Impact can't end before it started.".into(),
                 ));

@@ -2,6 +2,7 @@
 
 use super::capture::{CaptureKind, CapturedMessage};
 use super::command::{Declaration, EscalationTarget, ImpactEdge};
+use super::due::ReminderKind;
 use super::ids::{Actor, IncidentId, UserId};
 use super::role::Role;
 use super::severity::Severity;
@@ -49,6 +50,16 @@ pub enum Event {
         channel: String,
         ts: String,
     },
+    /// A nudge from the reminders; `nth` is 1, or 2 for a triage incident's second
+    /// nudge (the escalation).
+    Reminded {
+        kind: ReminderKind,
+        nth: u32,
+    },
+    /// Reminders paused until this time.
+    Snoozed {
+        until: DateTime<Utc>,
+    },
 }
 
 impl Event {
@@ -77,6 +88,8 @@ impl Event {
             Event::ImpactSet { .. } => "IncidentImpactSet",
             Event::Captured { .. } => "IncidentMessageCaptured",
             Event::CaptureWithdrawn { .. } => "IncidentCaptureWithdrawn",
+            Event::Reminded { .. } => "IncidentReminded",
+            Event::Snoozed { .. } => "IncidentRemindersSnoozed",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::capture::CaptureKey;
 use super::command::{Declaration, ImpactEdge};
+use super::due::{ReminderKind, ReminderState};
 use super::event::{Event, Recorded};
 use super::ids::{Actor, IncidentId};
 use super::role::Roles;
@@ -41,6 +42,9 @@ pub struct Incident {
     /// Number of events applied.
     pub version: u64,
     pub captures: Vec<CaptureKey>,
+    /// What the reminders already did.
+    #[serde(default)]
+    pub reminders: ReminderState,
 }
 
 impl Incident {
@@ -94,6 +98,7 @@ impl Incident {
             updated_at: rec.at,
             version: rec.version,
             captures: Vec::new(),
+            reminders: ReminderState::default(),
         })
     }
 
@@ -123,7 +128,11 @@ impl Incident {
                         }
                     }
                     Status::Investigating if self.resolved_at.is_some() => {
-                        // Reopened: the incident is not resolved any more.
+                        // Reopened: not resolved any more, and an impact end that only
+                        // came from the resolution is gone with it.
+                        if self.impact_ended_at == self.resolved_at {
+                            self.impact_ended_at = None;
+                        }
                         self.resolved_at = None;
                     }
                     Status::Closed | Status::Declined => self.closed_at = Some(at),
@@ -150,6 +159,16 @@ impl Incident {
                     self.captures.push(key);
                 }
             }
+            Event::Reminded { kind, .. } => match kind {
+                ReminderKind::UpdateDue => self.reminders.update_nudged_at = Some(at),
+                ReminderKind::CoordinatorMissing => self.reminders.coordinator_nudged = true,
+                ReminderKind::TriageUnacknowledged => {
+                    self.reminders.triage_nudges = self.reminders.triage_nudges.saturating_add(1)
+                }
+                ReminderKind::MonitoringWindow => self.reminders.monitoring_asked_at = Some(at),
+                ReminderKind::PostmortemDue => self.reminders.postmortem_nudged = true,
+            },
+            Event::Snoozed { until } => self.reminders.snoozed_until = Some(*until),
             Event::CaptureWithdrawn { kind, channel, ts } => self
                 .captures
                 .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),

@@ -21,7 +21,7 @@ mod words;
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
 pub use command::{Command, Declaration, EscalationTarget, ImpactEdge};
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
-pub use due::{Timers, next_due};
+pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};
 pub use durations::{Durations, human as human_duration};
 pub use error::DomainError;
 pub use event::{Event, Recorded};

@@ -91,11 +91,17 @@ fn at_status(target: Status) -> Sim {
         Status::Declined => &[Status::Declined],
     };
     for s in path {
-        sim.run(Command::SetStatus {
-            status: *s,
-            summary: Some("because".into()),
-        })
-        .unwrap();
+        let command = if *s == Status::Declined {
+            Command::DeclineTriage {
+                reason: "spam".into(),
+            }
+        } else {
+            Command::SetStatus {
+                status: *s,
+                summary: Some("because".into()),
+            }
+        };
+        sim.run(command).unwrap();
     }
     assert_eq!(sim.status(), target);
     sim
@@ -110,7 +116,8 @@ fn every_status_command_is_accepted_exactly_when_the_transition_is_legal() {
                 status: to,
                 summary: None,
             });
-            if from.can_become(to) {
+            // Declining goes through `decline <reason>`, never a bare status change.
+            if from.can_become(to) && to != Status::Declined {
                 assert_eq!(result, Ok(1), "{from} -> {to}");
                 assert_eq!(sim.status(), to);
             } else {
@@ -443,4 +450,142 @@ proptest! {
             prop_assert!(ack <= res);
         }
     }
+}
+
+#[test]
+fn reopening_drops_the_impact_end_that_came_from_resolving() {
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.impact_started_at = Some(t0() - Duration::minutes(5));
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    sim.now += Duration::minutes(10);
+    sim.run(Command::Resolve { summary: None }).unwrap();
+    assert!(sim.incident.as_ref().unwrap().impact_ended_at.is_some());
+    sim.run(Command::SetStatus {
+        status: Status::Investigating,
+        summary: None,
+    })
+    .unwrap();
+    assert_eq!(sim.incident.as_ref().unwrap().impact_ended_at, None);
+}
+
+fn policy() -> ReminderPolicy {
+    crate::config::Config::default().reminder_policy()
+}
+
+fn remind(sim: &mut Sim) -> Vec<ReminderKind> {
+    let due = next_due(sim.incident.as_ref().unwrap(), &policy());
+    let before = sim.timeline.len();
+    if let Some(due) = due.filter(|d| *d <= sim.now) {
+        sim.run(Command::Remind {
+            due,
+            policy: Box::new(policy()),
+        })
+        .unwrap();
+    }
+    sim.timeline[before..]
+        .iter()
+        .filter_map(|r| match r.event {
+            Event::Reminded { kind, .. } => Some(kind),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn update_reminders_every_thirty_minutes_reset_by_an_update() {
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.severity = sev("S1");
+    d.roles.coordinator = UserId::parse("U0BOB");
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    let mut nudged = Vec::new();
+    for minute in 1..=95 {
+        sim.now = t0() + Duration::minutes(minute);
+        if !remind(&mut sim).is_empty() {
+            nudged.push(minute);
+        }
+    }
+    assert_eq!(nudged, vec![30, 60, 90]);
+
+    sim.run(Command::PostUpdate {
+        text: "still rolling back".into(),
+    })
+    .unwrap();
+    let posted = sim.now;
+    for minute in 1..=29 {
+        sim.now = posted + Duration::minutes(minute);
+        assert!(
+            remind(&mut sim).is_empty(),
+            "nobody is nagged right after posting"
+        );
+    }
+    sim.now = posted + Duration::minutes(30);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::UpdateDue]);
+}
+
+#[test]
+fn a_late_check_catches_up_once_and_snooze_and_resolve_quieten() {
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.severity = sev("S1");
+    d.roles.coordinator = UserId::parse("U0BOB");
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    sim.now = t0() + Duration::hours(3);
+    assert_eq!(
+        remind(&mut sim),
+        vec![ReminderKind::UpdateDue],
+        "one catch-up, not six"
+    );
+    assert!(remind(&mut sim).is_empty());
+
+    sim.run(Command::Snooze { minutes: 90 }).unwrap();
+    sim.now += Duration::minutes(60);
+    assert!(remind(&mut sim).is_empty(), "snoozed");
+    sim.now += Duration::minutes(31);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::UpdateDue]);
+
+    sim.run(Command::Resolve { summary: None }).unwrap();
+    sim.now += Duration::hours(2);
+    assert!(
+        remind(&mut sim).is_empty(),
+        "resolved: no more update nudges"
+    );
+    sim.now += Duration::days(5);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::PostmortemDue]);
+    sim.run(Command::Close).unwrap();
+    assert_eq!(next_due(sim.incident.as_ref().unwrap(), &policy()), None);
+}
+
+#[test]
+fn triage_re_pings_then_escalates_once_each() {
+    let mut sim = at_status(Status::Triage);
+    sim.now = t0() + Duration::minutes(9);
+    assert!(remind(&mut sim).is_empty());
+    sim.now = t0() + Duration::minutes(10);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::TriageUnacknowledged]);
+    sim.now = t0() + Duration::minutes(15);
+    assert!(remind(&mut sim).is_empty());
+    sim.now = t0() + Duration::minutes(20);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::TriageUnacknowledged]);
+    assert!(matches!(
+        sim.timeline.last().unwrap().event,
+        Event::Escalated {
+            target: EscalationTarget::Coordinators
+        }
+    ));
+    sim.now = t0() + Duration::hours(5);
+    assert!(remind(&mut sim).is_empty(), "escalates once");
+}
+
+#[test]
+fn a_critical_incident_without_a_coordinator_is_nudged_once() {
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.severity = sev("S1");
+    sim.run(Command::Declare(Box::new(d))).unwrap();
+    sim.now = t0() + Duration::minutes(5);
+    assert_eq!(remind(&mut sim), vec![ReminderKind::CoordinatorMissing]);
+    sim.now = t0() + Duration::minutes(10);
+    assert!(remind(&mut sim).is_empty());
 }

@@ -45,6 +45,10 @@ pub struct SlackWebApi {
     /// Only `response_url`s under this prefix are followed (Slack's hooks host, or the
     /// simulator in local mode): a forged url never receives anything.
     response_url_prefix: String,
+    /// Attempts per call (429s waited out and 5xx retried in between).
+    tries: u32,
+    /// Give up on a call after this long.
+    deadline: Duration,
 }
 
 impl SlackWebApi {
@@ -78,23 +82,23 @@ impl SlackWebApi {
             client: SlackClient::new(connector),
             token: SlackApiToken::new(token.into()),
             response_url_prefix: response_url_prefix.into(),
+            tries: MAX_TRIES,
+            deadline: Duration::from_secs(60),
         })
     }
-}
 
-/// slack-morphism brings rustls' ring provider and the AWS SDK brings aws-lc: with
-/// both linked, rustls can't choose and panics at the first TLS use unless one is
-/// installed for the process.
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
+    /// For Slack's request path, which must answer within 3 seconds: one attempt,
+    /// cut off after 2 seconds, never waiting out a rate limit.
+    pub fn impatient(mut self) -> Self {
+        self.tries = 1;
+        self.deadline = Duration::from_secs(2);
+        self
+    }
 
-#[async_trait]
-impl SlackApi for SlackWebApi {
-    async fn call(&self, method: &str, params: Value) -> Result<Value, SlackError> {
+    async fn call_with_retries(&self, method: &str, params: Value) -> Result<Value, SlackError> {
         let session = self.client.open_session(&self.token);
         let mut last = String::new();
-        for attempt in 0..MAX_TRIES {
+        for attempt in 0..self.tries {
             let result: Result<Value, SlackClientError> = session
                 .http_session_api
                 .http_post(method, &params, None)
@@ -110,7 +114,7 @@ impl SlackApi for SlackWebApi {
                 }
                 Err(SlackClientError::RateLimitError(e)) => {
                     let after = e.retry_after.unwrap_or(Duration::from_secs(1));
-                    if after > MAX_RETRY_AFTER {
+                    if after > MAX_RETRY_AFTER || self.tries == 1 {
                         return Err(SlackError::Unavailable(format!(
                             "{method}: rate limited for {after:?}"
                         )));
@@ -133,6 +137,27 @@ impl SlackApi for SlackWebApi {
             tokio::time::sleep(wait).await;
         }
         Err(SlackError::Unavailable(format!("{method}: {last}")))
+    }
+}
+
+/// slack-morphism brings rustls' ring provider and the AWS SDK brings aws-lc: with
+/// both linked, rustls can't choose and panics at the first TLS use unless one is
+/// installed for the process.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[async_trait]
+impl SlackApi for SlackWebApi {
+    async fn call(&self, method: &str, params: Value) -> Result<Value, SlackError> {
+        tokio::time::timeout(self.deadline, self.call_with_retries(method, params))
+            .await
+            .unwrap_or_else(|_| {
+                Err(SlackError::Unavailable(format!(
+                    "{method}: no answer within {:?}",
+                    self.deadline
+                )))
+            })
     }
 
     async fn respond(&self, response_url: &str, text: &str) -> Result<(), SlackError> {

@@ -4,7 +4,7 @@
 
 use super::mrkdwn::escape;
 use crate::config::Config;
-use crate::domain::{CapturedMessage, Incident, Role, Status, clip};
+use crate::domain::{CapturedMessage, Incident, Status, clip};
 use serde_json::{Value, json};
 
 pub const DECLARE_CALLBACK: &str = "declare";
@@ -128,9 +128,30 @@ pub fn declare_modal(
         "title": plain("Declare an incident"),
         "submit": plain("Declare"),
         "close": plain("Cancel"),
-        "private_metadata": serde_json::to_string(origin).unwrap_or_default(),
+        "private_metadata": metadata(origin),
         "blocks": blocks,
     })
+}
+
+/// Slack caps `private_metadata` at 3000 characters: a long source message is cut
+/// until the JSON fits.
+fn metadata(origin: &ModalOrigin) -> String {
+    let mut origin = origin.clone();
+    loop {
+        let json = serde_json::to_string(&origin).unwrap_or_default();
+        if json.chars().count() <= 3000 {
+            return json;
+        }
+        match &mut origin.source_message {
+            Some(m) if !m.text.is_empty() => {
+                let keep = m.text.chars().count() / 2;
+                m.text = clip(&m.text, keep);
+            }
+            _ => {
+                origin.source_message = None;
+            }
+        }
+    }
 }
 
 fn severity_text(config: &Config, incident: &Incident) -> String {
@@ -163,7 +184,8 @@ pub fn topic(config: &Config, incident: &Incident) -> String {
 
 /// The card pinned in the incident channel, kept up to date in place.
 pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
-    let title = format!(":rotating_light: {}", clip(&incident.title, 140));
+    // Slack caps header text at 150 characters, the emoji code included.
+    let title = format!(":rotating_light: {}", clip(&incident.title, 130));
     let ops = if incident.roles.operations.is_empty() {
         "_none yet_".to_owned()
     } else {
@@ -258,7 +280,7 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
         "{} [{}] {}",
         incident.id,
         severity_text(config, incident),
-        incident.title
+        escape(&incident.title)
     );
     (text, json!(blocks))
 }
@@ -286,13 +308,12 @@ pub fn announcement(config: &Config, incident: &Incident, channel: &str) -> (Str
     );
     let fallback = format!(
         "{} [{}] {} ({})",
-        incident.id, incident.severity, incident.title, incident.status
+        incident.id,
+        incident.severity,
+        escape(&incident.title),
+        incident.status
     );
     (fallback, json!([{ "type": "section", "text": md(&text) }]))
-}
-
-pub fn role_name(role: Role) -> &'static str {
-    role.as_str()
 }
 
 #[cfg(test)]
@@ -313,5 +334,61 @@ mod tests {
             view["blocks"][0]["element"]["initial_value"],
             "DB <!channel>"
         );
+    }
+
+    #[test]
+    fn long_source_messages_fit_private_metadata() {
+        let message = CapturedMessage {
+            channel: "C1".into(),
+            ts: "1.2".into(),
+            author: None,
+            text: "\"<&>\"".repeat(2000),
+            permalink: None,
+            posted_at: chrono::Utc::now(),
+        };
+        let origin = ModalOrigin {
+            channel: Some("C1".into()),
+            source_message: Some(message),
+        };
+        let view = declare_modal(&Config::default(), "t", "", &origin);
+        let meta = view["private_metadata"].as_str().unwrap();
+        assert!(meta.chars().count() <= 3000);
+        let back: ModalOrigin = serde_json::from_str(meta).unwrap();
+        assert!(
+            back.source_message.unwrap().text.len() > 100,
+            "cut, not dropped"
+        );
+    }
+
+    #[test]
+    fn headers_stay_under_slacks_limit_and_fallbacks_are_escaped() {
+        use crate::domain::*;
+        let rec = Recorded {
+            incident_id: IncidentId::parse("20240101-calm-otter").unwrap(),
+            version: 1,
+            at: chrono::Utc::now(),
+            actor: Actor::system("t"),
+            command_id: "c".into(),
+            event: Event::Declared(Box::new(Declaration {
+                title: format!("<!channel> {}", "x".repeat(150)),
+                severity: SeverityScale::default().lowest(),
+                impact: String::new(),
+                description: String::new(),
+                services: vec![],
+                customer: None,
+                triage: false,
+                private: false,
+                page_oncall: false,
+                roles: Roles::default(),
+                impact_started_at: None,
+                source_message: None,
+            })),
+        };
+        let incident = Incident::from_declared(&rec).unwrap();
+        let (text, blocks) = card(&Config::default(), &incident);
+        assert!(blocks[0]["text"]["text"].as_str().unwrap().chars().count() <= 150);
+        assert!(!text.contains("<!channel>"));
+        let (text, _) = announcement(&Config::default(), &incident, "C1");
+        assert!(!text.contains("<!channel>"));
     }
 }

@@ -3,16 +3,17 @@
 //! Idempotent per event: ids and timestamps Slack hands back are kept as incident refs
 //! (`channel`, `card_ts`, `announcement_ts`, `msg#<version>`), so a retried effect
 //! finds what it already did instead of doing it again, and invites never run before
-//! the channel exists.
+//! the channel exists. Only the declaration creates the card and the announcement;
+//! later events update them from the incident as stored now, never from a stale copy.
 
 use super::api::{SlackApi, SlackError, message, ts_of};
 use super::blocks;
-use super::mrkdwn::escape;
+use super::mrkdwn::{escape, quote};
 use crate::bus::CommandEnvelope;
 use crate::config::Config;
 use crate::domain::{
     Actor, CaptureKind, EscalationTarget, Event, ImpactEdge, Incident, IncidentId, Recorded,
-    Status, UserId,
+    ReminderKind, Status, UserId,
 };
 use crate::store::{IncidentStore, Index};
 use crate::worker::{Answer, Effect, EffectError, Responder};
@@ -26,15 +27,27 @@ pub struct SlackEffect {
     pub api: Arc<dyn SlackApi>,
     pub store: Arc<dyn IncidentStore>,
     pub config: Arc<Config>,
-    /// Channel name → id, resolved once per container.
-    channel_ids: Mutex<HashMap<String, String>>,
+    /// Channel name → id, and the bot's own user id, resolved once per container.
+    cache: Mutex<HashMap<String, String>>,
 }
 
 type Refs = HashMap<String, String>;
 
+/// Slack errors that mean "try again later", though they come as `ok:false`.
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "request_timeout",
+    "service_unavailable",
+    "ratelimited",
+];
+
 impl From<SlackError> for EffectError {
     fn from(e: SlackError) -> Self {
         match e {
+            SlackError::Api(code) if TRANSIENT_CODES.contains(&code.as_str()) => {
+                EffectError::Transient(code)
+            }
             SlackError::Api(code) => EffectError::Permanent(code),
             SlackError::Unavailable(why) => EffectError::Transient(why),
         }
@@ -47,35 +60,46 @@ impl From<crate::store::StoreError> for EffectError {
     }
 }
 
+/// Where to put a message that Flare keeps up to date in place.
+struct Kept<'a> {
+    ref_key: &'a str,
+    channel: &'a str,
+    pin: bool,
+}
+
 impl SlackEffect {
     pub fn new(api: Arc<dyn SlackApi>, store: Arc<dyn IncidentStore>, config: Arc<Config>) -> Self {
         Self {
             api,
             store,
             config,
-            channel_ids: Mutex::new(HashMap::new()),
+            cache: Mutex::new(HashMap::new()),
         }
     }
 
-    /// A named channel's id (the incidents channel); `None` if it doesn't exist.
-    async fn channel_id(&self, name: &str) -> Result<Option<String>, EffectError> {
-        if let Some(id) = self.channel_ids.lock().await.get(name) {
-            return Ok(Some(id.clone()));
+    async fn bot_user(&self) -> Result<String, EffectError> {
+        if let Some(id) = self.cache.lock().await.get("@bot") {
+            return Ok(id.clone());
         }
+        let me = self.api.call("auth.test", json!({})).await?;
+        let id = me["user_id"].as_str().unwrap_or_default().to_owned();
+        self.cache.lock().await.insert("@bot".into(), id.clone());
+        Ok(id)
+    }
+
+    /// A channel by name, archived ones included (`None` if there is none).
+    async fn find_channel(&self, name: &str) -> Result<Option<Value>, EffectError> {
         let mut cursor = String::new();
         loop {
             let page = self
                 .api
-                .call("conversations.list", json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200, "cursor": cursor }))
+                .call("conversations.list", json!({ "types": "public_channel,private_channel", "limit": 200, "cursor": cursor }))
                 .await?;
-            let channels = page["channels"].as_array().cloned().unwrap_or_default();
-            if let Some(c) = channels.iter().find(|c| c["name"] == name) {
-                let id = c["id"].as_str().unwrap_or_default().to_owned();
-                self.channel_ids
-                    .lock()
-                    .await
-                    .insert(name.to_owned(), id.clone());
-                return Ok(Some(id));
+            if let Some(c) = page["channels"]
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c["name"] == name))
+            {
+                return Ok(Some(c.clone()));
             }
             cursor = page["response_metadata"]["next_cursor"]
                 .as_str()
@@ -87,12 +111,29 @@ impl SlackEffect {
         }
     }
 
+    /// The id of a named channel (the incidents channel), resolved once.
+    async fn channel_id(&self, name: &str) -> Result<Option<String>, EffectError> {
+        if let Some(id) = self.cache.lock().await.get(name) {
+            return Ok(Some(id.clone()));
+        }
+        let found = self
+            .find_channel(name)
+            .await?
+            .filter(|c| c["is_archived"] != true);
+        let id = found.and_then(|c| c["id"].as_str().map(str::to_owned));
+        if let Some(id) = &id {
+            self.cache.lock().await.insert(name.to_owned(), id.clone());
+        }
+        Ok(id)
+    }
+
     fn channel_name(&self, id: &IncidentId) -> String {
         format!("{}{}", self.config.channels.prefix, id)
     }
 
-    /// Creates the incident channel once. The name is reserved by the incident id, so
-    /// `name_taken` means an earlier attempt created it: adopt it.
+    /// Creates the incident channel once. `name_taken` for a live channel the bot
+    /// created means an earlier attempt made it: adopt it. Someone else's channel, or
+    /// an archived one, makes Flare take the next name (`…-2`).
     async fn ensure_channel(
         &self,
         incident: &Incident,
@@ -101,31 +142,53 @@ impl SlackEffect {
         if let Some(c) = refs.get("channel") {
             return Ok(c.clone());
         }
-        let name = self.channel_name(&incident.id);
-        let created = self
-            .api
-            .call(
-                "conversations.create",
-                json!({ "name": name, "is_private": incident.private }),
-            )
-            .await;
-        let channel = match created {
-            Ok(v) => v["channel"]["id"].as_str().unwrap_or_default().to_owned(),
-            Err(SlackError::Api(code)) if code == "name_taken" => {
-                self.channel_id(&name).await?.ok_or_else(|| {
-                    EffectError::Permanent(format!("channel {name} exists but can't be found"))
-                })?
+        let base = self.channel_name(&incident.id);
+        let mut channel = None;
+        for attempt in 1..=5 {
+            let name = if attempt == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{attempt}")
+            };
+            match self
+                .api
+                .call(
+                    "conversations.create",
+                    json!({ "name": name, "is_private": incident.private }),
+                )
+                .await
+            {
+                Ok(v) => {
+                    channel = v["channel"]["id"].as_str().map(|id| (id.to_owned(), name));
+                    break;
+                }
+                Err(SlackError::Api(code)) if code == "name_taken" => {
+                    let existing = self.find_channel(&name).await?;
+                    let bot = self.bot_user().await?;
+                    if let Some(c) = existing
+                        .filter(|c| c["creator"] == bot.as_str() && c["is_archived"] != true)
+                    {
+                        channel = c["id"].as_str().map(|id| (id.to_owned(), name));
+                        break;
+                    }
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
-        };
-        if channel.is_empty() {
-            return Err(EffectError::Transient(
-                "conversations.create returned no id".into(),
-            ));
         }
-        self.store
+        let Some((channel, name)) = channel else {
+            return Err(EffectError::Permanent(format!(
+                "no free channel name for {base}"
+            )));
+        };
+        let owner = self
+            .store
             .put_index(Index::Channel, &channel, &incident.id)
             .await?;
+        if owner != incident.id {
+            return Err(EffectError::Permanent(format!(
+                "channel {name} belongs to incident {owner}"
+            )));
+        }
         self.store
             .set_ref(&incident.id, "channel", &channel)
             .await?;
@@ -137,6 +200,8 @@ impl SlackEffect {
         Ok(channel)
     }
 
+    /// Invites everyone it can: one unknown or deactivated person doesn't keep the
+    /// others out (Slack's invite is all-or-nothing, hence the one-by-one fallback).
     async fn invite(&self, channel: &str, users: &[&UserId]) -> Result<(), EffectError> {
         let mut ids: Vec<&str> = users.iter().map(|u| u.as_str()).collect();
         ids.sort_unstable();
@@ -144,110 +209,163 @@ impl SlackEffect {
         if ids.is_empty() {
             return Ok(());
         }
+        let fine = |code: &str| matches!(code, "already_in_channel" | "cant_invite_self");
         match self
             .api
             .call(
                 "conversations.invite",
-                json!({ "channel": channel, "users": ids.join(",") }),
+                json!({ "channel": channel, "users": ids.join(","), "force": true }),
             )
             .await
         {
-            Ok(_) => Ok(()),
-            // Already there, or a person Slack doesn't know: nothing to retry.
-            Err(SlackError::Api(code))
-                if matches!(code.as_str(), "already_in_channel" | "cant_invite_self") =>
-            {
-                Ok(())
+            Ok(_) => return Ok(()),
+            Err(SlackError::Api(code)) if fine(&code) || ids.len() == 1 => {
+                if !fine(&code) {
+                    tracing::warn!(channel, %code, "could not invite");
+                }
+                return Ok(());
             }
-            Err(SlackError::Api(code)) => {
-                tracing::warn!(channel, %code, "could not invite everyone");
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
+            Err(SlackError::Api(_)) => {}
+            Err(e) => return Err(e.into()),
         }
+        for id in ids {
+            match self
+                .api
+                .call(
+                    "conversations.invite",
+                    json!({ "channel": channel, "users": id }),
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(SlackError::Api(code)) => {
+                    if !fine(&code) {
+                        tracing::warn!(channel, user = id, %code, "could not invite");
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
-    /// Posts a message for an event once: the ts is kept under `msg#<version>`.
+    /// Posts a message for an event once: its ts is kept under `msg#<version>`.
     async fn post_once(
         &self,
         incident: &IncidentId,
         version: u64,
         refs: &Refs,
         params: Value,
-    ) -> Result<Option<String>, EffectError> {
+    ) -> Result<(), EffectError> {
         let key = format!("msg#{version}");
-        if let Some(ts) = refs.get(&key) {
-            return Ok(Some(ts.clone()));
+        if refs.contains_key(&key) {
+            return Ok(());
         }
         let posted = self.api.call("chat.postMessage", params).await?;
-        let ts = ts_of(&posted);
-        if let Some(ts) = &ts {
-            self.store.set_ref(incident, &key, ts).await?;
+        if let Some(ts) = ts_of(&posted) {
+            self.store.set_ref(incident, &key, &ts).await?;
         }
-        Ok(ts)
+        Ok(())
     }
 
-    /// Card, announcement and topic show the incident as it is now.
-    async fn refresh(&self, incident: &Incident, refs: &mut Refs) -> Result<(), EffectError> {
+    /// Updates a kept message in place, or (`create`) posts it the first time.
+    async fn upsert(
+        &self,
+        id: &IncidentId,
+        refs: &mut Refs,
+        at: Kept<'_>,
+        create: bool,
+        (text, blocks): (String, Value),
+    ) -> Result<(), EffectError> {
+        if let Some(ts) = refs.get(at.ref_key) {
+            self.api
+                .call(
+                    "chat.update",
+                    json!({ "channel": at.channel, "ts": ts, "text": text, "blocks": blocks }),
+                )
+                .await?;
+            return Ok(());
+        }
+        if !create {
+            return Ok(());
+        }
+        let posted = self
+            .api
+            .call("chat.postMessage", message(at.channel, &text, Some(blocks)))
+            .await?;
+        let Some(ts) = ts_of(&posted) else {
+            return Ok(());
+        };
+        self.store.set_ref(id, at.ref_key, &ts).await?;
+        if at.pin {
+            match self
+                .api
+                .call(
+                    "pins.add",
+                    json!({ "channel": at.channel, "timestamp": ts }),
+                )
+                .await
+            {
+                Ok(_) | Err(SlackError::Api(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        refs.insert(at.ref_key.to_owned(), ts);
+        Ok(())
+    }
+
+    /// Card, announcement and topic show the incident as stored now.
+    async fn refresh(
+        &self,
+        id: &IncidentId,
+        refs: &mut Refs,
+        create: bool,
+    ) -> Result<(), EffectError> {
         let Some(channel) = refs.get("channel").cloned() else {
             return Ok(());
         };
-        let (text, card) = blocks::card(&self.config, incident);
-        match refs.get("card_ts").cloned() {
-            Some(ts) => {
-                self.api
-                    .call(
-                        "chat.update",
-                        json!({ "channel": channel, "ts": ts, "text": text, "blocks": card }),
-                    )
-                    .await?;
+        // Reloaded: an effect of an older event must not paint over a newer state.
+        let Some(incident) = self.store.load(id).await? else {
+            return Ok(());
+        };
+        let card = blocks::card(&self.config, &incident);
+        self.upsert(
+            id,
+            refs,
+            Kept {
+                ref_key: "card_ts",
+                channel: &channel,
+                pin: true,
+            },
+            create,
+            card,
+        )
+        .await?;
+        match self.channel_id(&self.config.channels.incidents).await? {
+            Some(incidents) => {
+                let shown = blocks::announcement(&self.config, &incident, &channel);
+                self.upsert(
+                    id,
+                    refs,
+                    Kept {
+                        ref_key: "announcement_ts",
+                        channel: &incidents,
+                        pin: false,
+                    },
+                    create,
+                    shown,
+                )
+                .await?;
             }
             None => {
-                let posted = self
-                    .api
-                    .call("chat.postMessage", message(&channel, &text, Some(card)))
-                    .await?;
-                if let Some(ts) = ts_of(&posted) {
-                    self.store.set_ref(&incident.id, "card_ts", &ts).await?;
-                    match self
-                        .api
-                        .call("pins.add", json!({ "channel": channel, "timestamp": ts }))
-                        .await
-                    {
-                        Ok(_) | Err(SlackError::Api(_)) => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                    refs.insert("card_ts".into(), ts);
-                }
+                tracing::warn!(channel = %self.config.channels.incidents, "the incidents channel does not exist; no announcement")
             }
         }
-        if let Some(incidents) = self.channel_id(&self.config.channels.incidents).await? {
-            let (text, blocks) = blocks::announcement(&self.config, incident, &channel);
-            match refs.get("announcement_ts").cloned() {
-                Some(ts) => {
-                    self.api.call("chat.update", json!({ "channel": incidents, "ts": ts, "text": text, "blocks": blocks })).await?;
-                }
-                None => {
-                    let posted = self
-                        .api
-                        .call("chat.postMessage", message(&incidents, &text, Some(blocks)))
-                        .await?;
-                    if let Some(ts) = ts_of(&posted) {
-                        self.store
-                            .set_ref(&incident.id, "announcement_ts", &ts)
-                            .await?;
-                        refs.insert("announcement_ts".into(), ts);
-                    }
-                }
-            }
-        } else {
-            tracing::warn!(channel = %self.config.channels.incidents, "the incidents channel does not exist; no announcement");
-        }
-        if incident.status != Status::Closed {
+        if !incident.status.is_terminal() {
             self.api
                 .call(
                     "conversations.setTopic",
-                    json!({ "channel": channel, "topic": blocks::topic(&self.config, incident) }),
+                    json!({ "channel": channel, "topic": blocks::topic(&self.config, &incident) }),
                 )
                 .await?;
         }
@@ -278,7 +396,7 @@ impl SlackEffect {
         refs: &mut Refs,
     ) -> Result<(), EffectError> {
         let channel = self.ensure_channel(incident, refs).await?;
-        let purpose = super::mrkdwn::plain(&incident.title, 250);
+        let purpose = escape(&super::mrkdwn::plain(&incident.title, 240));
         self.api
             .call(
                 "conversations.setPurpose",
@@ -287,7 +405,7 @@ impl SlackEffect {
             .await?;
         self.invite(&channel, &self.people_to_invite(incident, rec))
             .await?;
-        self.refresh(incident, refs).await?;
+        self.refresh(&incident.id, refs, true).await?;
         if let Event::Declared(d) = &rec.event
             && let Some(m) = &d.source_message
         {
@@ -299,11 +417,10 @@ impl SlackEffect {
             let author = m
                 .author
                 .as_ref()
-                .map(|a| format!("<@{a}>"))
-                .unwrap_or_else(|| "someone".into());
+                .map_or_else(|| "someone".into(), |a| format!("<@{a}>"));
             let text = format!(
-                ":inbox_tray: Declared from a message by {author}{link}:\n>{}",
-                escape(&m.text).replace('\n', "\n>")
+                ":inbox_tray: Declared from a message by {author}{link}:\n{}",
+                quote(&m.text)
             );
             self.post_once(
                 &incident.id,
@@ -322,6 +439,7 @@ impl SlackEffect {
         rec: &Recorded,
         refs: &Refs,
         text: String,
+        blocks: Option<Value>,
     ) -> Result<(), EffectError> {
         let Some(channel) = refs.get("channel") else {
             return Err(EffectError::Permanent("the incident has no channel".into()));
@@ -330,10 +448,9 @@ impl SlackEffect {
             &incident.id,
             rec.version,
             refs,
-            message(channel, &text, None),
+            message(channel, &text, blocks),
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn apply(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
@@ -343,62 +460,35 @@ impl SlackEffect {
             Actor::Email { address } => escape(address),
             Actor::System { name } => escape(name),
         };
-        match &rec.event {
+        let text = match &rec.event {
             Event::Declared(_) => return self.declared(incident, rec, &mut refs).await,
-            Event::Acknowledged => {
-                self.say(incident, rec, &refs, format!(":wave: {who} acknowledged."))
-                    .await?
-            }
-            Event::UpdatePosted { text } => {
-                let body = escape(text).replace('\n', "\n>");
-                self.say(
-                    incident,
-                    rec,
-                    &refs,
-                    format!(":mega: *Update* from {who}\n>{body}"),
-                )
-                .await?
-            }
+            Event::Acknowledged => format!(":wave: {who} acknowledged."),
+            Event::UpdatePosted { text } => format!(":mega: *Update* from {who}\n{}", quote(text)),
             Event::StatusChanged { from, to, summary } => {
                 let why = summary
                     .as_deref()
-                    .map(|s| format!("\n>{}", escape(s)))
+                    .map(|s| format!("\n{}", quote(s)))
                     .unwrap_or_default();
-                self.say(
-                    incident,
-                    rec,
-                    &refs,
-                    format!(
-                        "{} {who} changed the status from *{from}* to *{to}*.{why}",
-                        to.emoji()
-                    ),
-                )
-                .await?;
+                let text = format!(
+                    "{} {who} changed the status from *{from}* to *{to}*.{why}",
+                    to.emoji()
+                );
+                self.say(incident, rec, &refs, text, None).await?;
                 self.status_effects(incident, *from, *to, &mut refs).await?;
+                // A closed or declined incident's last refresh came before the archive.
+                if to.is_terminal() {
+                    return Ok(());
+                }
+                return self.refresh(&incident.id, &mut refs, false).await;
             }
             Event::SeverityChanged { from, to } => {
-                self.say(
-                    incident,
-                    rec,
-                    &refs,
-                    format!(":arrow_up_down: {who} changed the severity from *{from}* to *{to}*."),
-                )
-                .await?
+                format!(":arrow_up_down: {who} changed the severity from *{from}* to *{to}*.")
             }
             Event::RoleAssigned { role, user, .. } => {
                 if let Some(channel) = refs.get("channel") {
                     self.invite(channel, &[user]).await?;
                 }
-                self.say(
-                    incident,
-                    rec,
-                    &refs,
-                    format!(
-                        ":bust_in_silhouette: <@{user}> is now *{}* (set by {who}).",
-                        blocks::role_name(*role)
-                    ),
-                )
-                .await?
+                format!(":bust_in_silhouette: <@{user}> is now *{role}* (set by {who}).")
             }
             Event::Escalated { target } => {
                 let to = match target {
@@ -411,39 +501,159 @@ impl SlackEffect {
                         format!("<@{id}>")
                     }
                 };
-                self.say(
-                    incident,
-                    rec,
-                    &refs,
-                    format!(":rotating_light: {who} escalated to {to}."),
-                )
-                .await?
+                format!(":rotating_light: {who} escalated to {to}.")
             }
             Event::ImpactSet { edge, at } => {
                 let what = match edge {
                     ImpactEdge::Start => "started",
                     ImpactEdge::End => "ended",
                 };
-                self.say(incident, rec, &refs, format!(":chart_with_downwards_trend: Customer impact {what} at <!date^{}^{{date_short_pretty}} {{time}}|{}> (set by {who}).", at.timestamp(), at.format("%Y-%m-%d %H:%M UTC"))).await?
+                format!(
+                    ":chart_with_downwards_trend: Customer impact {what} at <!date^{}^{{date_short_pretty}} {{time}}|{}> (set by {who}).",
+                    at.timestamp(),
+                    at.format("%Y-%m-%d %H:%M UTC")
+                )
             }
             Event::Captured { kind, message: m } => {
                 let (emoji, list) = match kind {
                     CaptureKind::Papertrail => (":receipt:", "the papertrail"),
                     CaptureKind::Discussion => (":pushpin:", "the postmortem discussion"),
                 };
-                if !refs.contains_key(&format!("msg#{}", rec.version)) {
-                    let params = json!({ "channel": m.channel, "thread_ts": m.ts, "text": format!("{emoji} Added to {list} by {who}.") });
-                    self.post_once(&incident.id, rec.version, &refs, params)
-                        .await?;
-                }
-                return Ok(());
+                let params = json!({ "channel": m.channel, "thread_ts": m.ts, "text": format!("{emoji} Added to {list} by {who}.") });
+                return self
+                    .post_once(&incident.id, rec.version, &refs, params)
+                    .await;
             }
             Event::CaptureWithdrawn { .. } => return Ok(()),
+            Event::Reminded { kind, nth } => {
+                let (text, blocks) = self.reminder(incident, *kind, *nth).await?;
+                return self.say(incident, rec, &refs, text, Some(blocks)).await;
+            }
+            Event::Snoozed { until } => {
+                let text = format!(
+                    ":zzz: {who} snoozed reminders until <!date^{}^{{time}}|{}>.",
+                    until.timestamp(),
+                    until.format("%H:%M UTC")
+                );
+                return self.say(incident, rec, &refs, text, None).await;
+            }
+        };
+        self.say(incident, rec, &refs, text, None).await?;
+        self.refresh(&incident.id, &mut refs, false).await
+    }
+
+    /// The nudge for a reminder, with the buttons that answer it in one click.
+    async fn reminder(
+        &self,
+        incident: &Incident,
+        kind: ReminderKind,
+        nth: u32,
+    ) -> Result<(String, Value), EffectError> {
+        let id = incident.id.as_str();
+        let button = |text: &str, action: &str, value: &str| json!({ "type": "button", "text": { "type": "plain_text", "text": text }, "action_id": action, "value": value });
+        let snooze = button("Snooze 30 min", "snooze:30", id);
+        let coordinator = incident
+            .roles
+            .coordinator
+            .as_ref()
+            .map_or_else(|| "Coordinator".to_owned(), |u| format!("<@{u}>"));
+        let (text, buttons) = match kind {
+            ReminderKind::UpdateDue => {
+                let draft = self.draft_update(incident).await?;
+                let every = self.config.severities.level(&incident.severity).and_then(|l| l.update_every_minutes).unwrap_or(0);
+                let text = format!(
+                    ":alarm_clock: {coordinator}, time for an update (every {every} min at {}). A draft from what changed since the last one:\n{}",
+                    incident.severity,
+                    quote(&draft)
+                );
+                let value = serde_json::to_string(&json!({ "i": id, "t": crate::domain::clip(&draft, 1500) })).unwrap_or_default();
+                (text, vec![button("Post this update", "post_update", &value), snooze])
+            }
+            ReminderKind::CoordinatorMissing => (
+                format!(":warning: Nobody is coordinating this {} incident. The coordinator runs the response and keeps everyone informed.", incident.severity),
+                vec![button("I'll coordinate", "claim:coordinator", id), snooze],
+            ),
+            ReminderKind::TriageUnacknowledged if nth >= 2 => (
+                ":rotating_light: Still nobody has acknowledged this report: escalating to the coordinator rotation.".to_owned(),
+                vec![button("Acknowledge", "ack", id)],
+            ),
+            ReminderKind::TriageUnacknowledged => {
+                let oncall = self.oncall_mentions(incident);
+                (
+                    format!(":bell: {oncall}nobody has acknowledged this report yet. Accept it at a severity or decline it."),
+                    vec![button("Acknowledge", "ack", id), snooze],
+                )
+            }
+            ReminderKind::MonitoringWindow => (
+                format!(":eyes: {coordinator}, the fix has been monitored for {} min. Is it resolved?", self.config.reminders.monitoring_window_minutes),
+                vec![button("Resolve", "resolve", id), snooze],
+            ),
+            ReminderKind::PostmortemDue => {
+                let owner = incident.roles.postmortem_owner.as_ref().or(incident.roles.coordinator.as_ref());
+                let who = owner.map_or_else(|| "Someone".to_owned(), |u| format!("<@{u}>"));
+                (format!(":memo: {who}, the postmortem of this incident is due."), vec![snooze])
+            }
+        };
+        let blocks = json!([
+            { "type": "section", "text": { "type": "mrkdwn", "text": crate::domain::clip(&text, 3000) } },
+            { "type": "actions", "block_id": "reminder", "elements": buttons },
+        ]);
+        Ok((text, blocks))
+    }
+
+    /// Mentions of the affected services' on-call people, or empty.
+    fn oncall_mentions(&self, incident: &Incident) -> String {
+        let mut users: Vec<String> = incident
+            .services
+            .iter()
+            .filter_map(|s| self.config.service(s))
+            .flat_map(|s| s.slack_users.iter().map(|u| format!("<@{u}>")))
+            .collect();
+        users.dedup();
+        if users.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", users.join(" "))
         }
-        if incident.status != Status::Closed {
-            self.refresh(incident, &mut refs).await?;
+    }
+
+    /// What changed since the last update, as a starting point for the next one.
+    async fn draft_update(&self, incident: &Incident) -> Result<String, EffectError> {
+        let events = self.store.events(&incident.id, 1).await?;
+        let since = events
+            .iter()
+            .rposition(|e| matches!(e.record.event, Event::UpdatePosted { .. }))
+            .map_or(0, |i| i + 1);
+        let mut lines = Vec::new();
+        let mut captured = 0;
+        for e in &events[since..] {
+            match &e.record.event {
+                Event::StatusChanged { to, summary, .. } => lines.push(match summary {
+                    Some(s) => format!("Status is now {to}: {s}"),
+                    None => format!("Status is now {to}."),
+                }),
+                Event::SeverityChanged { from, to } => {
+                    lines.push(format!("Severity changed from {from} to {to}."))
+                }
+                Event::RoleAssigned { role, .. } => lines.push(format!("New {role} assigned.")),
+                Event::ImpactSet {
+                    edge: ImpactEdge::End,
+                    ..
+                } => lines.push("Customer impact has ended.".into()),
+                Event::Captured { .. } => captured += 1,
+                _ => {}
+            }
         }
-        Ok(())
+        if captured > 0 {
+            lines.push(format!("{captured} new message(s) added to the timeline."));
+        }
+        if lines.is_empty() {
+            lines.push(format!(
+                "Still {}; no change since the last update.",
+                incident.status
+            ));
+        }
+        Ok(lines.join("\n"))
     }
 
     async fn status_effects(
@@ -456,13 +666,17 @@ impl SlackEffect {
         let Some(channel) = refs.get("channel").cloned() else {
             return Ok(());
         };
-        let base = self.channel_name(&incident.id);
+        let base = refs
+            .get("channel_name")
+            .cloned()
+            .unwrap_or_else(|| self.channel_name(&incident.id));
         match (from, to) {
             (_, Status::Resolved) => self.rename(&channel, &format!("{base}-resolved")).await?,
             (Status::Resolved, Status::Investigating) => self.rename(&channel, &base).await?,
             (_, Status::Closed | Status::Declined) => {
-                // Last words before the archive: the card and announcement as they end.
-                self.refresh_final(incident, refs).await?;
+                // The card and announcement as they end, then the archive; Flare does
+                // not act in the channel afterwards.
+                self.refresh(&incident.id, refs, false).await?;
                 match self
                     .api
                     .call("conversations.archive", json!({ "channel": channel }))
@@ -476,10 +690,6 @@ impl SlackEffect {
             _ => {}
         }
         Ok(())
-    }
-
-    async fn refresh_final(&self, incident: &Incident, refs: &mut Refs) -> Result<(), EffectError> {
-        self.refresh(incident, refs).await
     }
 
     async fn rename(&self, channel: &str, name: &str) -> Result<(), EffectError> {
@@ -506,6 +716,12 @@ impl Effect for SlackEffect {
     }
 
     async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
+        // Once archived, the channel is left alone.
+        if incident.status.is_terminal()
+            && !matches!(rec.event, Event::StatusChanged { to, .. } if to.is_terminal())
+        {
+            return Ok(());
+        }
         let result = self.apply(incident, rec).await;
         if let Err(EffectError::Permanent(code)) = &result {
             // Recorded on the incident and told to the people in its channel.
@@ -513,7 +729,7 @@ impl Effect for SlackEffect {
                 .set_ref(&incident.id, &format!("error#{}", rec.version), code)
                 .await?;
             if let Some(channel) = self.store.refs(&incident.id).await?.get("channel")
-                && incident.status != Status::Closed
+                && !incident.status.is_terminal()
             {
                 let text = format!(
                     ":warning: Flare could not finish `{}` in Slack: `{}`.",

@@ -15,6 +15,11 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Outside text as a mrkdwn block quote (escaped, every line quoted).
+pub fn quote(text: &str) -> String {
+    format!(">{}", escape(text).replace('\n', "\n>"))
+}
+
 /// Plain text for places Slack shows without formatting (topics, purposes): no
 /// control characters, no newlines, capped to `max` characters.
 pub fn plain(text: &str, max: usize) -> String {

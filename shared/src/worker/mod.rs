@@ -119,11 +119,7 @@ impl Worker {
                 events: &records,
                 effects: &effects,
                 dedup_key: &env.id,
-                next_due: next_due(
-                    &next,
-                    &self.config.severities,
-                    &self.config.reminders.timers(),
-                ),
+                next_due: next_due(&next, &self.config.reminder_policy()),
             };
             match self.store.commit(commit).await {
                 Ok(()) => {
@@ -157,18 +153,28 @@ impl Worker {
         ))
     }
 
-    /// Runs the effects the given events still owe, oldest first, each marked done.
+    /// Runs the effects still owed by these events and by any older event whose
+    /// effects an earlier delivery never finished (one that went to the DLQ, say),
+    /// oldest first, each marked done.
     async fn finish(&self, id: &IncidentId, versions: &[u64]) -> Result<(), WorkerError> {
-        let Some(&first) = versions.first() else {
+        let (Some(&first), Some(&last)) = (versions.first(), versions.last()) else {
             return Ok(());
         };
         let Some(incident) = self.store.load(id).await? else {
             return Err(WorkerError::Transient(format!("{id} vanished")));
         };
-        let stored = self.store.events(id, first).await?;
+        // Everything before `pending_from` is known to be finished.
+        let done_before: u64 = self
+            .store
+            .refs(id)
+            .await?
+            .get(PENDING_FROM)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let stored = self.store.events(id, done_before.min(first)).await?;
         for ev in stored
             .iter()
-            .filter(|e| versions.contains(&e.record.version))
+            .filter(|e| e.record.version <= last && !e.pending.is_empty())
         {
             for effect in &self.effects {
                 if !ev.pending.iter().any(|p| p == effect.name()) {
@@ -190,9 +196,17 @@ impl Worker {
                     .await?;
             }
         }
+        if last + 1 > done_before {
+            self.store
+                .set_ref(id, PENDING_FROM, &(last + 1).to_string())
+                .await?;
+        }
         Ok(())
     }
 }
+
+/// Incident ref: the lowest version that may still owe effects.
+const PENDING_FROM: &str = "pending_from";
 
 enum Decided {
     Stored {

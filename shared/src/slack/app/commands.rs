@@ -141,6 +141,23 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "snooze",
+        aliases: &[],
+        usage: "snooze [minutes]",
+        help: "Pause reminders (30 minutes unless you say)",
+        parse: |rest, _| {
+            let w = first_word(rest);
+            let minutes = if w.is_empty() {
+                30
+            } else {
+                w.trim_end_matches('m')
+                    .parse()
+                    .map_err(|_| format!("`{w}` is not a number of minutes."))?
+            };
+            Ok(Command::Snooze { minutes })
+        },
+    },
+    Sub {
         name: "resolve",
         aliases: &[],
         usage: "resolve [summary]",

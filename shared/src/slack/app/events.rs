@@ -83,9 +83,17 @@ impl SlackApp {
                     return Ok(());
                 };
                 let command = if t == "pin_added" {
-                    // Flare pins its own card; that is not a discussion item.
-                    if m.get("bot_id").is_some_and(|b| !b.is_null()) {
-                        return Ok(());
+                    // Flare pins its own card; that is not a discussion item (other
+                    // bots' alerts are).
+                    if let Some(incident) = self.incident_for_channel(&channel).await? {
+                        let refs = self
+                            .store
+                            .refs(&incident)
+                            .await
+                            .map_err(|e| Reject::Unavailable(e.to_string()))?;
+                        if refs.get("card_ts").map(String::as_str) == Some(ts) {
+                            return Ok(());
+                        }
                     }
                     Command::Capture {
                         kind: CaptureKind::Discussion,
@@ -168,16 +176,30 @@ impl SlackApp {
             .and_then(|m| m.first())
             .cloned();
         if message.is_none() {
-            // A reply in a thread is not in the channel history.
-            let replies = self
-                .api
-                .call("conversations.replies", json!({ "channel": channel, "ts": ts, "latest": ts, "inclusive": true, "limit": 1 }))
-                .await
-                .map_err(unavailable)?;
-            message = replies["messages"]
-                .as_array()
-                .and_then(|m| m.iter().find(|x| x["ts"] == ts))
-                .cloned();
+            // A reply in a thread is not in the channel history; the thread lists its
+            // parent first, so page until the reply turns up (a few pages at most).
+            let mut cursor = String::new();
+            for _ in 0..5 {
+                let replies = self
+                    .api
+                    .call(
+                        "conversations.replies",
+                        json!({ "channel": channel, "ts": ts, "limit": 200, "cursor": cursor }),
+                    )
+                    .await
+                    .map_err(unavailable)?;
+                message = replies["messages"]
+                    .as_array()
+                    .and_then(|m| m.iter().find(|x| x["ts"] == ts))
+                    .cloned();
+                cursor = replies["response_metadata"]["next_cursor"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                if message.is_some() || cursor.is_empty() {
+                    break;
+                }
+            }
         }
         let message = message.unwrap_or_else(|| json!({ "ts": ts, "text": "(message not found)" }));
         let link = self

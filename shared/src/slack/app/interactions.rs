@@ -186,11 +186,33 @@ impl SlackApp {
             return Ok(Response::empty());
         };
         let action_id = str_at(action, &["action_id"]).unwrap_or_default();
-        let Some(incident) = str_at(action, &["value"]).and_then(IncidentId::parse) else {
+        let value = str_at(action, &["value"]).unwrap_or_default();
+        // "Post this update" carries the draft with the incident: {"i": id, "t": text}.
+        let draft: Option<Value> = (action_id == "post_update")
+            .then(|| serde_json::from_str(value).ok())
+            .flatten();
+        let incident_value = draft
+            .as_ref()
+            .and_then(|d| d["i"].as_str())
+            .unwrap_or(value);
+        let Some(incident) = IncidentId::parse(incident_value) else {
             return Ok(Response::empty());
         };
         let command = match action_id.split_once(':') {
             None if action_id == "ack" => Command::Acknowledge,
+            None if action_id == "resolve" => Command::Resolve { summary: None },
+            None if action_id == "post_update" => {
+                match draft.as_ref().and_then(|d| d["t"].as_str()) {
+                    Some(text) => Command::PostUpdate {
+                        text: text.to_owned(),
+                    },
+                    None => return Ok(Response::empty()),
+                }
+            }
+            Some(("snooze", minutes)) => match minutes.parse::<u32>() {
+                Ok(minutes) => Command::Snooze { minutes },
+                Err(_) => return Ok(Response::empty()),
+            },
             Some(("accept", sev)) => match self.config.severities.parse(sev) {
                 Ok(severity) => Command::AcceptTriage { severity },
                 Err(_) => return Ok(Response::empty()),

@@ -98,7 +98,9 @@ impl SlackApp {
             req.header("x-slack-request-timestamp"),
             req.header("x-slack-signature"),
             &req.body,
-            self.clock.now().timestamp(),
+            // Real time, not the (possibly moved) local clock: replay protection is
+            // about when Slack signed the request.
+            chrono::Utc::now().timestamp(),
         ) {
             tracing::warn!(path = %req.path, reason = %e, "rejected an unsigned or stale request");
             return Response::error(401, "invalid signature");

@@ -1,0 +1,298 @@
+//! Raw MIME bytes → [`InboundMail`]: the headers and text Flare needs, nothing else.
+//!
+//! mail-parser does the MIME work (multipart, quoted-printable, base64, RFC 2047
+//! encoded words, charsets including ISO-8859-x, Windows-125x, Shift_JIS, ISO-2022-JP,
+//! EUC-KR, GB18030); HTML-only bodies go through [`crate::html`]. Attachments are
+//! listed by name, type and size; their content is never decoded into text or opened.
+//! Nothing here panics on malformed input (see the property test).
+
+use crate::html;
+use crate::text::{MAX_SCANNED, clean, one_line, prefix};
+use chrono::{DateTime, Utc};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Longest Message-ID kept (RFC 5322 has no limit; DynamoDB keys and logs do).
+pub const MAX_MESSAGE_ID: usize = 250;
+/// At most this many thread ids are read from `References` (newest kept).
+pub const MAX_REFERENCES: usize = 50;
+
+/// What Flare keeps of one mail. Strings are cleaned ([`crate::text::clean`]) but not
+/// escaped for Slack.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct InboundMail {
+    /// Normalized `Message-ID` ([`normalize_message_id`]); `None` when absent or empty.
+    pub message_id: Option<String>,
+    /// Normalized ids from `In-Reply-To`.
+    pub in_reply_to: Vec<String>,
+    /// Normalized ids from `References`, oldest first (as in the header).
+    pub references: Vec<String>,
+    /// The first `From` address, lowercased; empty when the mail has none.
+    pub from_address: String,
+    /// The display name of the first `From` address.
+    pub from_name: Option<String>,
+    /// Every `To` address, lowercased.
+    pub to: Vec<String>,
+    /// The decoded subject on one line; empty when absent.
+    pub subject: String,
+    /// The `Date` header, if present and plausible.
+    pub date: Option<DateTime<Utc>>,
+    /// The text body: text/plain parts as written, HTML-only parts converted; capped
+    /// at [`MAX_SCANNED`] characters.
+    pub text_body: String,
+    pub attachments: Vec<Attachment>,
+    /// SHA-256 of the raw bytes (hex): the mail's identity when it has no Message-ID
+    /// and no SES id is known.
+    pub raw_sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    /// The file name given by the sender (cleaned, one line), or `unnamed`.
+    pub name: String,
+    /// Decoded size in bytes.
+    pub size: usize,
+    /// `type/subtype`, lowercased; `application/octet-stream` when unknown.
+    pub content_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("the mail is empty")]
+    Empty,
+    #[error("no mail headers found")]
+    NoHeaders,
+}
+
+/// Parses raw MIME. Errors only when there is nothing recognisable as a mail.
+pub fn parse(raw: &[u8]) -> Result<InboundMail, ParseError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or(ParseError::NoHeaders)?;
+    if message.parts.first().is_none_or(|p| p.headers.is_empty()) {
+        return Err(ParseError::NoHeaders);
+    }
+
+    let from = message.from().and_then(|a| a.first());
+    let from_address = from
+        .and_then(|a| a.address())
+        .map(|a| one_line(a).to_lowercase())
+        .unwrap_or_default();
+    let from_name = from
+        .and_then(|a| a.name())
+        .map(one_line)
+        .filter(|n| !n.is_empty() && n.to_lowercase() != from_address);
+    let to = message
+        .to()
+        .map(|a| {
+            a.iter()
+                .filter_map(|addr| addr.address())
+                .map(|a| one_line(a).to_lowercase())
+                .filter(|a| !a.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+
+    Ok(InboundMail {
+        message_id: message.message_id().and_then(normalize_message_id),
+        in_reply_to: ids(message.in_reply_to(), MAX_REFERENCES),
+        references: ids(message.references(), MAX_REFERENCES),
+        from_address,
+        from_name,
+        to,
+        subject: message.subject().map(one_line).unwrap_or_default(),
+        date: message
+            .date()
+            .and_then(|d| plausible_date(d.to_timestamp())),
+        text_body: body_text(&message),
+        attachments: message.attachments().map(attachment).collect(),
+        raw_sha256: hex::encode(Sha256::digest(raw)),
+    })
+}
+
+/// `<Abc.123@Mail.Example.COM>` → `Abc.123@mail.example.com`: angle brackets,
+/// whitespace and control characters go, and only the domain part is lowercased (the
+/// local part of an id is case-sensitive in principle). Applied the same way to
+/// `Message-ID`, `In-Reply-To` and `References`, so thread lookups match. An id longer
+/// than [`MAX_MESSAGE_ID`] is cut there. Empty → `None`.
+pub fn normalize_message_id(raw: &str) -> Option<String> {
+    let flat: String = clean(raw).split_whitespace().collect();
+    let trimmed = flat.trim_start_matches('<').trim_end_matches('>');
+    // A header with several ids where one was expected: keep the first.
+    let first = trimmed.split("><").next().unwrap_or(trimmed);
+    let id = match first.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_lowercase()),
+        None => first.to_owned(),
+    };
+    let id = prefix(&id, MAX_MESSAGE_ID).to_owned();
+    (!id.is_empty()).then_some(id)
+}
+
+fn ids(value: &HeaderValue<'_>, max: usize) -> Vec<String> {
+    let raw: Vec<&str> = match value {
+        HeaderValue::Text(t) => t.split_whitespace().collect(),
+        HeaderValue::TextList(list) => list.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in raw.iter().filter_map(|r| normalize_message_id(r)) {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    // Keep the newest (last) ones when a long thread has many.
+    let skip = out.len().saturating_sub(max);
+    out.split_off(skip)
+}
+
+/// Dates before 1990 or after 2200 are someone's broken clock: ignored.
+fn plausible_date(ts: i64) -> Option<DateTime<Utc>> {
+    const Y1990: i64 = 631_152_000;
+    const Y2200: i64 = 7_258_118_400;
+    (Y1990..Y2200)
+        .contains(&ts)
+        .then(|| DateTime::from_timestamp(ts, 0))
+        .flatten()
+}
+
+/// Every inline body part in order: text as written, HTML converted. Parts are
+/// separated by a blank line; the whole is capped at [`MAX_SCANNED`] characters.
+fn body_text(message: &mail_parser::Message<'_>) -> String {
+    let mut out = String::new();
+    for i in 0..message.text_body_count() {
+        let Some(part) = message.text_part(i as u32) else {
+            continue;
+        };
+        let text = match &part.body {
+            PartType::Text(t) => clean(prefix(t, MAX_SCANNED)),
+            PartType::Html(h) => clean(&html::to_text(prefix(h, 4 * MAX_SCANNED))),
+            _ => continue,
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(text);
+        if out.chars().count() >= MAX_SCANNED {
+            break;
+        }
+    }
+    prefix(&out, MAX_SCANNED).to_owned()
+}
+
+fn attachment(part: &mail_parser::MessagePart<'_>) -> Attachment {
+    let name = part
+        .attachment_name()
+        .map(one_line)
+        .filter(|n| !n.is_empty())
+        .or_else(|| match &part.body {
+            // A forwarded mail (message/rfc822) is named by its subject.
+            PartType::Message(m) => m.subject().map(|s| format!("{}.eml", one_line(s))),
+            _ => None,
+        })
+        .unwrap_or_else(|| "unnamed".into());
+    let content_type = part
+        .content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_owned(),
+        })
+        .map(|t| one_line(&t).to_ascii_lowercase())
+        .unwrap_or_else(|| "application/octet-stream".into());
+    Attachment {
+        name: prefix(&name, 200).to_owned(),
+        size: part.len(),
+        content_type,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(raw: &str) -> InboundMail {
+        parse(raw.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn plain_headers_and_body() {
+        let m = mail(
+            "Message-ID: <A1.B2@MX.Acme.COM>\r\nFrom: \"Ana Ops\" <Ana@Acme.com>\r\n\
+             To: urgent@flare.dev, other@flare.dev\r\nSubject: API\r\n down\r\n\
+             Date: Tue, 3 Mar 2026 10:02:03 +0100\r\n\r\nIt is down.\r\n",
+        );
+        assert_eq!(m.message_id.as_deref(), Some("A1.B2@mx.acme.com"));
+        assert_eq!(m.from_address, "ana@acme.com");
+        assert_eq!(m.from_name.as_deref(), Some("Ana Ops"));
+        assert_eq!(m.to, ["urgent@flare.dev", "other@flare.dev"]);
+        assert_eq!(m.subject, "API down");
+        assert_eq!(m.date.unwrap().to_rfc3339(), "2026-03-03T09:02:03+00:00");
+        assert_eq!(m.text_body, "It is down.");
+        assert!(m.attachments.is_empty());
+        assert_eq!(m.raw_sha256.len(), 64);
+    }
+
+    #[test]
+    fn message_ids_normalize_consistently() {
+        assert_eq!(normalize_message_id(" <x@Y.z> ").as_deref(), Some("x@y.z"));
+        assert_eq!(normalize_message_id("X@Y").as_deref(), Some("X@y"));
+        assert_eq!(normalize_message_id("<a@b><c@d>").as_deref(), Some("a@b"));
+        assert_eq!(
+            normalize_message_id("no-at-sign").as_deref(),
+            Some("no-at-sign")
+        );
+        assert_eq!(normalize_message_id("<>"), None);
+        assert_eq!(normalize_message_id("  "), None);
+        let long = format!("{}@x", "a".repeat(400));
+        assert_eq!(normalize_message_id(&long).unwrap().len(), MAX_MESSAGE_ID);
+    }
+
+    #[test]
+    fn threads() {
+        let m = mail(
+            "From: a@b.c\r\nIn-Reply-To: <Root@Acme.COM>\r\n\
+             References: <root@acme.com>\r\n <second@ACME.com> <Root@acme.com>\r\n\r\nx",
+        );
+        assert_eq!(m.in_reply_to, ["Root@acme.com"]);
+        assert_eq!(
+            m.references,
+            ["root@acme.com", "second@acme.com", "Root@acme.com"]
+        );
+        assert_eq!(m.message_id, None);
+    }
+
+    #[test]
+    fn missing_everything_is_still_a_mail() {
+        let m = mail("X-Nothing: here\r\n\r\n");
+        assert_eq!(m.from_address, "");
+        assert_eq!(m.subject, "");
+        assert_eq!(m.date, None);
+        assert_eq!(m.text_body, "");
+    }
+
+    #[test]
+    fn implausible_dates_are_dropped() {
+        let m = mail("From: a@b.c\r\nDate: Thu, 1 Jan 1970 00:00:00 +0000\r\n\r\nx");
+        assert_eq!(m.date, None);
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert_eq!(parse(b""), Err(ParseError::Empty));
+        assert_eq!(parse(b" \r\n"), Err(ParseError::Empty));
+    }
+
+    #[test]
+    fn control_characters_never_survive() {
+        let m = mail("From: a@b.c\r\nSubject: =?UTF-8?Q?a=07b=1B=5B31m?=\r\n\r\nx\u{0}y\u{1b}z");
+        assert_eq!(m.subject, "ab[31m");
+        assert_eq!(m.text_body, "xyz");
+    }
+}

@@ -1,0 +1,635 @@
+//! The pure core: a parsed mail and what SES said about it → what Flare does.
+//!
+//! No I/O. The handler adds the two things that need it: reading the mail, and
+//! looking up [`thread_ids`] in the `MAIL#` index to turn a reply into a
+//! [`follow_up`] on its incident.
+
+use crate::parse::InboundMail;
+use crate::policy::{Decision, TriagePolicy, Verdicts};
+use crate::text::{excerpt_source, human_size, one_line};
+use chrono::{DateTime, Utc};
+use flare::bus::{CommandEnvelope, Source};
+use flare::config::Config;
+use flare::domain::{
+    Actor, CaptureKind, CapturedMessage, Command, Declaration, IncidentId, MAX_TEXT, MAX_TITLE,
+    Roles, clip,
+};
+use flare::slack::mrkdwn::escape;
+use serde::Serialize;
+
+/// `CapturedMessage.channel` of everything that came by mail; its `ts` is the
+/// normalized Message-ID (the `MAIL#` index key).
+pub const EMAIL_CHANNEL: &str = "email";
+/// The title of a mail without a subject.
+pub const NO_SUBJECT: &str = "(no subject)";
+/// Thread ids looked up per reply, at most.
+pub const MAX_THREAD_IDS: usize = 20;
+
+/// How the mail arrived: SES's id (the fallback identity) and verdicts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub ses_message_id: Option<String>,
+    pub verdicts: Verdicts,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Spam, a virus or failed authentication: logged, nothing else.
+    Reject { reason: String },
+    /// From a sender the policy does not allow: the owner posts a note in triage.
+    Quarantine(Quarantined),
+    /// A new triage incident — unless the handler finds one of [`thread_ids`] in the
+    /// `MAIL#` index, in which case it sends [`follow_up`] instead.
+    Declare(CommandEnvelope),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Quarantined {
+    pub reason: String,
+    pub mail: MailSummary,
+}
+
+/// What a person needs to judge a quarantined mail (raw text; see
+/// [`Quarantined::slack_note`] for the escaped form).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MailSummary {
+    /// The mail's identity ([`mail_key`]).
+    pub key: String,
+    pub from_address: String,
+    pub from_name: Option<String>,
+    pub subject: String,
+    pub excerpt: String,
+    /// `name (size)` of the first attachments, then `and N more`.
+    pub attachments: Vec<String>,
+    pub date: Option<DateTime<Utc>>,
+}
+
+impl Quarantined {
+    /// A mrkdwn note for the triage channel; every piece of the mail is escaped, so
+    /// `<!channel>` or `<https://evil|click>` in it shows as text.
+    pub fn slack_note(&self) -> String {
+        let m = &self.mail;
+        let mut note = format!(
+            ":no_entry: *Quarantined mail* from {}: {}\n*Subject:* {}",
+            escape(&sender_line(&m.from_address, m.from_name.as_deref())),
+            escape(&self.reason),
+            escape(&m.subject),
+        );
+        if !m.excerpt.is_empty() {
+            let quoted: Vec<String> = clip(&m.excerpt, 500)
+                .lines()
+                .map(|l| format!("> {}", escape(l)))
+                .collect();
+            note.push('\n');
+            note.push_str(&quoted.join("\n"));
+        }
+        if !m.attachments.is_empty() {
+            note.push_str(&format!(
+                "\n*Attachments:* {}",
+                escape(&m.attachments.join(", "))
+            ));
+        }
+        note
+    }
+}
+
+/// The mail's identity, stable across SES retries and re-sent copies: the
+/// normalized Message-ID; else `ses-<SES messageId>`; else `sha256-<digest prefix>`.
+pub fn mail_key(mail: &InboundMail, delivery: &Delivery) -> String {
+    if let Some(id) = &mail.message_id {
+        return id.clone();
+    }
+    if let Some(ses) = delivery.ses_message_id.as_deref().map(str::trim)
+        && !ses.is_empty()
+    {
+        return format!("ses-{ses}");
+    }
+    format!("sha256-{}", crate::text::prefix(&mail.raw_sha256, 32))
+}
+
+/// The command envelope's id (its idempotency key): `mail#<mail_key>`, so the same
+/// mail delivered twice never makes a second incident or timeline entry.
+pub fn envelope_id(mail: &InboundMail, delivery: &Delivery) -> String {
+    format!("mail#{}", mail_key(mail, delivery))
+}
+
+/// The ids to look up in the `MAIL#` index, most specific first: `In-Reply-To`,
+/// then `References` newest first; without duplicates or the mail's own id.
+pub fn thread_ids(mail: &InboundMail) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in mail.in_reply_to.iter().chain(mail.references.iter().rev()) {
+        if Some(id) != mail.message_id.as_ref() && !out.contains(id) {
+            out.push(id.clone());
+        }
+        if out.len() == MAX_THREAD_IDS {
+            break;
+        }
+    }
+    out
+}
+
+/// Decides what a mail becomes: rejected, quarantined, or a triage declaration.
+/// (A reply to a known thread is the handler's call: see [`follow_up`].)
+pub fn to_command(
+    mail: &InboundMail,
+    delivery: &Delivery,
+    policy: &TriagePolicy,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Outcome {
+    match policy.decide(&mail.from_address, &delivery.verdicts) {
+        Decision::Reject(reason) => return Outcome::Reject { reason },
+        Decision::Quarantine(reason) => {
+            return Outcome::Quarantine(Quarantined {
+                reason,
+                mail: summary(mail, delivery, policy),
+            });
+        }
+        Decision::Accept => {}
+    }
+    let content = Content::of(mail, policy);
+    let title = {
+        let t = strip_reply_prefixes(&mail.subject);
+        let t = if t.is_empty() { NO_SUBJECT } else { t };
+        clip(t, policy.max_subject.clamp(1, MAX_TITLE))
+    };
+    let severity = policy.suggest_severity(&config.severities, &mail.subject, &content.body);
+    let mut description = content.excerpt.clone();
+    if !content.attachments.is_empty() {
+        if !description.is_empty() {
+            description.push_str("\n\n");
+        }
+        description.push_str("Attachments: ");
+        description.push_str(&content.attachments.join(", "));
+    }
+    let source_text = format!(
+        "From: {}\nSubject: {}\n\n{}",
+        sender_line(&mail.from_address, mail.from_name.as_deref()),
+        subject_or_placeholder(mail),
+        content.excerpt,
+    );
+    let declaration = Declaration {
+        title,
+        severity,
+        impact: String::new(),
+        description: clip(description.trim(), MAX_TEXT),
+        services: Vec::new(),
+        customer: config
+            .customer_for_address(&mail.from_address)
+            .map(|c| c.id.clone()),
+        triage: true,
+        private: false,
+        page_oncall: false,
+        roles: Roles::default(),
+        impact_started_at: None,
+        source_message: Some(captured(
+            mail,
+            delivery,
+            clip(source_text.trim(), MAX_TEXT),
+            now,
+        )),
+    };
+    Outcome::Declare(envelope(
+        mail,
+        delivery,
+        None,
+        Command::Declare(Box::new(declaration)),
+        now,
+    ))
+}
+
+/// A reply to a thread of `incident`: a 🧾 papertrail capture on its timeline,
+/// `"<From>: <subject>\n<excerpt>"`.
+pub fn follow_up(
+    mail: &InboundMail,
+    delivery: &Delivery,
+    incident: IncidentId,
+    policy: &TriagePolicy,
+    now: DateTime<Utc>,
+) -> CommandEnvelope {
+    let content = Content::of(mail, policy);
+    let subject = subject_or_placeholder(mail);
+    let mut text = format!(
+        "{}: {}\n{}",
+        sender_line(&mail.from_address, mail.from_name.as_deref()),
+        subject,
+        content.excerpt
+    );
+    if !content.attachments.is_empty() {
+        text.push_str(&format!(
+            "\nAttachments: {}",
+            content.attachments.join(", ")
+        ));
+    }
+    let message = captured(mail, delivery, clip(text.trim(), MAX_TEXT), now);
+    envelope(
+        mail,
+        delivery,
+        Some(incident),
+        Command::Capture {
+            kind: CaptureKind::Papertrail,
+            message,
+        },
+        now,
+    )
+}
+
+/// The parts of a mail every outcome shows.
+struct Content {
+    /// The body with quotes and signature cut (keyword rules read this).
+    body: String,
+    /// `body` capped at the policy's `max_excerpt`.
+    excerpt: String,
+    attachments: Vec<String>,
+}
+
+impl Content {
+    fn of(mail: &InboundMail, policy: &TriagePolicy) -> Self {
+        let body = excerpt_source(&mail.text_body);
+        let excerpt = if policy.max_excerpt == 0 {
+            String::new()
+        } else {
+            clip(&body, policy.max_excerpt.min(MAX_TEXT))
+        };
+        Self {
+            body,
+            excerpt,
+            attachments: attachment_list(mail, policy.max_attachments_listed),
+        }
+    }
+}
+
+fn attachment_list(mail: &InboundMail, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = mail
+        .attachments
+        .iter()
+        .take(max)
+        .map(|a| format!("{} ({})", clip(&one_line(&a.name), 100), human_size(a.size)))
+        .collect();
+    let rest = mail.attachments.len().saturating_sub(max);
+    if rest > 0 {
+        out.push(format!("and {rest} more"));
+    }
+    out
+}
+
+fn summary(mail: &InboundMail, delivery: &Delivery, policy: &TriagePolicy) -> MailSummary {
+    let content = Content::of(mail, policy);
+    MailSummary {
+        key: mail_key(mail, delivery),
+        from_address: mail.from_address.clone(),
+        from_name: mail.from_name.clone(),
+        subject: clip(subject_or_placeholder(mail), MAX_TITLE),
+        excerpt: content.excerpt,
+        attachments: content.attachments,
+        date: mail.date,
+    }
+}
+
+fn captured(
+    mail: &InboundMail,
+    delivery: &Delivery,
+    text: String,
+    now: DateTime<Utc>,
+) -> CapturedMessage {
+    CapturedMessage {
+        channel: EMAIL_CHANNEL.into(),
+        ts: mail_key(mail, delivery),
+        author: None,
+        text,
+        permalink: None,
+        // A sender's clock ahead of ours must not put the mail in the future.
+        posted_at: mail.date.map_or(now, |d| d.min(now)),
+    }
+}
+
+fn envelope(
+    mail: &InboundMail,
+    delivery: &Delivery,
+    incident: Option<IncidentId>,
+    command: Command,
+    now: DateTime<Utc>,
+) -> CommandEnvelope {
+    CommandEnvelope {
+        id: envelope_id(mail, delivery),
+        incident,
+        command,
+        actor: Actor::Email {
+            address: mail.from_address.clone(),
+        },
+        source: Source::Email,
+        received_at: now,
+        reply: None,
+    }
+}
+
+fn subject_or_placeholder(mail: &InboundMail) -> &str {
+    match mail.subject.trim() {
+        "" => NO_SUBJECT,
+        s => s,
+    }
+}
+
+/// `Ana Ops <ana@acme.com>`, or the bare address.
+fn sender_line(address: &str, name: Option<&str>) -> String {
+    let address = if address.is_empty() {
+        "unknown sender"
+    } else {
+        address
+    };
+    match name {
+        Some(n) if !n.is_empty() => format!("{n} <{address}>"),
+        _ => address.to_owned(),
+    }
+}
+
+/// `Re: Fwd: RE: outage` → `outage`: the English (`Re:`, `Fwd:`, `Fw:`), German
+/// (`AW:`, `WG:`) and French (`TR:`) reply and forward prefixes, any case, repeated.
+fn strip_reply_prefixes(subject: &str) -> &str {
+    const PREFIXES: [&str; 6] = ["re:", "fwd:", "fw:", "aw:", "wg:", "tr:"];
+    let mut s = subject.trim();
+    loop {
+        let lower = s.get(..4).map(str::to_ascii_lowercase).unwrap_or_default();
+        let lower3 = s.get(..3).map(str::to_ascii_lowercase).unwrap_or_default();
+        let cut = PREFIXES
+            .iter()
+            .find(|p| lower.starts_with(**p) || lower3 == **p)
+            .map(|p| p.len());
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => return s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Attachment;
+    use crate::policy::Verdict;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 3, 12, 0, 0).unwrap()
+    }
+
+    fn mail() -> InboundMail {
+        InboundMail {
+            message_id: Some("abc@mx.acme.com".into()),
+            from_address: "ana@acme.com".into(),
+            from_name: Some("Ana Ops".into()),
+            to: vec!["urgent@flare.dev".into()],
+            subject: "Checkout is down".into(),
+            date: Some(Utc.with_ymd_and_hms(2026, 3, 3, 11, 58, 0).unwrap()),
+            text_body: "Orders fail since 11:40.\n\n-- \nAna".into(),
+            raw_sha256: "f".repeat(64),
+            ..InboundMail::default()
+        }
+    }
+
+    fn delivery() -> Delivery {
+        Delivery {
+            ses_message_id: Some("ses123".into()),
+            verdicts: Verdicts::all_pass(),
+        }
+    }
+
+    fn config() -> Config {
+        Config::parse(
+            "t.yaml",
+            "customers:\n  - { id: acme, name: ACME, mail_domains: [acme.com] }\n",
+        )
+        .unwrap()
+    }
+
+    fn declared(o: Outcome) -> (CommandEnvelope, Declaration) {
+        match o {
+            Outcome::Declare(env) => match env.command.clone() {
+                Command::Declare(d) => (env, *d),
+                other => panic!("not a declaration: {other:?}"),
+            },
+            other => panic!("not declared: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_mail_declares_a_triage_incident() {
+        let p = TriagePolicy::default();
+        let (env, d) = declared(to_command(&mail(), &delivery(), &p, &config(), now()));
+        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert_eq!(env.incident, None);
+        assert_eq!(env.source, Source::Email);
+        assert_eq!(
+            env.actor,
+            Actor::Email {
+                address: "ana@acme.com".into()
+            }
+        );
+        assert_eq!(env.received_at, now());
+        assert_eq!(d.title, "Checkout is down");
+        assert_eq!(d.severity.as_str(), "S2");
+        assert_eq!(d.description, "Orders fail since 11:40.");
+        assert_eq!(d.customer.as_deref(), Some("acme"));
+        assert!(d.triage && !d.private && !d.page_oncall);
+        assert_eq!(d.roles, Roles::default());
+        assert_eq!(d.impact, "");
+        assert!(d.services.is_empty());
+        let src = d.source_message.unwrap();
+        assert_eq!(src.channel, "email");
+        assert_eq!(src.ts, "abc@mx.acme.com");
+        assert_eq!(src.author, None);
+        assert_eq!(
+            src.text,
+            "From: Ana Ops <ana@acme.com>\nSubject: Checkout is down\n\nOrders fail since 11:40."
+        );
+        assert_eq!(src.posted_at, mail().date.unwrap());
+    }
+
+    #[test]
+    fn identity_falls_back_to_ses_then_digest() {
+        let mut m = mail();
+        m.message_id = None;
+        assert_eq!(envelope_id(&m, &delivery()), "mail#ses-ses123");
+        assert_eq!(
+            envelope_id(&m, &Delivery::default()),
+            format!("mail#sha256-{}", "f".repeat(32))
+        );
+    }
+
+    #[test]
+    fn the_same_mail_twice_is_the_same_envelope() {
+        let p = TriagePolicy::default();
+        let a = to_command(&mail(), &delivery(), &p, &config(), now());
+        let b = to_command(&mail(), &delivery(), &p, &config(), now());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn empty_subject_and_long_text_are_capped() {
+        let p = TriagePolicy {
+            max_subject: 10,
+            max_excerpt: 20,
+            max_attachments_listed: 2,
+            ..TriagePolicy::default()
+        };
+        let mut m = mail();
+        m.subject = "   ".into();
+        m.text_body = "word ".repeat(1000);
+        m.attachments = (0..5)
+            .map(|i| Attachment {
+                name: format!("f{i}.pdf"),
+                size: 12 * 1024,
+                content_type: "application/pdf".into(),
+            })
+            .collect();
+        let (_, d) = declared(to_command(&m, &delivery(), &p, &config(), now()));
+        assert_eq!(d.title, "(no subje…");
+        assert_eq!(
+            d.description,
+            "word word word word…\n\nAttachments: f0.pdf (12 KB), f1.pdf (12 KB), and 3 more"
+        );
+        assert!(
+            d.source_message
+                .unwrap()
+                .text
+                .contains("Subject: (no subject)")
+        );
+
+        m.subject = "x".repeat(1000);
+        let p = TriagePolicy {
+            max_subject: 10_000,
+            ..TriagePolicy::default()
+        };
+        let (_, d) = declared(to_command(&m, &delivery(), &p, &config(), now()));
+        assert_eq!(d.title.chars().count(), MAX_TITLE);
+        assert!(d.description.chars().count() <= MAX_TEXT);
+    }
+
+    #[test]
+    fn reply_prefixes_leave_the_title() {
+        assert_eq!(strip_reply_prefixes("Re: Fwd: RE:  API down"), "API down");
+        assert_eq!(strip_reply_prefixes("FW: AW:x"), "x");
+        assert_eq!(
+            strip_reply_prefixes("Regression in API"),
+            "Regression in API"
+        );
+        assert_eq!(strip_reply_prefixes("Re:"), "");
+        assert_eq!(strip_reply_prefixes("ré: ü"), "ré: ü");
+    }
+
+    #[test]
+    fn future_dates_are_clamped_to_now() {
+        let mut m = mail();
+        m.date = Some(now() + chrono::Duration::hours(5));
+        let (_, d) = declared(to_command(
+            &m,
+            &delivery(),
+            &TriagePolicy::default(),
+            &config(),
+            now(),
+        ));
+        assert_eq!(d.source_message.unwrap().posted_at, now());
+        m.date = None;
+        let (_, d) = declared(to_command(
+            &m,
+            &delivery(),
+            &TriagePolicy::default(),
+            &config(),
+            now(),
+        ));
+        assert_eq!(d.source_message.unwrap().posted_at, now());
+    }
+
+    #[test]
+    fn rejected_and_quarantined() {
+        let p = TriagePolicy {
+            allow_senders: vec!["@vendor.example".into()],
+            ..TriagePolicy::default()
+        };
+        let spam = Delivery {
+            verdicts: Verdicts {
+                spam: Verdict::Fail,
+                ..Verdicts::all_pass()
+            },
+            ..delivery()
+        };
+        assert!(matches!(
+            to_command(&mail(), &spam, &p, &config(), now()),
+            Outcome::Reject { reason } if reason.contains("spam")
+        ));
+        let Outcome::Quarantine(q) = to_command(&mail(), &delivery(), &p, &config(), now()) else {
+            panic!("not quarantined");
+        };
+        assert!(q.reason.contains("ana@acme.com"));
+        assert_eq!(q.mail.key, "abc@mx.acme.com");
+        assert_eq!(q.mail.subject, "Checkout is down");
+        assert_eq!(q.mail.excerpt, "Orders fail since 11:40.");
+    }
+
+    #[test]
+    fn quarantine_note_escapes_everything() {
+        let mut m = mail();
+        m.subject = "<!channel> look".into();
+        m.from_name = Some("<@U123>".into());
+        m.text_body = "<https://evil|click> & more".into();
+        let p = TriagePolicy {
+            allow_senders: vec!["x@y.z".into()],
+            ..TriagePolicy::default()
+        };
+        let Outcome::Quarantine(q) = to_command(&m, &delivery(), &p, &config(), now()) else {
+            panic!("not quarantined");
+        };
+        let note = q.slack_note();
+        assert!(
+            !note.contains("<!channel>") && !note.contains("<@U123>"),
+            "{note}"
+        );
+        assert!(!note.contains("<https://evil"), "{note}");
+        assert!(note.contains("&lt;!channel&gt; look"));
+        assert!(note.contains("&lt;https://evil|click&gt; &amp; more"));
+    }
+
+    #[test]
+    fn thread_ids_most_specific_first() {
+        let mut m = mail();
+        m.in_reply_to = vec!["p@x".into()];
+        m.references = vec![
+            "root@x".into(),
+            "mid@x".into(),
+            "p@x".into(),
+            "abc@mx.acme.com".into(),
+        ];
+        assert_eq!(thread_ids(&m), ["p@x", "mid@x", "root@x"]);
+        m.references = (0..100).map(|i| format!("r{i}@x")).collect();
+        assert_eq!(thread_ids(&m).len(), MAX_THREAD_IDS);
+        assert!(thread_ids(&mail()).is_empty());
+    }
+
+    #[test]
+    fn a_reply_becomes_a_papertrail_capture() {
+        let mut m = mail();
+        m.subject = "Re: Checkout is down".into();
+        m.text_body = "Working again?\n\nOn Tue, Flare wrote:\n> old".into();
+        let inc = IncidentId::parse("20260303-brave-otter").unwrap();
+        let env = follow_up(
+            &m,
+            &delivery(),
+            inc.clone(),
+            &TriagePolicy::default(),
+            now(),
+        );
+        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert_eq!(env.incident, Some(inc));
+        let Command::Capture { kind, message } = env.command else {
+            panic!("not a capture");
+        };
+        assert_eq!(kind, CaptureKind::Papertrail);
+        assert_eq!(message.channel, "email");
+        assert_eq!(message.ts, "abc@mx.acme.com");
+        assert_eq!(
+            message.text,
+            "Ana Ops <ana@acme.com>: Re: Checkout is down\nWorking again?"
+        );
+        assert_eq!(message.posted_at, m.date.unwrap());
+    }
+}

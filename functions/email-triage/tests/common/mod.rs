@@ -1,0 +1,213 @@
+//! Test doubles for the handler's ports, and fixture loading.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use flare::bus::{BusError, CommandEnvelope, CommandQueue};
+use flare::clock::Clock;
+use flare::config::Config;
+use flare::domain::{Incident, IncidentId};
+use flare::store::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};
+use flare_email_triage::TriagePolicy;
+use flare_email_triage::handler::{Deps, FetchError, Fetched, Inbound, MailSource};
+use flare_email_triage::ses::ObjectLocation;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
+}
+
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Only the mail-thread index is real; everything else is never called.
+#[derive(Default)]
+pub struct ThreadStore {
+    pub threads: Mutex<HashMap<String, IncidentId>>,
+    pub fail: bool,
+}
+
+#[async_trait]
+impl IncidentStore for ThreadStore {
+    async fn load(&self, _: &IncidentId) -> Result<Option<Incident>, StoreError> {
+        unreachable!("load")
+    }
+    async fn events(&self, _: &IncidentId, _: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        unreachable!("events")
+    }
+    async fn commit(&self, _: Commit<'_>) -> Result<(), StoreError> {
+        unreachable!("commit")
+    }
+    async fn outcome(&self, _: &str) -> Result<Option<Outcome>, StoreError> {
+        unreachable!("outcome")
+    }
+    async fn reject(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        unreachable!("reject")
+    }
+    async fn effect_done(&self, _: &IncidentId, _: u64, _: &str) -> Result<(), StoreError> {
+        unreachable!("effect_done")
+    }
+    async fn put_index(
+        &self,
+        index: Index,
+        key: &str,
+        id: &IncidentId,
+    ) -> Result<IncidentId, StoreError> {
+        assert_eq!(index, Index::MailThread);
+        Ok(self
+            .threads
+            .lock()
+            .unwrap()
+            .entry(key.to_owned())
+            .or_insert_with(|| id.clone())
+            .clone())
+    }
+    async fn get_index(&self, index: Index, key: &str) -> Result<Option<IncidentId>, StoreError> {
+        assert_eq!(index, Index::MailThread);
+        if self.fail {
+            return Err(StoreError::Unavailable("throttled".into()));
+        }
+        Ok(self.threads.lock().unwrap().get(key).cloned())
+    }
+    async fn claim(
+        &self,
+        _: &str,
+        _: chrono::Duration,
+        _: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        unreachable!("claim")
+    }
+    async fn refs(&self, _: &IncidentId) -> Result<HashMap<String, String>, StoreError> {
+        unreachable!("refs")
+    }
+    async fn set_ref(&self, _: &IncidentId, _: &str, _: &str) -> Result<(), StoreError> {
+        unreachable!("set_ref")
+    }
+    async fn due(&self, _: DateTime<Utc>, _: i32) -> Result<Vec<OpenIncident>, StoreError> {
+        unreachable!("due")
+    }
+    async fn open(&self) -> Result<Vec<OpenIncident>, StoreError> {
+        unreachable!("open")
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryQueue {
+    pub sent: Mutex<Vec<CommandEnvelope>>,
+    pub fail: bool,
+}
+
+#[async_trait]
+impl CommandQueue for MemoryQueue {
+    async fn send(&self, envelope: &CommandEnvelope) -> Result<(), BusError> {
+        if self.fail {
+            return Err(BusError("SQS unavailable".into()));
+        }
+        self.sent.lock().unwrap().push(envelope.clone());
+        Ok(())
+    }
+}
+
+/// Objects by `bucket/key`.
+#[derive(Default)]
+pub struct MemoryBucket(pub Mutex<HashMap<String, Vec<u8>>>);
+
+impl MemoryBucket {
+    pub fn put(&self, bucket: &str, key: &str, body: Vec<u8>) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(format!("{bucket}/{key}"), body);
+    }
+}
+
+#[async_trait]
+impl MailSource for MemoryBucket {
+    async fn fetch(&self, at: &ObjectLocation) -> Result<Fetched, FetchError> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(&format!("{}/{}", at.bucket, at.key))
+            .cloned()
+            .map(Fetched::Mail)
+            .ok_or_else(|| FetchError("NoSuchKey".into()))
+    }
+}
+
+pub fn config() -> Config {
+    Config::parse(
+        "test.yaml",
+        "customers:\n  - { id: acme, name: ACME Corp, mail_domains: [acme.com] }\n",
+    )
+    .unwrap()
+}
+
+pub struct Fakes {
+    pub store: Arc<ThreadStore>,
+    pub queue: Arc<MemoryQueue>,
+    pub bucket: Arc<MemoryBucket>,
+}
+
+impl Fakes {
+    pub fn new() -> Self {
+        Self {
+            store: Arc::new(ThreadStore::default()),
+            queue: Arc::new(MemoryQueue::default()),
+            bucket: Arc::new(MemoryBucket::default()),
+        }
+    }
+
+    pub fn deps(&self, policy: TriagePolicy) -> Deps {
+        Deps {
+            store: self.store.clone(),
+            queue: self.queue.clone(),
+            config: Arc::new(config()),
+            policy,
+            mail: self.bucket.clone(),
+            clock: Arc::new(FixedClock(now())),
+            inbound: Inbound {
+                bucket: Some("mail".into()),
+                prefix: "inbound/".into(),
+            },
+        }
+    }
+
+    pub fn sent(&self) -> Vec<CommandEnvelope> {
+        self.queue.sent.lock().unwrap().clone()
+    }
+}
+
+/// An SES event for one stored mail (AWS's example with our ids and verdicts).
+pub fn ses_event(ses_message_id: &str, verdict: &str) -> flare_email_triage::SesEvent {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fixture("ses-lambda-event.json")).unwrap();
+    let ses = &mut v["Records"][0]["ses"];
+    ses["mail"]["messageId"] = ses_message_id.into();
+    for k in [
+        "spamVerdict",
+        "virusVerdict",
+        "spfVerdict",
+        "dkimVerdict",
+        "dmarcVerdict",
+    ] {
+        ses["receipt"][k]["status"] = "PASS".into();
+    }
+    if verdict != "PASS" {
+        ses["receipt"]["spamVerdict"]["status"] = verdict.into();
+    }
+    serde_json::from_value(v).unwrap()
+}
