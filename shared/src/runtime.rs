@@ -100,9 +100,12 @@ impl Wiring {
             store.clone(),
             self.config.clone(),
         ));
+        let mail_thread: Arc<dyn Effect> = Arc::new(crate::worker::MailThreadIndex {
+            store: store.clone(),
+        });
         Ok(Worker {
             store,
-            effects: vec![publisher, effects],
+            effects: vec![mail_thread, publisher, effects],
             responder: Arc::new(SlackResponder { api: slack }),
             clock: self.clock.clone(),
             config: self.config.clone(),

@@ -2,12 +2,10 @@
 //!
 //! `FLARE_TABLE`, `FLARE_COMMAND_QUEUE_URL` (required); `FLARE_INBOUND_BUCKET`,
 //! `FLARE_INBOUND_PREFIX` (default `inbound/`); `FLARE_CONFIG_PATH` (see
-//! [`flare::runtime::load_config`]); `FLARE_TRIAGE_POLICY_PATH`, an optional YAML file
-//! holding the policy until the configuration has a `triage:` section;
+//! [`flare::runtime::load_config`]; its `triage:` section is the policy);
 //! `FLARE_AWS_ENDPOINT` only for local runs against moto.
 
 use crate::handler::{Deps, Inbound, S3MailSource};
-use crate::policy::TriagePolicy;
 use flare::bus::SqsCommandQueue;
 use flare::clock::SystemClock;
 use flare::store::DynamoStore;
@@ -18,10 +16,7 @@ pub async fn deps_from_env() -> Result<Deps, String> {
     let table = var("FLARE_TABLE")?;
     let queue_url = var("FLARE_COMMAND_QUEUE_URL")?;
     let config = flare::runtime::load_config().map_err(|e| e.to_string())?;
-    let policy = policy_from_env()?;
-    for problem in policy.problems(&config.severities) {
-        tracing::warn!(%problem, "triage policy");
-    }
+    let policy = config.triage.clone();
     let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
     let sdk = flare::aws::sdk_config(endpoint.as_deref()).await;
     let inbound = Inbound::from_env();
@@ -43,14 +38,4 @@ pub async fn deps_from_env() -> Result<Deps, String> {
         clock: Arc::new(SystemClock),
         inbound,
     })
-}
-
-fn policy_from_env() -> Result<TriagePolicy, String> {
-    match std::env::var("FLARE_TRIAGE_POLICY_PATH") {
-        Ok(path) if !path.trim().is_empty() => {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-            TriagePolicy::from_yaml(&text).map_err(|e| format!("{path}: {e}"))
-        }
-        _ => Ok(TriagePolicy::default()),
-    }
 }

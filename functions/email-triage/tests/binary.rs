@@ -132,6 +132,10 @@ async fn the_binary_boots_and_handles_ses_events() {
         .env("FLARE_INBOUND_BUCKET", &bucket)
         .env("FLARE_INBOUND_PREFIX", "mail/")
         .env("FLARE_CONFIG_PATH", "/nonexistent/flare.yaml")
+        // Slack secrets as plain values (local mode); no Slack call happens here.
+        .env("FLARE_LOCAL", "1")
+        .env("SLACK_SIGNING_SECRET", "test-secret")
+        .env("SLACK_BOT_TOKEN", "xoxb-test")
         .kill_on_drop(true)
         .spawn()
         .unwrap();

@@ -2,6 +2,7 @@
 //! moto, and serves the Slack simulator, all on one port (the local-mode contract in
 //! `docs/architecture.md`). Tests start it in-process on a free port.
 
+mod mail;
 mod poller;
 mod routes;
 mod ticker;
@@ -104,6 +105,19 @@ impl Host {
             config,
             clock: clock.clone(),
         });
+        let mail = Arc::new(
+            mail::LocalMail::new(
+                &sdk,
+                &opts.prefix,
+                store.clone(),
+                wiring.queue(),
+                wiring.config.clone(),
+                wiring.clock.clone(),
+                app.api.clone(),
+            )
+            .await
+            .context("creating the local inbound mail bucket")?,
+        );
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let poller = poller::Poller::start(sqs, resources.command_queue_url.clone(), worker);
         let ticking = ticker.clone().every_minute();
@@ -111,6 +125,7 @@ impl Host {
             app,
             clock: clock.clone(),
             ticker: ticker.clone(),
+            mail,
         })
         .merge(sim.router());
         let server = tokio::spawn(async move {

@@ -17,6 +17,7 @@ pub struct AppState {
     pub app: Arc<SlackApp>,
     pub clock: ShiftedClock,
     pub ticker: Arc<crate::ticker::Ticker>,
+    pub mail: Arc<crate::mail::LocalMail>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/interactivity", post(slack))
         .route("/slack/events", post(slack))
         .route("/local/clock", get(clock_get).post(clock_post))
+        .route("/local/email", post(email))
         .with_state(state)
 }
 
@@ -81,4 +83,42 @@ async fn clock_post(State(s): State<AppState>, body: Bytes) -> Response {
     };
     axum::Json(json!({ "now": s.clock.now().to_rfc3339(), "reminders_sent": report.sent }))
         .into_response()
+}
+
+/// One raw RFC 5322 message, as SES would receive it at the triage address.
+async fn email(State(s): State<AppState>, body: Bytes) -> Response {
+    if body.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            "send one raw RFC 5322 message as the body",
+        )
+            .into_response();
+    }
+    match s.mail.receive(body.to_vec()).await {
+        Ok(handled) => {
+            let outcome = match &handled {
+                flare_email_triage::Handled::Declared(env) => {
+                    json!({ "outcome": "declared", "command": env.id })
+                }
+                flare_email_triage::Handled::FollowedUp(env) => {
+                    json!({ "outcome": "followed_up", "incident": env.incident, "command": env.id })
+                }
+                flare_email_triage::Handled::Quarantined(q) => {
+                    json!({ "outcome": "quarantined", "reason": q.reason })
+                }
+                flare_email_triage::Handled::Rejected { reason, .. } => {
+                    json!({ "outcome": "rejected", "reason": reason })
+                }
+                flare_email_triage::Handled::Unreadable { reason } => {
+                    json!({ "outcome": "unreadable", "reason": reason })
+                }
+            };
+            (StatusCode::ACCEPTED, axum::Json(outcome)).into_response()
+        }
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("could not take the mail: {e}"),
+        )
+            .into_response(),
+    }
 }

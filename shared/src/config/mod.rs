@@ -2,6 +2,7 @@
 //! Parsed once into typed values; a broken file is reported as `file: field: why`.
 
 mod model;
+pub mod triage;
 mod validate;
 
 pub use model::*;

@@ -18,6 +18,8 @@ pub(super) struct RawConfig {
     pub oncall: OnCall,
     #[serde(default)]
     pub reminders: Reminders,
+    #[serde(default)]
+    pub triage: super::triage::TriagePolicy,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +56,8 @@ pub struct Config {
     pub customers: Vec<Customer>,
     pub oncall: OnCall,
     pub reminders: Reminders,
+    /// Which mail may open a triage incident, and at which severity.
+    pub triage: super::triage::TriagePolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

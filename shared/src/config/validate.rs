@@ -175,7 +175,12 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         }
     }
 
+    if let Some(problem) = raw.triage.problems(&severities).into_iter().next() {
+        return Err(err("triage".into(), problem));
+    }
+
     Ok(Config {
+        triage: raw.triage,
         severities,
         channels: raw.channels,
         services,

@@ -255,6 +255,7 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
     let mut buttons = Vec::new();
     let id = incident.id.as_str();
     if incident.status == Status::Triage {
+        buttons.push(json!({ "type": "button", "action_id": "decline", "value": id, "style": "danger", "text": plain("Decline") }));
         for l in config.severities.levels() {
             buttons.push(
                 json!({ "type": "button", "action_id": format!("accept:{}", l.id), "value": id,
@@ -283,6 +284,39 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
         escape(&incident.title)
     );
     (text, json!(blocks))
+}
+
+/// The notice of a triage report in the triage channel, kept up to date: on-call is
+/// pinged when it arrives; it says what became of the report.
+pub fn triage_notice(config: &Config, incident: &Incident, channel: &str) -> (String, Value) {
+    let outcome = match incident.status {
+        Status::Triage => format!(
+            "<!here> :mag: New report to triage, suggested {}",
+            severity_text(config, incident)
+        ),
+        Status::Declined => ":no_entry_sign: Declined".to_owned(),
+        _ => format!(
+            ":white_check_mark: Accepted as {}",
+            severity_text(config, incident)
+        ),
+    };
+    let title = if incident.private {
+        "(private)".to_owned()
+    } else {
+        escape(&clip(&incident.title, 150))
+    };
+    let text = format!("{outcome}: *{title}*\n<#{channel}>");
+    let fallback = format!(
+        "{} {} ({})",
+        incident.id,
+        if incident.private {
+            "(private)".to_owned()
+        } else {
+            escape(&incident.title)
+        },
+        incident.status
+    );
+    (fallback, json!([{ "type": "section", "text": md(&text) }]))
 }
 
 /// The announcement in the incidents channel. A private incident says only that it exists.

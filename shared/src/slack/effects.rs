@@ -60,6 +60,9 @@ impl From<crate::store::StoreError> for EffectError {
     }
 }
 
+/// The `channel` of messages that came by mail rather than from Slack.
+pub const EMAIL_CHANNEL: &str = "email";
+
 /// Where to put a message that Flare keeps up to date in place.
 struct Kept<'a> {
     ref_key: &'a str,
@@ -341,21 +344,34 @@ impl SlackEffect {
             card,
         )
         .await?;
+        // Triage reports are announced where on-call watches: the triage channel.
+        let triage = incident.status == Status::Triage;
+        if triage || refs.contains_key("triage_notice_ts") {
+            match self.channel_id(&self.config.channels.triage).await? {
+                Some(triage_channel) => {
+                    let shown = blocks::triage_notice(&self.config, &incident, &channel);
+                    let at = Kept {
+                        ref_key: "triage_notice_ts",
+                        channel: &triage_channel,
+                        pin: false,
+                    };
+                    self.upsert(id, refs, at, create && triage, shown).await?;
+                }
+                None => {
+                    tracing::warn!(channel = %self.config.channels.triage, "the triage channel does not exist; no notice")
+                }
+            }
+        }
+        // Incidents (not triage reports) are announced in the incidents channel.
         match self.channel_id(&self.config.channels.incidents).await? {
             Some(incidents) => {
                 let shown = blocks::announcement(&self.config, &incident, &channel);
-                self.upsert(
-                    id,
-                    refs,
-                    Kept {
-                        ref_key: "announcement_ts",
-                        channel: &incidents,
-                        pin: false,
-                    },
-                    create,
-                    shown,
-                )
-                .await?;
+                let at = Kept {
+                    ref_key: "announcement_ts",
+                    channel: &incidents,
+                    pin: false,
+                };
+                self.upsert(id, refs, at, create && !triage, shown).await?;
             }
             None => {
                 tracing::warn!(channel = %self.config.channels.incidents, "the incidents channel does not exist; no announcement")
@@ -418,10 +434,14 @@ impl SlackEffect {
                 .author
                 .as_ref()
                 .map_or_else(|| "someone".into(), |a| format!("<@{a}>"));
-            let text = format!(
-                ":inbox_tray: Declared from a message by {author}{link}:\n{}",
-                quote(&m.text)
-            );
+            let text = if m.channel == EMAIL_CHANNEL {
+                format!(":email: Reported by mail:\n{}", quote(&m.text))
+            } else {
+                format!(
+                    ":inbox_tray: Declared from a message by {author}{link}:\n{}",
+                    quote(&m.text)
+                )
+            };
             self.post_once(
                 &incident.id,
                 rec.version,
@@ -479,7 +499,9 @@ impl SlackEffect {
                 if to.is_terminal() {
                     return Ok(());
                 }
-                return self.refresh(&incident.id, &mut refs, false).await;
+                // An accepted triage report becomes an incident: announce it now.
+                let accepted = *from == Status::Triage;
+                return self.refresh(&incident.id, &mut refs, accepted).await;
             }
             Event::SeverityChanged { from, to } => {
                 format!(":arrow_up_down: {who} changed the severity from *{from}* to *{to}*.")
@@ -513,6 +535,11 @@ impl SlackEffect {
                     at.timestamp(),
                     at.format("%Y-%m-%d %H:%M UTC")
                 )
+            }
+            Event::Captured { message: m, .. } if m.channel == EMAIL_CHANNEL => {
+                // A mail reply in the same thread: shown in the channel, quoted.
+                let text = format!(":email: Mail in the same thread:\n{}", quote(&m.text));
+                return self.say(incident, rec, &refs, text, None).await;
             }
             Event::Captured { kind, message: m } => {
                 let (emoji, list) = match kind {

@@ -7,9 +7,11 @@
 
 mod batch;
 mod effect;
+mod mail_thread;
 
 pub use batch::{BatchRecord, handle_batch};
 pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};
+pub use mail_thread::MailThreadIndex;
 
 use crate::bus::CommandEnvelope;
 use crate::clock::Clock;

@@ -77,6 +77,9 @@ impl SlackApp {
 
     async fn view_submission(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
         let view = p.get("view").ok_or_else(|| bad("no view"))?;
+        if str_at(view, &["callback_id"]) == Some(DECLINE_CALLBACK) {
+            return self.decline_submission(view, user).await;
+        }
         if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
             return Ok(Response::empty());
         }
@@ -198,6 +201,12 @@ impl SlackApp {
         let Some(incident) = IncidentId::parse(incident_value) else {
             return Ok(Response::empty());
         };
+        if action_id == "decline" {
+            // A reason is required: ask for it in a small modal.
+            let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+            self.open_modal(trigger, decline_modal(&incident)).await?;
+            return Ok(Response::empty());
+        }
         let command = match action_id.split_once(':') {
             None if action_id == "ack" => Command::Acknowledge,
             None if action_id == "resolve" => Command::Resolve { summary: None },
@@ -237,6 +246,53 @@ impl SlackApp {
         // A double click is the same person, button and message: one command.
         let id = format!("action#{message_ts}#{action_id}#{user}");
         let env = self.envelope(id, Some(incident), command, user, Some(reply));
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+}
+
+pub const DECLINE_CALLBACK: &str = "decline";
+
+fn decline_modal(incident: &IncidentId) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": DECLINE_CALLBACK,
+        "private_metadata": incident.as_str(),
+        "title": { "type": "plain_text", "text": "Decline the report" },
+        "submit": { "type": "plain_text", "text": "Decline" },
+        "close": { "type": "plain_text", "text": "Cancel" },
+        "blocks": [{
+            "type": "input", "block_id": "reason",
+            "label": { "type": "plain_text", "text": "Why is this not an incident?" },
+            "element": { "type": "plain_text_input", "action_id": "value", "multiline": true, "max_length": 1000 }
+        }]
+    })
+}
+
+impl SlackApp {
+    async fn decline_submission(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
+        let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
+        let Some(incident) = str_at(view, &["private_metadata"]).and_then(IncidentId::parse) else {
+            return Ok(Response::empty());
+        };
+        let reason = str_at(view, &["state", "values", "reason", "value", "value"])
+            .unwrap_or_default()
+            .trim();
+        if reason.is_empty() {
+            return Ok(Response::json(
+                &json!({ "response_action": "errors", "errors": { "reason": "Say why the report is declined." } }),
+            ));
+        }
+        let command = Command::DeclineTriage {
+            reason: reason.to_owned(),
+        };
+        let env = self.envelope(
+            format!("view#{view_id}"),
+            Some(incident),
+            command,
+            user,
+            None,
+        );
         self.enqueue(env).await?;
         Ok(Response::empty())
     }

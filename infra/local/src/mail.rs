@@ -1,0 +1,86 @@
+//! `POST /local/email`: a raw RFC 5322 message is stored in the local inbound bucket
+//! and handed to e-mail triage the way SES's receipt rule would (S3 action, then the
+//! Lambda action), with verdicts that pass.
+
+use flare::slack::api::SlackApi;
+use flare_email_triage::handler::{Deps, Inbound, S3MailSource};
+use flare_email_triage::ses::ObjectLocation;
+use flare_email_triage::{Delivery, Handled, Verdicts, handle_object};
+use std::sync::Arc;
+
+pub struct LocalMail {
+    pub deps: Deps,
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub slack: Arc<dyn SlackApi>,
+    pub triage_channel: String,
+}
+
+impl LocalMail {
+    pub async fn new(
+        sdk: &aws_config::SdkConfig,
+        prefix: &str,
+        store: Arc<dyn flare::store::IncidentStore>,
+        queue: Arc<dyn flare::bus::CommandQueue>,
+        config: Arc<flare::config::Config>,
+        clock: Arc<dyn flare::clock::Clock>,
+        slack: Arc<dyn SlackApi>,
+    ) -> anyhow::Result<LocalMail> {
+        let s3 = S3MailSource::client(sdk, true);
+        let bucket = format!("{prefix}-inbound");
+        if s3.head_bucket().bucket(&bucket).send().await.is_err() {
+            s3.create_bucket().bucket(&bucket).send().await?;
+        }
+        let deps = Deps {
+            store,
+            queue,
+            policy: config.triage.clone(),
+            config: config.clone(),
+            mail: Arc::new(S3MailSource::new(s3.clone())),
+            clock,
+            inbound: Inbound {
+                bucket: Some(bucket.clone()),
+                prefix: "inbound/".into(),
+            },
+        };
+        Ok(LocalMail {
+            deps,
+            s3,
+            bucket,
+            slack,
+            triage_channel: config.channels.triage.clone(),
+        })
+    }
+
+    pub async fn receive(&self, raw: Vec<u8>) -> Result<Handled, String> {
+        let id = format!("local-{:016x}", fastrand::u64(..));
+        let key = format!("inbound/{id}");
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .body(raw.into())
+            .send()
+            .await
+            .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
+        let delivery = Delivery {
+            ses_message_id: Some(id),
+            verdicts: Verdicts::all_pass(),
+        };
+        let location = ObjectLocation {
+            bucket: self.bucket.clone(),
+            key,
+        };
+        let handled = handle_object(&location, delivery, &self.deps)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Handled::Quarantined(q) = &handled {
+            let note =
+                serde_json::json!({ "channel": self.triage_channel, "text": q.slack_note() });
+            if let Err(e) = self.slack.call("chat.postMessage", note).await {
+                tracing::warn!(error = %e, "could not post the quarantine note");
+            }
+        }
+        Ok(handled)
+    }
+}

@@ -1,0 +1,250 @@
+//! E-mail triage end to end: raw mail at `POST /local/email` → triage incident in
+//! Slack → accept or decline; replies join their incident; re-sent mail is one incident.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flare::domain::{Event, Status};
+use flare::store::IncidentStore;
+use flare_slack_sim::ViewValues;
+use flare_tests::app::App;
+use serde_json::Value;
+
+fn mail(
+    from: &str,
+    message_id: &str,
+    in_reply_to: Option<&str>,
+    subject: &str,
+    body: &str,
+) -> String {
+    let reply = in_reply_to
+        .map(|r| format!("In-Reply-To: <{r}>\r\nReferences: <{r}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: Ops Team <{from}>\r\nTo: urgent@flare.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{reply}Date: Fri, 27 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+}
+
+async fn send(app: &App, raw: String) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/local/email", app.host.base_url))
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let v: Value = r.json().await.unwrap();
+    app.host.settle().await;
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts() {
+    let app = App::start().await;
+    let first = mail(
+        "ops@acme.example",
+        "m1@acme.example",
+        None,
+        "Checkout is down <!channel>",
+        "Since 08:55 every payment fails.\r\nSee <https://evil.example|this>.",
+    );
+    assert_eq!(send(&app, first.clone()).await["outcome"], "declared");
+    assert_eq!(
+        send(&app, first).await["outcome"],
+        "declared",
+        "re-sent mail is taken…"
+    );
+    assert_eq!(
+        app.host.store.open().await.unwrap().len(),
+        1,
+        "…but makes no second incident"
+    );
+
+    let id = app.latest_incident().await;
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(incident.status, Status::Triage);
+    assert_eq!(
+        incident.customer.as_deref(),
+        Some("acme"),
+        "matched by sender domain"
+    );
+    assert_eq!(incident.severity.as_str(), "S2", "suggested from 'down'");
+    let name = format!("inc-{id}");
+    let channel = app.channel(&name);
+    let texts: Vec<&str> = channel.messages.iter().map(|m| m.text.as_str()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Reported by mail") && t.contains("every payment fails")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts
+            .iter()
+            .chain(std::iter::once(&channel.topic.as_str()))
+            .any(|t| t.contains("<!channel>") || t.contains("<https://evil")),
+        "mail text is escaped: {texts:?}"
+    );
+
+    let notice = app
+        .channel("incident-triage")
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(id.as_str()))
+        .expect("a notice in the triage channel");
+    let shown = notice.blocks.unwrap().to_string();
+    assert!(
+        shown.contains("<!here>") && shown.contains("New report"),
+        "on-call is pinged: {shown}"
+    );
+
+    // A reply in the same mail thread joins the incident.
+    let reply = mail(
+        "ops@acme.example",
+        "m2@acme.example",
+        Some("m1@acme.example"),
+        "Re: Checkout is down",
+        "Now also refunds fail.",
+    );
+    assert_eq!(send(&app, reply).await["outcome"], "followed_up");
+    assert_eq!(app.host.store.open().await.unwrap().len(), 1);
+    let timeline = app.timeline(&id).await;
+    assert!(timeline.iter().any(|r| matches!(&r.event, Event::Captured { message, .. } if message.text.contains("refunds fail"))));
+    assert!(
+        app.channel(&name)
+            .messages
+            .iter()
+            .any(|m| m.text.contains("Mail in the same thread"))
+    );
+
+    // On-call accepts it as S1 from the card: full process, announced in #incidents.
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap();
+    let channel_id = app.channel_id(&name);
+    app.driver
+        .block_action(
+            "U0BOB",
+            &channel_id,
+            &card.ts,
+            "accept:S1",
+            Some(id.as_str()),
+        )
+        .await
+        .unwrap();
+    app.host.settle().await;
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (incident.status, incident.severity.as_str()),
+        (Status::Investigating, "S1")
+    );
+    assert!(incident.acknowledged_at.is_some());
+    assert!(
+        app.channel("incidents")
+            .messages
+            .iter()
+            .any(|m| m.text.contains(id.as_str())),
+        "announced once accepted"
+    );
+    let notice = app
+        .channel("incident-triage")
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(id.as_str()))
+        .unwrap();
+    assert!(
+        notice
+            .blocks
+            .unwrap()
+            .to_string()
+            .contains("Accepted as S1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
+    let app = App::start().await;
+    send(
+        &app,
+        mail(
+            "alerts@example.com",
+            "x1@example.com",
+            None,
+            "Disk 80% on build-3",
+            "Just FYI.",
+        ),
+    )
+    .await;
+    let id = app.latest_incident().await;
+    let name = format!("inc-{id}");
+    let channel_id = app.channel_id(&name);
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap();
+    app.driver
+        .block_action(
+            "U0CAROL",
+            &channel_id,
+            &card.ts,
+            "decline",
+            Some(id.as_str()),
+        )
+        .await
+        .unwrap();
+    let view = app.host.sim.views().last().unwrap().id.clone();
+    let empty = app
+        .driver
+        .prepare_view_submission("U0CAROL", &view, &ViewValues::new())
+        .unwrap();
+    let r = app.driver.send(&empty).await.unwrap();
+    assert!(
+        r.body.contains("Say why"),
+        "a reason is required: {}",
+        r.body
+    );
+    let submit = app
+        .driver
+        .prepare_view_submission(
+            "U0CAROL",
+            &view,
+            &ViewValues::new().set("reason", "value", "expected; cleanup runs at noon"),
+        )
+        .unwrap();
+    assert_eq!(app.driver.send(&submit).await.unwrap().status, 200);
+    app.host.settle().await;
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert_eq!(incident.status, Status::Declined);
+    assert!(app.host.sim.channel(&channel_id).unwrap().is_archived);
+    let notice = app
+        .channel("incident-triage")
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(id.as_str()))
+        .unwrap();
+    assert!(notice.blocks.unwrap().to_string().contains("Declined"));
+
+    let stranger = mail(
+        "someone@unknown.example",
+        "s1@unknown.example",
+        None,
+        "URGENT <!channel> click",
+        "buy now",
+    );
+    assert_eq!(send(&app, stranger).await["outcome"], "quarantined");
+    let note = app
+        .channel("incident-triage")
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains("Quarantined"))
+        .expect("a quarantine note");
+    assert!(!note.text.contains("<!channel>"), "{}", note.text);
+    assert_eq!(
+        app.host.store.open().await.unwrap().len(),
+        0,
+        "no incident for a stranger"
+    );
+}
