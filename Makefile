@@ -28,3 +28,7 @@ clippy:
 
 clean-tools:
 	rm -rf .tools
+
+## demo: a whole incident played in the simulated workspace; transcript on stdout, files in target/demo/
+demo:
+	infra/scripts/with-moto.sh $(CARGO) run -q -p flare-local --bin flare-demo
