@@ -2,12 +2,26 @@
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use flare::worker::{BatchRecord, Worker, handle_batch};
+use flare_integrations::http::{Http, Retry};
+use flare_integrations::pager::Pagers;
+use flare_integrations::secrets::SsmSecrets;
+use flare_integrations::{Endpoints, PagingEffect};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
-    let worker = flare::runtime::Wiring::from_env().await?.worker()?;
+    let wiring = flare::runtime::Wiring::from_env().await?;
+    let mut worker = wiring.worker()?;
+    // Paging comes after the Slack effect, so pages link to the incident channel.
+    let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
+    let pagers = Pagers::from_env(Http::new(Retry::default())?, Endpoints::from_env(), secrets);
+    worker.effects.push(Arc::new(PagingEffect::new(
+        wiring.config.clone(),
+        worker.store.clone(),
+        pagers,
+    )));
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(handle(worker, event.payload).await)

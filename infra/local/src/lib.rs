@@ -13,6 +13,11 @@ use flare::clock::ShiftedClock;
 use flare::config::Config;
 use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
 use flare::store::DynamoStore;
+use flare_integrations::fakes::Fakes;
+use flare_integrations::http::{Http, Retry};
+use flare_integrations::pager::Pagers;
+use flare_integrations::secrets::FixedSecrets;
+use flare_integrations::{Endpoints, PagingEffect};
 use flare_slack_sim::{Seed, SimConfig, Simulator};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,6 +48,8 @@ pub struct Host {
     pub resources: Resources,
     pub store: Arc<DynamoStore>,
     pub sdk: aws_config::SdkConfig,
+    /// The PagerDuty, Opsgenie, Statuspage and GitHub fakes the adapters call.
+    pub fakes: Fakes,
     /// Whether a real workspace is used instead of the simulator.
     pub real_slack: bool,
     poller: poller::Poller,
@@ -97,7 +104,22 @@ impl Host {
             response_url_prefix,
         };
         let store = wiring.store();
-        let worker = Arc::new(wiring.worker().map_err(anyhow::Error::msg)?);
+        let mut worker = wiring.worker().map_err(anyhow::Error::msg)?;
+        // Pagers go to the local fakes; any secret name resolves to `local-<name>`.
+        let http = Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let pagers = Pagers {
+            http,
+            endpoints: Endpoints::local(&base_url),
+            secrets: Arc::new(FixedSecrets::local()),
+            opsgenie_key_param: Some("/flare/local/opsgenie/key".into()),
+        };
+        worker.effects.push(Arc::new(PagingEffect::new(
+            config.clone(),
+            worker.store.clone(),
+            pagers,
+        )));
+        let worker = Arc::new(worker);
+        let fakes = Fakes::new();
         let app = Arc::new(wiring.slack_app().map_err(anyhow::Error::msg)?);
         let ticker = Arc::new(ticker::Ticker {
             store: store.clone(),
@@ -127,7 +149,8 @@ impl Host {
             ticker: ticker.clone(),
             mail,
         })
-        .merge(sim.router());
+        .merge(sim.router())
+        .merge(fakes.router());
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 tracing::error!(error = %e, "local host stopped");
@@ -141,6 +164,7 @@ impl Host {
             resources,
             store,
             sdk,
+            fakes,
             real_slack: opts.real_slack_token.is_some(),
             poller,
             server,

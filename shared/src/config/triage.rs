@@ -432,7 +432,7 @@ mod tests {
         let err = TriagePolicy::from_yaml("allow_sender: []").unwrap_err();
         assert!(err.contains("allow_sender"), "{err}");
         // The module docs' example is the default policy plus an allow-list.
-        let doc = include_str!("policy.rs")
+        let doc = include_str!("triage.rs")
             .lines()
             .skip_while(|l| !l.starts_with("//! triage:"))
             .skip(1)

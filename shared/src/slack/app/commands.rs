@@ -213,7 +213,7 @@ pub fn help_text() -> String {
     for s in SUBCOMMANDS {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
-    out.push_str("• `/incident list` — open incidents\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list` — open incidents\n• `/incident services` — who owns what, and who is paged\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.");
     out
 }
@@ -241,6 +241,7 @@ impl SlackApp {
             }
             "help" => return Ok(Response::ephemeral(&help_text())),
             "list" => return self.list().await,
+            "services" => return Ok(Response::ephemeral(&self.services())),
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -292,6 +293,40 @@ impl SlackApp {
             "On it: `/incident {}`",
             escape(text)
         )))
+    }
+
+    /// The service catalog: who owns what, who is invited, who is paged.
+    fn services(&self) -> String {
+        if self.config.services.is_empty() {
+            return "No services are configured (see `services:` in the configuration).".into();
+        }
+        let mut out = String::from("*Services*\n");
+        for s in &self.config.services {
+            let people: Vec<String> = s
+                .slack_users
+                .iter()
+                .map(|u| format!("<@{u}>"))
+                .chain(s.slack_group.iter().map(|g| format!("<!subteam^{g}>")))
+                .collect();
+            let paged = match &s.oncall {
+                Some(crate::config::OnCallTarget::Pagerduty { .. }) => "PagerDuty",
+                Some(crate::config::OnCallTarget::Opsgenie { .. }) => "Opsgenie",
+                None => "the default rotation",
+            };
+            out.push_str(&format!(
+                "• *{}* (`{}`) · team {} · invites {} · pages {}\n",
+                escape(&s.name),
+                escape(&s.id),
+                escape(&s.team),
+                if people.is_empty() {
+                    "nobody".to_owned()
+                } else {
+                    people.join(" ")
+                },
+                paged
+            ));
+        }
+        out
     }
 
     async fn list(&self) -> Result<Response, Reject> {

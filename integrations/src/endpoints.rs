@@ -1,0 +1,55 @@
+//! Base URLs of the vendors, so tests and local mode can point at the fakes.
+
+/// Base URLs without a trailing slash; adapters append the vendor's paths
+/// (`/v2/enqueue`, `/v2/alerts`, `/v1/pages/...`, `/repos/...`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub pagerduty: String,
+    pub opsgenie_us: String,
+    pub opsgenie_eu: String,
+    pub statuspage: String,
+    pub github: String,
+}
+
+impl Endpoints {
+    /// The real services.
+    pub fn production() -> Self {
+        Self {
+            pagerduty: "https://events.pagerduty.com".into(),
+            opsgenie_us: "https://api.opsgenie.com".into(),
+            opsgenie_eu: "https://api.eu.opsgenie.com".into(),
+            statuspage: "https://api.statuspage.io".into(),
+            github: "https://api.github.com".into(),
+        }
+    }
+
+    /// The fakes served by [`crate::fakes::Fakes::router`] under `base_url`
+    /// (e.g. `http://127.0.0.1:3000`). Both Opsgenie regions go to the same fake.
+    pub fn local(base_url: &str) -> Self {
+        let base = base_url.trim_end_matches('/');
+        Self {
+            pagerduty: format!("{base}/fake/pagerduty"),
+            opsgenie_us: format!("{base}/fake/opsgenie"),
+            opsgenie_eu: format!("{base}/fake/opsgenie"),
+            statuspage: format!("{base}/fake/statuspage"),
+            github: format!("{base}/fake/github"),
+        }
+    }
+
+    /// `FLARE_INTEGRATIONS_BASE_URL` set (local mode) → [`Endpoints::local`], else
+    /// [`Endpoints::production`].
+    pub fn from_env() -> Self {
+        match std::env::var("FLARE_INTEGRATIONS_BASE_URL") {
+            Ok(base) if !base.trim().is_empty() => Self::local(base.trim()),
+            _ => Self::production(),
+        }
+    }
+
+    /// The Opsgenie base for an account's region.
+    pub fn opsgenie(&self, region: flare::config::OpsgenieRegion) -> &str {
+        match region {
+            flare::config::OpsgenieRegion::Us => &self.opsgenie_us,
+            flare::config::OpsgenieRegion::Eu => &self.opsgenie_eu,
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Local fakes of PagerDuty, Opsgenie, Statuspage and GitHub, for tests and local
+//! mode. [`Fakes::router`] serves absolute paths, so the local host can merge it:
+//!
+//! | route | imitates |
+//! |---|---|
+//! | `POST /fake/pagerduty/v2/enqueue` | Events API v2 (202 / 400 `invalid event`) |
+//! | `POST /fake/opsgenie/v2/alerts` (+ `/{alias}/acknowledge`, `/{alias}/close`) | Alert API (202 + `requestId`, 401, 422) |
+//! | `POST /fake/statuspage/v1/pages/{page}/incidents`, `PATCH …/incidents/{id}` | Statuspage (201 / 200, 401, 404, 422) |
+//! | `POST /fake/github/repos/{owner}/{repo}/issues` | GitHub issues (201, 401, 422) |
+//! | `GET /sim/integrations` | JSON list `{ vendor, method, path, body, at }` of every vendor request |
+//! | `POST /fake/faults` `{ vendor, status, count, retry_after? }` | the next `count` requests to `vendor` answer `status` |
+//!
+//! Validation failures answer with each vendor's error shape. State lives in memory.
+
+mod vendors;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The vendors the fakes imitate, as named in [`Received::vendor`] and faults.
+pub const VENDORS: [&str; 4] = ["pagerduty", "opsgenie", "statuspage", "github"];
+
+/// One request a fake received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Received {
+    pub vendor: String,
+    pub method: String,
+    /// Path and query, e.g. `/fake/opsgenie/v2/alerts/x/close?identifierType=alias`.
+    pub path: String,
+    /// The JSON body (a string if it wasn't JSON, null if empty).
+    pub body: Value,
+    pub at: DateTime<Utc>,
+    /// The `Authorization` header, for tests; not part of `/sim/integrations`.
+    #[serde(skip)]
+    pub authorization: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Fault {
+    status: u16,
+    count: u32,
+    retry_after: Option<u64>,
+}
+
+/// What the fake vendors remember besides the requests.
+#[derive(Debug, Default)]
+struct Vendors {
+    faults: HashMap<String, Fault>,
+    /// PagerDuty: dedup key → `triggered` | `acknowledged` | `resolved`.
+    pagerduty: BTreeMap<String, String>,
+    /// Opsgenie: alias → `open` | `acknowledged` | `closed`.
+    opsgenie: BTreeMap<String, String>,
+    /// Statuspage incidents by id.
+    statuspage: BTreeMap<String, Value>,
+    /// GitHub issues per `owner/repo`.
+    github: BTreeMap<String, Vec<Value>>,
+    next_id: u64,
+}
+
+/// The fakes' shared state; clones share it.
+#[derive(Clone, Debug, Default)]
+pub struct Fakes {
+    received: Arc<Mutex<Vec<Received>>>,
+    vendors: Arc<Mutex<Vendors>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Fakes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every route of the table above, with absolute paths.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/fake/pagerduty/v2/enqueue", post(pagerduty))
+            .route("/fake/opsgenie/v2/alerts", post(opsgenie_create))
+            .route(
+                "/fake/opsgenie/v2/alerts/{alias}/{action}",
+                post(opsgenie_action),
+            )
+            .route(
+                "/fake/statuspage/v1/pages/{page}/incidents",
+                post(statuspage_create),
+            )
+            .route(
+                "/fake/statuspage/v1/pages/{page}/incidents/{id}",
+                patch(statuspage_update),
+            )
+            .route(
+                "/fake/github/repos/{owner}/{repo}/issues",
+                post(github_create),
+            )
+            .route("/fake/faults", post(faults))
+            .route("/sim/integrations", get(list))
+            .with_state(self.clone())
+    }
+
+    /// Every vendor request so far, oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        lock(&self.received).clone()
+    }
+
+    /// The requests one vendor received.
+    pub fn received_by(&self, vendor: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.vendor == vendor)
+            .collect()
+    }
+
+    /// The next `count` requests to `vendor` answer `status` (and its error shape).
+    pub fn inject_fault(&self, vendor: &str, status: u16, count: u32) {
+        lock(&self.vendors).faults.insert(
+            vendor.to_owned(),
+            Fault {
+                status,
+                count,
+                retry_after: None,
+            },
+        );
+    }
+
+    /// PagerDuty alerts: dedup key → `triggered` | `acknowledged` | `resolved`.
+    pub fn pagerduty_alerts(&self) -> BTreeMap<String, String> {
+        lock(&self.vendors).pagerduty.clone()
+    }
+
+    /// Opsgenie alerts: alias → `open` | `acknowledged` | `closed`.
+    pub fn opsgenie_alerts(&self) -> BTreeMap<String, String> {
+        lock(&self.vendors).opsgenie.clone()
+    }
+
+    /// Statuspage incidents by id.
+    pub fn statuspage_incidents(&self) -> BTreeMap<String, Value> {
+        lock(&self.vendors).statuspage.clone()
+    }
+
+    /// GitHub issues of `owner/repo`.
+    pub fn github_issues(&self, repo: &str) -> Vec<Value> {
+        lock(&self.vendors)
+            .github
+            .get(repo)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Records the request; answers the pending fault, if any.
+    fn receive(
+        &self,
+        vendor: &str,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<Value, Box<Response>> {
+        let parsed = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+        };
+        lock(&self.received).push(Received {
+            vendor: vendor.to_owned(),
+            method: method.to_string(),
+            path: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), ToString::to_string),
+            body: parsed.clone(),
+            at: Utc::now(),
+            authorization: headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
+        let mut vendors = lock(&self.vendors);
+        if let Some(fault) = vendors.faults.get_mut(vendor)
+            && fault.count > 0
+        {
+            fault.count -= 1;
+            let f = *fault;
+            let status =
+                StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut resp =
+                (status, axum::Json(vendors::error_shape(vendor, status))).into_response();
+            if let Some(secs) = f.retry_after
+                && let Ok(v) = secs.to_string().parse()
+            {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return Err(Box::new(resp));
+        }
+        if !body.is_empty() && !parsed.is_object() {
+            let status = if vendor == "pagerduty" {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            return Err(Box::new(
+                (status, axum::Json(vendors::error_shape(vendor, status))).into_response(),
+            ));
+        }
+        Ok(parsed)
+    }
+}
+
+type Reply = (StatusCode, axum::Json<Value>);
+
+async fn pagerduty(
+    State(f): State<Fakes>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("pagerduty", &method, &uri, &headers, &body) {
+        Ok(v) => vendors::pagerduty(&mut lock(&f.vendors), &v).into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn opsgenie_create(
+    State(f): State<Fakes>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("opsgenie", &method, &uri, &headers, &body) {
+        Ok(v) => vendors::opsgenie_create(&mut lock(&f.vendors), &headers, &v).into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn opsgenie_action(
+    State(f): State<Fakes>,
+    Path((alias, action)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("opsgenie", &method, &uri, &headers, &body) {
+        Ok(_) => vendors::opsgenie_action(&mut lock(&f.vendors), &headers, &alias, &action)
+            .into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn statuspage_create(
+    State(f): State<Fakes>,
+    Path(page): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("statuspage", &method, &uri, &headers, &body) {
+        Ok(v) => {
+            vendors::statuspage_create(&mut lock(&f.vendors), &headers, &page, &v).into_response()
+        }
+        Err(r) => *r,
+    }
+}
+
+async fn statuspage_update(
+    State(f): State<Fakes>,
+    Path((page, id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("statuspage", &method, &uri, &headers, &body) {
+        Ok(v) => vendors::statuspage_update(&mut lock(&f.vendors), &headers, &page, &id, &v)
+            .into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn github_create(
+    State(f): State<Fakes>,
+    Path((owner, repo)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("github", &method, &uri, &headers, &body) {
+        Ok(v) => vendors::github_create(&mut lock(&f.vendors), &headers, &owner, &repo, &v)
+            .into_response(),
+        Err(r) => *r,
+    }
+}
+
+#[derive(Deserialize)]
+struct FaultRequest {
+    vendor: String,
+    status: u16,
+    #[serde(default = "one")]
+    count: u32,
+    #[serde(default)]
+    retry_after: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+async fn faults(State(f): State<Fakes>, body: Bytes) -> Reply {
+    let req: FaultRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({ "ok": false, "error": e.to_string() })),
+            );
+        }
+    };
+    if !VENDORS.contains(&req.vendor.as_str()) || StatusCode::from_u16(req.status).is_err() {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({ "ok": false, "error": format!("vendor is one of {VENDORS:?}, status an HTTP status") }),
+            ),
+        );
+    }
+    lock(&f.vendors).faults.insert(
+        req.vendor,
+        Fault {
+            status: req.status,
+            count: req.count,
+            retry_after: req.retry_after,
+        },
+    );
+    (StatusCode::OK, axum::Json(json!({ "ok": true })))
+}
+
+async fn list(State(f): State<Fakes>) -> axum::Json<Vec<Received>> {
+    axum::Json(f.received())
+}

@@ -1,0 +1,136 @@
+//! Paging end to end through the local host: the PagerDuty and Opsgenie fakes receive
+//! what a declaration, an acknowledgement, an escalation and a resolution send.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use flare_slack_sim::ViewValues;
+use flare_tests::app::App;
+use serde_json::Value;
+
+async fn integrations(app: &App) -> Vec<Value> {
+    let r = reqwest::get(format!("{}/sim/integrations", app.host.base_url))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+fn actions(received: &[Value], vendor: &str) -> Vec<String> {
+    received
+        .iter()
+        .filter(|r| r["vendor"] == vendor)
+        .map(|r| match vendor {
+            "pagerduty" => r["body"]["event_action"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            _ => format!(
+                "{} {}",
+                r["method"].as_str().unwrap_or_default(),
+                r["path"].as_str().unwrap_or_default()
+            ),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_declaration_pages_the_service_once_and_resolving_resolves_it() {
+    let app = App::start().await;
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (id, name) = app
+        .declare("U0ALICE", "Checkout down", "S1", services)
+        .await;
+
+    let received = integrations(&app).await;
+    assert_eq!(
+        actions(&received, "pagerduty"),
+        vec!["trigger"],
+        "{received:?}"
+    );
+    let trigger = received
+        .iter()
+        .find(|r| r["vendor"] == "pagerduty")
+        .unwrap();
+    let dedup = trigger["body"]["dedup_key"].as_str().unwrap().to_owned();
+    assert!(
+        dedup.contains(id.as_str()),
+        "dedup key from the incident: {dedup}"
+    );
+    assert_eq!(trigger["body"]["payload"]["severity"], "critical");
+    assert!(
+        trigger["body"]
+            .to_string()
+            .contains("slack.com/app_redirect?channel="),
+        "links the channel"
+    );
+
+    // Escalation pages the coordinator rotation (PagerDuty in the local config).
+    app.slash("U0ALICE", &name, "escalate").await;
+    // The incident manager is on Opsgenie.
+    app.slash("U0ALICE", &name, "escalate imoc").await;
+    let received = integrations(&app).await;
+    assert_eq!(actions(&received, "pagerduty"), vec!["trigger", "trigger"]);
+    assert_eq!(
+        actions(&received, "opsgenie"),
+        vec!["POST /fake/opsgenie/v2/alerts"]
+    );
+
+    app.slash("U0ALICE", &name, "resolve").await;
+    let received = integrations(&app).await;
+    let pd = actions(&received, "pagerduty");
+    assert_eq!(pd.iter().filter(|a| *a == "resolve").count(), 2, "{pd:?}");
+    assert!(
+        actions(&received, "opsgenie")
+            .iter()
+            .any(|a| a.contains("/close"))
+    );
+    let resolved: Vec<&str> = received
+        .iter()
+        .filter(|r| r["body"]["event_action"] == "resolve")
+        .map(|r| r["body"]["dedup_key"].as_str().unwrap())
+        .collect();
+    assert!(
+        resolved.contains(&dedup.as_str()),
+        "the same dedup key resolves the page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minor_incident_pages_nobody_until_someone_escalates() {
+    let app = App::start().await;
+    let (_, name) = app
+        .declare(
+            "U0ALICE",
+            "Typo on the pricing page",
+            "S4",
+            ViewValues::new(),
+        )
+        .await;
+    assert!(
+        integrations(&app).await.is_empty(),
+        "S4 without 'page on-call': no page"
+    );
+    app.slash("U0ALICE", &name, "escalate").await;
+    assert_eq!(
+        actions(&integrations(&app).await, "pagerduty"),
+        vec!["trigger"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_catalog_says_who_owns_what_and_who_is_paged() {
+    let app = App::start().await;
+    let r = app.slash("U0CAROL", "general", "services").await;
+    assert!(
+        r.body.contains("Checkout API")
+            && r.body.contains("payments")
+            && r.body.contains("<@U0BOB>")
+            && r.body.contains("PagerDuty"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Search") && r.body.contains("Opsgenie"),
+        "{}",
+        r.body
+    );
+}
