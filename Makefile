@@ -9,6 +9,10 @@ help:
 	@echo "make run    - Flare locally: moto + every function + the Slack simulator on 127.0.0.1:$(PORT)"
 	@echo "make test   - every test, against a private moto started for the run"
 	@echo "make lint   - rustfmt check and clippy (warnings are errors)"
+	@echo "make validate - sam validate --lint and cfn-lint on template.yaml (installs the SAM CLI into .tools/)"
+	@echo "make build  - sam build: every function with cargo-lambda for arm64 (CONFIG=path/to/flare.yaml)"
+	@echo "make deploy - sam deploy with samconfig.toml (REGION=…, STACK=… to override); run make build first"
+	@echo "make manifest URL=https://… - target/slack-app-manifest.yaml for the deployed function URL"
 
 ## run: the local host (see docs/local-mode.md)
 run:
@@ -18,7 +22,7 @@ run:
 test:
 	infra/scripts/with-moto.sh infra/scripts/run-tests.sh
 
-lint: fmt clippy
+lint: fmt clippy validate
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -32,3 +36,45 @@ clean-tools:
 ## demo: a whole incident played in the simulated workspace; transcript on stdout, files in target/demo/
 demo:
 	infra/scripts/with-moto.sh $(CARGO) run -q -p flare-local --bin flare-demo
+
+## Deployment (docs/deploy.md). The SAM CLI and cargo-lambda come pinned from PyPI into
+## .tools/sam-venv; nothing is installed globally.
+.PHONY: validate deploy manifest
+SAM_CLI_VERSION := 1.170.0
+CARGO_LAMBDA_VERSION := 1.9.2
+SAM_VENV := .tools/sam-venv
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.aws-sam-cli-$(SAM_CLI_VERSION)
+CARGO_LAMBDA_STAMP := $(SAM_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION)
+export SAM_CLI_TELEMETRY := 0
+# The operator's configuration, packaged as /opt/flare.yaml (default: ./flare.yaml if present).
+CONFIG ?= $(wildcard flare.yaml)
+
+$(SAM_STAMP):
+	python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "aws-sam-cli==$(SAM_CLI_VERSION)"
+	touch $@
+
+$(CARGO_LAMBDA_STAMP): $(SAM_STAMP)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "cargo-lambda==$(CARGO_LAMBDA_VERSION)"
+	touch $@
+
+## validate: offline checks of template.yaml (no AWS credentials needed)
+validate: $(SAM_STAMP)
+	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template template.yaml
+	AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/cfn-lint template.yaml
+
+## build: release arm64 binaries with cargo-lambda (zig links them) and the config layer
+build: $(CARGO_LAMBDA_STAMP)
+	rustup target add aarch64-unknown-linux-gnu
+	infra/scripts/stage-config.sh $(CONFIG)
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
+
+## deploy: the built stack, with samconfig.toml's settings (needs AWS credentials)
+deploy: $(SAM_STAMP)
+	@test -f .aws-sam/build/template.yaml || { echo "nothing built: run make build first" >&2; exit 1; }
+	$(SAM) deploy $(if $(REGION),--region $(REGION)) $(if $(STACK),--stack-name $(STACK))
+
+## manifest: the Slack app manifest for a deployed function URL
+manifest:
+	@infra/scripts/slack-manifest.sh "$(URL)"
