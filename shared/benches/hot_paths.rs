@@ -1,6 +1,7 @@
 //! `make bench`: the slack function's ack path per request (verify, parse, route,
 //! build the queue message), the domain's decide/apply, and the reminders' tick over
 //! 1,000 open incidents. I/O is replaced by in-memory doubles (see support/).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

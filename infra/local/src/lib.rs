@@ -4,6 +4,7 @@
 
 mod mail;
 mod poller;
+mod postmortem;
 mod routes;
 mod ticker;
 
@@ -12,6 +13,7 @@ use flare::aws::{Resources, provision, sdk_config};
 use flare::clock::ShiftedClock;
 use flare::config::Config;
 use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
+use flare::slack::api::SlackWebApi;
 use flare::store::DynamoStore;
 use flare_integrations::fakes::Fakes;
 use flare_integrations::http::{Http, Retry};
@@ -118,6 +120,55 @@ impl Host {
             worker.store.clone(),
             pagers,
         )));
+        // The postmortem bucket (versioned, as in AWS) and the function as an effect.
+        let s3 = flare_email_triage::handler::S3MailSource::client(&sdk, true);
+        let postmortem_bucket = format!("{}-postmortems", opts.prefix);
+        if s3
+            .head_bucket()
+            .bucket(&postmortem_bucket)
+            .send()
+            .await
+            .is_err()
+        {
+            s3.create_bucket()
+                .bucket(&postmortem_bucket)
+                .send()
+                .await
+                .context("creating the local postmortem bucket")?;
+            let versioning = aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build();
+            s3.put_bucket_versioning()
+                .bucket(&postmortem_bucket)
+                .versioning_configuration(versioning)
+                .send()
+                .await?;
+        }
+        let postmortems = flare_postmortem::Postmortems {
+            incidents: worker.store.clone(),
+            documents: Arc::new(flare_postmortem::S3PostmortemStore::from_sdk(
+                &sdk,
+                &postmortem_bucket,
+                Some(&opts.aws_endpoint),
+            )),
+            publisher: Some(flare_postmortem::publish::Publisher {
+                api: Arc::new(
+                    SlackWebApi::new(
+                        &wiring.bot_token,
+                        wiring.slack_api_url.as_deref(),
+                        &wiring.response_url_prefix,
+                    )
+                    .map_err(anyhow::Error::msg)?,
+                ),
+                uploader: Arc::new(flare_postmortem::upload::HttpUploader::new()),
+                incidents: worker.store.clone(),
+                config: config.clone(),
+            }),
+            config: config.clone(),
+        };
+        worker
+            .effects
+            .push(Arc::new(postmortem::LocalPostmortem { postmortems }));
         let worker = Arc::new(worker);
         let fakes = Fakes::new();
         let app = Arc::new(wiring.slack_app().map_err(anyhow::Error::msg)?);

@@ -4,8 +4,7 @@
 
 use flare::slack::api::SlackApi;
 use flare_email_triage::handler::{Deps, Inbound, S3MailSource};
-use flare_email_triage::ses::ObjectLocation;
-use flare_email_triage::{Delivery, Handled, Verdicts, handle_object};
+use flare_email_triage::{Handled, SesEvent, handle};
 use std::sync::Arc;
 
 pub struct LocalMail {
@@ -63,17 +62,23 @@ impl LocalMail {
             .send()
             .await
             .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
-        let delivery = Delivery {
-            ses_message_id: Some(id),
-            verdicts: Verdicts::all_pass(),
-        };
-        let location = ObjectLocation {
-            bucket: self.bucket.clone(),
-            key,
-        };
-        let handled = handle_object(&location, delivery, &self.deps)
-            .await
-            .map_err(|e| e.to_string())?;
+        // What SES's receipt rule hands the function after its S3 action.
+        let event = serde_json::json!({ "Records": [{
+            "eventSource": "aws:ses",
+            "eventVersion": "1.0",
+            "ses": {
+                "mail": { "messageId": id, "source": "local@localhost", "destination": ["triage@flare.local"] },
+                "receipt": {
+                    "recipients": ["triage@flare.local"],
+                    "spamVerdict": { "status": "PASS" }, "virusVerdict": { "status": "PASS" },
+                    "spfVerdict": { "status": "PASS" }, "dkimVerdict": { "status": "PASS" }, "dmarcVerdict": { "status": "PASS" },
+                    "action": { "type": "Lambda", "functionArn": "arn:aws:lambda:local:000000000000:function:email-triage", "invocationType": "Event" }
+                }
+            }
+        }]});
+        let event: SesEvent = serde_json::from_value(event).map_err(|e| e.to_string())?;
+        let mut handled = handle(event, &self.deps).await.map_err(|e| e.to_string())?;
+        let handled = handled.pop().ok_or("the SES event produced no outcome")?;
         if let Handled::Quarantined(q) = &handled {
             let note =
                 serde_json::json!({ "channel": self.triage_channel, "text": q.slack_note() });

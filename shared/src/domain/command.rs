@@ -66,6 +66,8 @@ pub enum Command {
     Snooze {
         minutes: u32,
     },
+    /// Draft (or redraft) the postmortem from the timeline now.
+    RequestPostmortem,
 }
 
 impl Command {
@@ -88,6 +90,7 @@ impl Command {
             Command::Uncapture { .. } => "uncapture",
             Command::Remind { .. } => "remind",
             Command::Snooze { .. } => "snooze",
+            Command::RequestPostmortem => "postmortem",
         }
     }
 }

@@ -135,6 +135,7 @@ pub fn decide(
             })
         }
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
+        Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
         Command::Snooze { minutes } => {
             if !(1..=24 * 60).contains(&minutes) {
                 return Err(DomainError::Invalid("Snooze for 1 to 1440 minutes.".into()));

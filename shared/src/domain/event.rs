@@ -60,6 +60,8 @@ pub enum Event {
     Snoozed {
         until: DateTime<Utc>,
     },
+    /// Someone asked for the postmortem draft now (the postmortem function listens).
+    PostmortemRequested,
 }
 
 impl Event {
@@ -90,6 +92,7 @@ impl Event {
             Event::CaptureWithdrawn { .. } => "IncidentCaptureWithdrawn",
             Event::Reminded { .. } => "IncidentReminded",
             Event::Snoozed { .. } => "IncidentRemindersSnoozed",
+            Event::PostmortemRequested => "PostmortemRequested",
         }
     }
 }

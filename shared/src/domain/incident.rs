@@ -169,6 +169,7 @@ impl Incident {
                 ReminderKind::PostmortemDue => self.reminders.postmortem_nudged = true,
             },
             Event::Snoozed { until } => self.reminders.snoozed_until = Some(*until),
+            Event::PostmortemRequested => {}
             Event::CaptureWithdrawn { kind, channel, ts } => self
                 .captures
                 .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),

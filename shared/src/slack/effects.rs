@@ -552,6 +552,9 @@ impl SlackEffect {
                     .await;
             }
             Event::CaptureWithdrawn { .. } => return Ok(()),
+            Event::PostmortemRequested => {
+                format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
+            }
             Event::Reminded { kind, nth } => {
                 let (text, blocks) = self.reminder(incident, *kind, *nth).await?;
                 return self.say(incident, rec, &refs, text, Some(blocks)).await;

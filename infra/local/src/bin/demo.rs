@@ -292,6 +292,23 @@ async fn main() -> anyhow::Result<()> {
         out.join("channels.json"),
         serde_json::to_string_pretty(&d.host.sim.state())?,
     )?;
+    let state = d.host.sim.state();
+    if let Some(doc) = state
+        .files
+        .iter()
+        .rev()
+        .find(|f| f.completed && f.channel.as_deref() == Some(channel.as_str()))
+    {
+        std::fs::write(out.join("postmortem.md"), &doc.content)?;
+        println!(
+            "\nFlare posted the postmortem draft in #{name}-resolved ({} lines); it begins:",
+            doc.content.lines().count()
+        );
+        for line in doc.content.lines().take(14) {
+            println!("      {line}");
+        }
+        println!("Wrote target/demo/postmortem.md.");
+    }
     let timeline: Vec<_> = d
         .host
         .store

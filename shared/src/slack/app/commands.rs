@@ -141,6 +141,13 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "postmortem",
+        aliases: &["pm"],
+        usage: "postmortem",
+        help: "Draft (or redraft) the postmortem from the timeline now",
+        parse: |_, _| Ok(Command::RequestPostmortem),
+    },
+    Sub {
         name: "snooze",
         aliases: &[],
         usage: "snooze [minutes]",

@@ -1,0 +1,362 @@
+//! Sharing the postmortem in Slack: the Markdown file in the incident channel, a
+//! "Postmortem" bookmark there, and a notice in the thread of the incident's
+//! announcement in the incidents channel.
+//!
+//! Each step is recorded as an incident ref before the next one starts, and looked up
+//! first, so a retry or a regeneration of the same incident version posts nothing
+//! twice:
+//!
+//! * `postmortem_file`: `{"version", "file_id", "permalink"}` of the last file shared;
+//!   a new incident version (reopened and resolved again) shares a fresh file.
+//! * `postmortem_bookmark`: `{"id", "link"}`; one bookmark per channel, replaced only
+//!   if its link has to change.
+//! * `postmortem_notice#<version>`: the notice's `ts`.
+//!
+//! A private incident gets no notice in the incidents channel. A closed incident's
+//! channel is archived: nothing is posted (the document is only stored). The window
+//! left is a crash between a Slack call and storing its ref, which can repeat that one
+//! post on the retry.
+
+use crate::upload::Uploader;
+use flare::config::Config;
+use flare::domain::{Incident, clip};
+use flare::slack::api::{SlackApi, SlackError, message, ts_of};
+use flare::slack::mrkdwn::escape;
+use flare::store::{IncidentStore, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const FILE_REF: &str = "postmortem_file";
+pub const BOOKMARK_REF: &str = "postmortem_bookmark";
+
+pub fn notice_ref(version: u64) -> String {
+    format!("postmortem_notice#{version}")
+}
+
+/// Slack errors that mean "try again later", though they come as `ok:false`.
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "request_timeout",
+    "service_unavailable",
+    "ratelimited",
+];
+
+/// Codes that mean the channel can't take posts any more: skip Slack, keep the document.
+const GONE_CODES: &[&str] = &["is_archived", "channel_not_found"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Slack(#[from] SlackError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl PublishError {
+    /// Worth retrying (Lambda retries the invocation).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PublishError::Slack(SlackError::Api(code)) => TRANSIENT_CODES.contains(&code.as_str()),
+            PublishError::Slack(SlackError::Unavailable(_)) => true,
+            PublishError::Store(StoreError::Corrupt(_)) => false,
+            PublishError::Store(_) => true,
+        }
+    }
+}
+
+/// What this run posted (`false`: done before, or skipped).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub file: bool,
+    pub bookmark: bool,
+    pub notice: bool,
+    /// Why Slack was left out, when it was.
+    pub skipped: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct FileRef {
+    version: u64,
+    file_id: String,
+    #[serde(default)]
+    permalink: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct BookmarkRef {
+    id: String,
+    link: String,
+}
+
+pub struct Publisher {
+    pub api: Arc<dyn SlackApi>,
+    pub uploader: Arc<dyn Uploader>,
+    pub incidents: Arc<dyn IncidentStore>,
+    pub config: Arc<Config>,
+}
+
+impl Publisher {
+    /// Shares `markdown` (generated for `incident.version`); `document_link` is where
+    /// the stored document can be opened (the bookmark's fallback link).
+    pub async fn publish(
+        &self,
+        incident: &Incident,
+        markdown: &str,
+        document_link: &str,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<Published, PublishError> {
+        let mut done = Published::default();
+        if incident.status.is_terminal() {
+            done.skipped = Some(format!(
+                "the incident is {}: its channel is archived",
+                incident.status
+            ));
+            return Ok(done);
+        }
+        let Some(channel) = refs.get("channel").cloned() else {
+            done.skipped = Some("the incident has no Slack channel".into());
+            return Ok(done);
+        };
+        match self.share_file(incident, &channel, markdown, refs).await {
+            Ok(posted) => done.file = posted,
+            Err(PublishError::Slack(SlackError::Api(code)))
+                if GONE_CODES.contains(&code.as_str()) =>
+            {
+                done.skipped = Some(format!("the incident channel can't take posts: {code}"));
+                return Ok(done);
+            }
+            Err(e) => return Err(e),
+        }
+        let file: Option<FileRef> = refs
+            .get(FILE_REF)
+            .and_then(|v| serde_json::from_str(v).ok());
+        let link = file
+            .and_then(|f| f.permalink)
+            .filter(|p| p.starts_with("https://") || p.starts_with("http://"))
+            .unwrap_or_else(|| document_link.to_owned());
+        done.bookmark = self.bookmark(incident, &channel, &link, refs).await?;
+        if incident.private {
+            tracing::info!(incident = %incident.id, "private incident: no notice in the incidents channel");
+        } else {
+            done.notice = self.notice(incident, &channel, refs).await?;
+        }
+        Ok(done)
+    }
+
+    /// The file, once per incident version.
+    async fn share_file(
+        &self,
+        incident: &Incident,
+        channel: &str,
+        markdown: &str,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<bool, PublishError> {
+        let shared: Option<FileRef> = refs
+            .get(FILE_REF)
+            .and_then(|v| serde_json::from_str(v).ok());
+        if shared
+            .as_ref()
+            .is_some_and(|f| f.version == incident.version)
+        {
+            return Ok(false);
+        }
+        let filename = format!("postmortem-{}.md", incident.id);
+        let length = markdown.len();
+        // Slack reads this method's arguments from the query string or a form (not
+        // JSON); the simulator takes either. The name is [a-z0-9.-] only.
+        let answer = self
+            .api
+            .call(
+                &format!("files.getUploadURLExternal?filename={filename}&length={length}"),
+                json!({ "filename": filename, "length": length }),
+            )
+            .await?;
+        let (Some(url), Some(file_id)) =
+            (answer["upload_url"].as_str(), answer["file_id"].as_str())
+        else {
+            return Err(SlackError::Api("files.getUploadURLExternal: no upload_url".into()).into());
+        };
+        self.uploader
+            .upload(
+                url,
+                crate::store::CONTENT_TYPE,
+                markdown.as_bytes().to_vec(),
+            )
+            .await?;
+        let title = clip(&format!("Postmortem: {}", flatten(&incident.title)), 250);
+        let comment = format!(
+            ":memo: Postmortem draft for this incident (version {}): check the facts, then write the root cause analysis, what went well and badly, and the action items. {}.",
+            incident.version,
+            owner(incident)
+        );
+        let completed = self
+            .api
+            .call(
+                "files.completeUploadExternal",
+                json!({
+                    "files": [{ "id": file_id, "title": title }],
+                    "channel_id": channel,
+                    "initial_comment": comment,
+                }),
+            )
+            .await?;
+        let permalink = completed["files"][0]["permalink"]
+            .as_str()
+            .map(str::to_owned);
+        let record = FileRef {
+            version: incident.version,
+            file_id: file_id.to_owned(),
+            permalink,
+        };
+        let value =
+            serde_json::to_string(&record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.incidents
+            .set_ref(&incident.id, FILE_REF, &value)
+            .await?;
+        refs.insert(FILE_REF.into(), value);
+        Ok(true)
+    }
+
+    /// One "Postmortem" bookmark; replaced only when its link must change.
+    async fn bookmark(
+        &self,
+        incident: &Incident,
+        channel: &str,
+        link: &str,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<bool, PublishError> {
+        let current: Option<BookmarkRef> = refs
+            .get(BOOKMARK_REF)
+            .and_then(|v| serde_json::from_str(v).ok());
+        if current.as_ref().is_some_and(|b| b.link == link) {
+            return Ok(false);
+        }
+        if let Some(old) = current {
+            match self
+                .api
+                .call(
+                    "bookmarks.remove",
+                    json!({ "channel_id": channel, "bookmark_id": old.id }),
+                )
+                .await
+            {
+                // Removed by an earlier attempt, or by someone in the channel.
+                Ok(_) | Err(SlackError::Api(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let added = self
+            .api
+            .call(
+                "bookmarks.add",
+                json!({
+                    "channel_id": channel,
+                    "title": "Postmortem",
+                    "type": "link",
+                    "link": link,
+                    "emoji": ":memo:",
+                }),
+            )
+            .await?;
+        let id = added["bookmark"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let value = serde_json::to_string(&BookmarkRef {
+            id,
+            link: link.to_owned(),
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.incidents
+            .set_ref(&incident.id, BOOKMARK_REF, &value)
+            .await?;
+        refs.insert(BOOKMARK_REF.into(), value);
+        Ok(true)
+    }
+
+    /// "Postmortem ready" under the announcement, once per version.
+    async fn notice(
+        &self,
+        incident: &Incident,
+        channel: &str,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<bool, PublishError> {
+        let key = notice_ref(incident.version);
+        if refs.contains_key(&key) {
+            return Ok(false);
+        }
+        let Some(announcement) = refs.get("announcement_ts").cloned() else {
+            tracing::info!(incident = %incident.id, "no announcement to reply to; no notice");
+            return Ok(false);
+        };
+        let Some(incidents) = self.channel_id(&self.config.channels.incidents).await? else {
+            tracing::warn!(channel = %self.config.channels.incidents, "the incidents channel does not exist; no notice");
+            return Ok(false);
+        };
+        let again = refs.keys().any(|k| k.starts_with("postmortem_notice#"));
+        let text = format!(
+            ":memo: {} postmortem draft for *{}* is ready in <#{channel}>. {}.",
+            if again { "An updated" } else { "The" },
+            escape(&flatten(&incident.title)),
+            owner(incident),
+        );
+        let mut params = message(&incidents, &text, None);
+        params["thread_ts"] = Value::String(announcement);
+        let posted = self.api.call("chat.postMessage", params).await?;
+        let ts = ts_of(&posted).unwrap_or_default();
+        self.incidents.set_ref(&incident.id, &key, &ts).await?;
+        refs.insert(key, ts);
+        Ok(true)
+    }
+
+    /// A channel's id by name (live channels only).
+    async fn channel_id(&self, name: &str) -> Result<Option<String>, PublishError> {
+        let mut cursor = String::new();
+        loop {
+            let page = self
+                .api
+                .call(
+                    "conversations.list",
+                    json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200, "cursor": cursor }),
+                )
+                .await?;
+            if let Some(id) = page["channels"]
+                .as_array()
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c["name"] == name && c["is_archived"] != true)
+                })
+                .and_then(|c| c["id"].as_str())
+            {
+                return Ok(Some(id.to_owned()));
+            }
+            cursor = page["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if cursor.is_empty() {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Who is asked to write it: the postmortem owner, else the coordinator.
+fn owner(incident: &Incident) -> String {
+    match incident
+        .roles
+        .postmortem_owner
+        .as_ref()
+        .or(incident.roles.coordinator.as_ref())
+    {
+        Some(u) => format!("Postmortem owner: <@{u}>"),
+        None => "No postmortem owner yet: `/incident role postmortem @person` assigns one".into(),
+    }
+}
+
+fn flatten(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,52 @@
+//! The sections people write after the incident, with prompts to start from.
+//! They follow a blameless review: systems and decisions, not people.
+
+use super::table;
+
+const WHYS: [&str; 5] = [
+    "Why did customers see the impact?",
+    "Why did that happen?",
+    "Why was that possible?",
+    "Why was it not caught earlier (tests, review, rollout, alerts)?",
+    "Why did nothing limit it sooner (safeguards, capacity, rollback)?",
+];
+
+pub fn write(out: &mut String) {
+    out.push_str(
+        "## Root cause analysis\n\n\
+         _Ask \"why?\" until you reach causes you can act on, usually about five times. \
+         Describe systems and decisions, not people: this review is blameless._\n\n",
+    );
+    for (i, why) in WHYS.iter().enumerate() {
+        out.push_str(&format!("{}. **{why}**\n   Because …\n", i + 1));
+    }
+    out.push_str("\n**Trigger:** …\n\n**Root cause:** …\n\n");
+    let prompt = |out: &mut String, title: &str, hint: &str| {
+        out.push_str(&format!("## {title}\n\n_{hint}_\n\n- …\n\n"));
+    };
+    prompt(
+        out,
+        "What went well",
+        "Detection, people, tools or runbooks that helped.",
+    );
+    prompt(
+        out,
+        "What went badly",
+        "Delays, confusion, missing alerts, access or tooling that got in the way.",
+    );
+    prompt(
+        out,
+        "Where we got lucky",
+        "Things that limited the damage by chance rather than by design.",
+    );
+    out.push_str(
+        "## Action items\n\n\
+         _Remediations that prevent a repeat, detect it sooner or speed up the response. \
+         Each one gets an owner and a ticket._\n\n",
+    );
+    table::write(
+        out,
+        &["Action", "Kind", "Owner", "Ticket", "Due"],
+        &[vec![String::new(); 5]],
+    );
+}

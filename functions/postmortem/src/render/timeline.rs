@@ -1,0 +1,116 @@
+//! The timeline table: every status, severity and role change, update, escalation,
+//! impact edge and kept message, at its original time, oldest first.
+
+use super::facts::{Facts, Row, What};
+use super::time::TimeFormat;
+use super::{escape, names, table};
+use flare::config::Config;
+use flare::domain::{CaptureKind, CapturedMessage, EscalationTarget, ImpactEdge, Status, clip};
+
+/// Kept messages are cut in the table; the papertrail and discussion sections quote
+/// them whole.
+const MESSAGE_IN_TABLE: usize = 280;
+
+pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeFormat) {
+    out.push_str("## Timeline\n\n");
+    out.push_str(
+        "All times UTC. Messages appear at the time they were posted, not when they were marked.\n\n",
+    );
+    let rows: Vec<Vec<String>> = facts
+        .rows
+        .iter()
+        .map(|r| {
+            let (what, details) = describe(r, config, tf);
+            let by = r.actor.map(names::actor).unwrap_or_default();
+            let by = match &r.what {
+                What::Captured { message, .. } | What::Reported(message) => {
+                    message.author.as_ref().map(names::user).unwrap_or_default()
+                }
+                _ => by,
+            };
+            vec![tf.short(r.at), what, by, details]
+        })
+        .collect();
+    table::write(out, &["Time", "Event", "By", "Details"], &rows);
+}
+
+fn describe(r: &Row<'_>, config: &Config, tf: TimeFormat) -> (String, String) {
+    let sev = |s| names::severity(config, s);
+    match &r.what {
+        What::Reported(m) => ("Reported".into(), message(m)),
+        What::ImpactFromDeclaration => (
+            "Impact started".into(),
+            "given when the incident was declared".into(),
+        ),
+        What::Declared(d) => {
+            let status = if d.triage { "triage" } else { "investigating" };
+            (
+                "Declared".into(),
+                format!("{}, {status}: {}", sev(&d.severity), escape::cell(&d.title)),
+            )
+        }
+        What::Acknowledged => ("Acknowledged".into(), String::new()),
+        What::Update(text) => ("Update".into(), escape::cell(text)),
+        What::Status { from, to, summary } => {
+            let what = match (from, to) {
+                (Status::Resolved, Status::Investigating) => "Reopened".to_owned(),
+                (_, to) => format!("Status: {to}"),
+            };
+            let mut details = format!("{from} → {to}");
+            if let Some(s) = summary {
+                details.push_str(": ");
+                details.push_str(&escape::cell(s));
+            }
+            (what, details)
+        }
+        What::Severity { from, to } => (
+            "Severity changed".into(),
+            format!("{} → {}", sev(from), sev(to)),
+        ),
+        What::Role {
+            role,
+            user,
+            previous,
+        } => {
+            let mut details = names::user(user);
+            if let Some(p) = previous {
+                details.push_str(&format!(" (was {})", names::user(p)));
+            }
+            (format!("Role: {role}"), details)
+        }
+        What::Escalated(target) => (
+            "Escalated".into(),
+            match target {
+                EscalationTarget::Coordinators => "to the coordinator on-call".into(),
+                EscalationTarget::IncidentManager => "to the incident manager on-call".into(),
+                EscalationTarget::User { id } => format!("to {}", names::user(id)),
+            },
+        ),
+        What::Impact { edge, recorded } => (
+            match edge {
+                ImpactEdge::Start => "Impact started".into(),
+                ImpactEdge::End => "Impact ended".into(),
+            },
+            format!("recorded at {}", tf.short(*recorded)),
+        ),
+        What::Captured { kind, message: m } => {
+            let what = match kind {
+                CaptureKind::Papertrail => "🧾 Papertrail",
+                CaptureKind::Discussion => "📌 For discussion",
+            };
+            (what.into(), message(m))
+        }
+    }
+}
+
+/// A message's text (cut) and its permalink.
+fn message(m: &CapturedMessage) -> String {
+    let mut s = escape::cell(&clip(&m.text, MESSAGE_IN_TABLE));
+    if let Some(url) = m.permalink.as_deref().and_then(escape::safe_url) {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("([message]({url}))"));
+    }
+    s
+}
