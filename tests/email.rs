@@ -248,3 +248,86 @@ async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
         "no incident for a stranger"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() {
+    let app = App::start().await;
+    let (target, target_name) = app
+        .declare("U0ALICE", "Checkout errors", "S1", ViewValues::new())
+        .await;
+    send(
+        &app,
+        mail(
+            "ops@acme.example",
+            "dup-1@acme.example",
+            None,
+            "Payments failing?",
+            "We see 502s at checkout.",
+        ),
+    )
+    .await;
+    let report = app.latest_incident().await;
+    assert_ne!(report, target);
+    let name = format!("inc-{report}");
+    let channel_id = app.channel_id(&name);
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap();
+    app.driver
+        .block_action(
+            "U0BOB",
+            &channel_id,
+            &card.ts,
+            "merge",
+            Some(report.as_str()),
+        )
+        .await
+        .unwrap();
+    let view = app.host.sim.views().last().unwrap().clone();
+    assert!(
+        serde_json::to_string(&view)
+            .unwrap()
+            .contains(target.as_str()),
+        "the open incident is offered"
+    );
+    let submit = app
+        .driver
+        .prepare_view_submission(
+            "U0BOB",
+            &view.id,
+            &ViewValues::new().set("target", "value", target.as_str()),
+        )
+        .unwrap();
+    assert_eq!(app.driver.send(&submit).await.unwrap().status, 200);
+    app.host.settle().await;
+
+    let merged = app.host.store.load(&report).await.unwrap().unwrap();
+    assert_eq!(
+        (merged.status, merged.merged_into.as_ref()),
+        (Status::Declined, Some(&target))
+    );
+    assert!(app.host.sim.channel(&channel_id).unwrap().is_archived);
+    let timeline = app.timeline(&target).await;
+    assert!(timeline.iter().any(|r| matches!(&r.event, Event::Captured { message, .. } if message.text.contains("502s at checkout"))), "the report joins the incident's timeline");
+    assert!(
+        app.channel(&target_name)
+            .messages
+            .iter()
+            .any(|m| m.text.contains("Mail in the same thread"))
+    );
+
+    // A reply to the original mail now lands in the incident it was merged into.
+    let reply = mail(
+        "ops@acme.example",
+        "dup-2@acme.example",
+        Some("dup-1@acme.example"),
+        "Re: Payments failing?",
+        "Still failing for us.",
+    );
+    let outcome = send(&app, reply).await;
+    assert_eq!(outcome["outcome"], "followed_up");
+    assert_eq!(outcome["incident"], target.as_str());
+}

@@ -166,6 +166,15 @@ impl IncidentStore for RacingStore {
     async fn get_index(&self, i: Index, k: &str) -> Result<Option<IncidentId>, StoreError> {
         self.inner.get_index(i, k).await
     }
+    async fn move_index(
+        &self,
+        i: Index,
+        k: &str,
+        from: &IncidentId,
+        to: &IncidentId,
+    ) -> Result<(), StoreError> {
+        self.inner.move_index(i, k, from, to).await
+    }
     async fn claim(
         &self,
         k: &str,

@@ -274,6 +274,16 @@ impl IncidentStore for Counting<'_> {
         self.hit("get_index");
         self.inner.get_index(i, k).await
     }
+    async fn move_index(
+        &self,
+        i: Index,
+        k: &str,
+        from: &IncidentId,
+        to: &IncidentId,
+    ) -> Result<(), StoreError> {
+        self.hit("move_index");
+        self.inner.move_index(i, k, from, to).await
+    }
     async fn claim(
         &self,
         k: &str,

@@ -103,9 +103,13 @@ impl Wiring {
         let mail_thread: Arc<dyn Effect> = Arc::new(crate::worker::MailThreadIndex {
             store: store.clone(),
         });
+        let merge: Arc<dyn Effect> = Arc::new(crate::worker::MergeEffect {
+            store: store.clone(),
+            queue: self.queue(),
+        });
         Ok(Worker {
             store,
-            effects: vec![mail_thread, publisher, effects],
+            effects: vec![mail_thread, publisher, effects, merge],
             responder: Arc::new(SlackResponder { api: slack }),
             clock: self.clock.clone(),
             config: self.config.clone(),

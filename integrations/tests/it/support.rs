@@ -122,6 +122,15 @@ impl IncidentStore for MemStore {
     async fn get_index(&self, _: Index, _: &str) -> Result<Option<IncidentId>, StoreError> {
         Ok(None)
     }
+    async fn move_index(
+        &self,
+        _: Index,
+        _: &str,
+        _: &IncidentId,
+        _: &IncidentId,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
     async fn claim(
         &self,
         _: &str,

@@ -50,6 +50,15 @@ impl IncidentStore for MemoryStore {
     async fn get_index(&self, _: Index, k: &str) -> Result<Option<IncidentId>, StoreError> {
         Ok(self.index.lock().unwrap().get(k).cloned())
     }
+    async fn move_index(
+        &self,
+        _: Index,
+        _: &str,
+        _: &IncidentId,
+        _: &IncidentId,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
     async fn claim(&self, _: &str, _: Duration, _: DateTime<Utc>) -> Result<bool, StoreError> {
         Ok(true)
     }

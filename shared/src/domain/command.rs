@@ -2,7 +2,7 @@
 
 use super::capture::{CaptureKind, CapturedMessage};
 use super::due::ReminderPolicy;
-use super::ids::UserId;
+use super::ids::{IncidentId, UserId};
 use super::role::{Role, Roles};
 use super::severity::Severity;
 use super::status::Status;
@@ -68,6 +68,10 @@ pub enum Command {
     },
     /// Draft (or redraft) the postmortem from the timeline now.
     RequestPostmortem,
+    /// This triage report is about an incident that already exists: fold it in there.
+    MergeInto {
+        target: IncidentId,
+    },
 }
 
 impl Command {
@@ -91,6 +95,7 @@ impl Command {
             Command::Remind { .. } => "remind",
             Command::Snooze { .. } => "snooze",
             Command::RequestPostmortem => "postmortem",
+            Command::MergeInto { .. } => "merge",
         }
     }
 }

@@ -136,6 +136,25 @@ pub fn decide(
         }
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
         Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
+        Command::MergeInto { target } => {
+            if inc.status != Status::Triage {
+                return Err(DomainError::NotInTriage(inc.status));
+            }
+            if target == inc.id {
+                return Err(DomainError::Invalid(
+                    "A report can't be merged into itself.".into(),
+                ));
+            }
+            let summary = Some(format!("Merged into {target}"));
+            Ok(vec![
+                Event::MergedInto { target },
+                Event::StatusChanged {
+                    from: Status::Triage,
+                    to: Status::Declined,
+                    summary,
+                },
+            ])
+        }
         Command::Snooze { minutes } => {
             if !(1..=24 * 60).contains(&minutes) {
                 return Err(DomainError::Invalid("Snooze for 1 to 1440 minutes.".into()));

@@ -62,6 +62,10 @@ pub enum Event {
     },
     /// Someone asked for the postmortem draft now (the postmortem function listens).
     PostmortemRequested,
+    /// This report was folded into another incident (it is declined next).
+    MergedInto {
+        target: IncidentId,
+    },
 }
 
 impl Event {
@@ -93,6 +97,7 @@ impl Event {
             Event::Reminded { .. } => "IncidentReminded",
             Event::Snoozed { .. } => "IncidentRemindersSnoozed",
             Event::PostmortemRequested => "PostmortemRequested",
+            Event::MergedInto { .. } => "IncidentMerged",
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct Incident {
     /// What the reminders already did.
     #[serde(default)]
     pub reminders: ReminderState,
+    /// The incident this report was folded into.
+    #[serde(default)]
+    pub merged_into: Option<IncidentId>,
 }
 
 impl Incident {
@@ -99,6 +102,7 @@ impl Incident {
             version: rec.version,
             captures: Vec::new(),
             reminders: ReminderState::default(),
+            merged_into: None,
         })
     }
 
@@ -170,6 +174,7 @@ impl Incident {
             },
             Event::Snoozed { until } => self.reminders.snoozed_until = Some(*until),
             Event::PostmortemRequested => {}
+            Event::MergedInto { target } => self.merged_into = Some(target.clone()),
             Event::CaptureWithdrawn { kind, channel, ts } => self
                 .captures
                 .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),

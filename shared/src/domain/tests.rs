@@ -589,3 +589,30 @@ fn a_critical_incident_without_a_coordinator_is_nudged_once() {
     sim.now = t0() + Duration::minutes(10);
     assert!(remind(&mut sim).is_empty());
 }
+
+#[test]
+fn a_triage_report_merges_into_another_incident_and_ends() {
+    let mut sim = at_status(Status::Triage);
+    let other = IncidentId::parse("20240122-brave-wolf").unwrap();
+    let own = IncidentId::parse("20240122-calm-otter").unwrap();
+    assert!(matches!(
+        sim.run(Command::MergeInto { target: own }),
+        Err(DomainError::Invalid(_))
+    ));
+    assert_eq!(
+        sim.run(Command::MergeInto {
+            target: other.clone()
+        }),
+        Ok(2)
+    );
+    let inc = sim.incident.as_ref().unwrap();
+    assert_eq!(
+        (inc.status, inc.merged_into.as_ref()),
+        (Status::Declined, Some(&other))
+    );
+    let mut active = at_status(Status::Investigating);
+    assert_eq!(
+        active.run(Command::MergeInto { target: other }),
+        Err(DomainError::NotInTriage(Status::Investigating))
+    );
+}

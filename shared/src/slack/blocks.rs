@@ -256,6 +256,7 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
     let id = incident.id.as_str();
     if incident.status == Status::Triage {
         buttons.push(json!({ "type": "button", "action_id": "decline", "value": id, "style": "danger", "text": plain("Decline") }));
+        buttons.push(json!({ "type": "button", "action_id": "merge", "value": id, "text": plain("Merge into…") }));
         for l in config.severities.levels() {
             buttons.push(
                 json!({ "type": "button", "action_id": format!("accept:{}", l.id), "value": id,

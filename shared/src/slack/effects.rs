@@ -555,6 +555,18 @@ impl SlackEffect {
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
             }
+            Event::MergedInto { target } => {
+                let there = self
+                    .store
+                    .refs(target)
+                    .await?
+                    .get("channel")
+                    .map_or_else(|| format!("`{target}`"), |c| format!("<#{c}>"));
+                let text = format!(
+                    ":twisted_rightwards_arrows: {who} merged this report into {there}; follow it there."
+                );
+                return self.say(incident, rec, &refs, text, None).await;
+            }
             Event::Reminded { kind, nth } => {
                 let (text, blocks) = self.reminder(incident, *kind, *nth).await?;
                 return self.say(incident, rec, &refs, text, Some(blocks)).await;
@@ -749,6 +761,7 @@ impl Effect for SlackEffect {
         // Once archived, the channel is left alone.
         if incident.status.is_terminal()
             && !matches!(rec.event, Event::StatusChanged { to, .. } if to.is_terminal())
+            && !matches!(rec.event, Event::MergedInto { .. })
         {
             return Ok(());
         }

@@ -358,6 +358,32 @@ impl IncidentStore for DynamoStore {
             .and_then(IncidentId::parse))
     }
 
+    async fn move_index(
+        &self,
+        index: Index,
+        key: &str,
+        from: &IncidentId,
+        to: &IncidentId,
+    ) -> Result<(), StoreError> {
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(index_key(index, key)))
+            .item(SK, s(META))
+            .item("incident", s(to.as_str()))
+            .condition_expression("attribute_not_exists(pk) OR incident = :from OR incident = :to")
+            .expression_attribute_values(":from", s(from.as_str()))
+            .expression_attribute_values(":to", s(to.as_str()))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     async fn claim(
         &self,
         key: &str,

@@ -104,6 +104,15 @@ pub trait IncidentStore: Send + Sync {
         id: &IncidentId,
     ) -> Result<IncidentId, StoreError>;
     async fn get_index(&self, index: Index, key: &str) -> Result<Option<IncidentId>, StoreError>;
+    /// Re-points a key from one incident to another (a merge); a no-op if it already
+    /// points at `to`, refused (Conflict) if it points elsewhere.
+    async fn move_index(
+        &self,
+        index: Index,
+        key: &str,
+        from: &IncidentId,
+        to: &IncidentId,
+    ) -> Result<(), StoreError>;
     /// Claims a one-off key (a Slack retry, a double click) for `ttl`; false if taken.
     async fn claim(
         &self,

@@ -8,10 +8,12 @@
 mod batch;
 mod effect;
 mod mail_thread;
+mod merge;
 
 pub use batch::{BatchRecord, handle_batch};
 pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};
 pub use mail_thread::MailThreadIndex;
+pub use merge::MergeEffect;
 
 use crate::bus::CommandEnvelope;
 use crate::clock::Clock;

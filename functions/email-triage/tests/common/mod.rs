@@ -83,6 +83,15 @@ impl IncidentStore for ThreadStore {
         }
         Ok(self.threads.lock().unwrap().get(key).cloned())
     }
+    async fn move_index(
+        &self,
+        _: Index,
+        _: &str,
+        _: &IncidentId,
+        _: &IncidentId,
+    ) -> Result<(), StoreError> {
+        unreachable!("move_index")
+    }
     async fn claim(
         &self,
         _: &str,

@@ -208,7 +208,8 @@ impl<'a> Facts<'a> {
                 | Event::CaptureWithdrawn { .. }
                 | Event::Reminded { .. }
                 | Event::Snoozed { .. }
-                | Event::PostmortemRequested => {}
+                | Event::PostmortemRequested
+                | Event::MergedInto { .. } => {}
             }
         }
         f.rows.sort_by_key(|r| (r.at, r.order));

@@ -77,6 +77,9 @@ impl SlackApp {
 
     async fn view_submission(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
         let view = p.get("view").ok_or_else(|| bad("no view"))?;
+        if str_at(view, &["callback_id"]) == Some(MERGE_CALLBACK) {
+            return self.merge_submission(view, user).await;
+        }
         if str_at(view, &["callback_id"]) == Some(DECLINE_CALLBACK) {
             return self.decline_submission(view, user).await;
         }
@@ -201,6 +204,12 @@ impl SlackApp {
         let Some(incident) = IncidentId::parse(incident_value) else {
             return Ok(Response::empty());
         };
+        if action_id == "merge" {
+            let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+            let view = self.merge_modal(&incident).await?;
+            self.open_modal(trigger, view).await?;
+            return Ok(Response::empty());
+        }
         if action_id == "decline" {
             // A reason is required: ask for it in a small modal.
             let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
@@ -252,6 +261,7 @@ impl SlackApp {
 }
 
 pub const DECLINE_CALLBACK: &str = "decline";
+pub const MERGE_CALLBACK: &str = "merge";
 
 fn decline_modal(incident: &IncidentId) -> Value {
     json!({
@@ -270,6 +280,83 @@ fn decline_modal(incident: &IncidentId) -> Value {
 }
 
 impl SlackApp {
+    /// Choose the open incident a triage report belongs to (public, not itself).
+    async fn merge_modal(&self, report: &IncidentId) -> Result<Value, Reject> {
+        let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
+        let mut options = Vec::new();
+        for open in self
+            .store
+            .open()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .take(100)
+        {
+            if &open.id == report {
+                continue;
+            }
+            let Some(inc) = self.store.load(&open.id).await.map_err(unavailable)? else {
+                continue;
+            };
+            if inc.private || inc.status == crate::domain::Status::Triage {
+                continue;
+            }
+            let label = crate::domain::clip(
+                &format!("{} · {} · {}", inc.severity, inc.title, inc.id),
+                75,
+            );
+            options.push(json!({ "text": { "type": "plain_text", "text": label }, "value": inc.id.as_str() }));
+        }
+        let blocks = if options.is_empty() {
+            json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "There is no open incident to merge this report into." } }])
+        } else {
+            json!([{ "type": "input", "block_id": "target", "label": { "type": "plain_text", "text": "The incident this report is about" },
+                "element": { "type": "static_select", "action_id": "value", "options": options } }])
+        };
+        let mut view = json!({
+            "type": "modal", "callback_id": MERGE_CALLBACK, "private_metadata": report.as_str(),
+            "title": { "type": "plain_text", "text": "Merge the report" },
+            "close": { "type": "plain_text", "text": "Cancel" },
+            "blocks": blocks,
+        });
+        if view["blocks"][0]["type"] == "input" {
+            view["submit"] = json!({ "type": "plain_text", "text": "Merge" });
+        }
+        Ok(view)
+    }
+
+    async fn merge_submission(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
+        let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
+        let Some(report) = str_at(view, &["private_metadata"]).and_then(IncidentId::parse) else {
+            return Ok(Response::empty());
+        };
+        let Some(target) = str_at(
+            view,
+            &[
+                "state",
+                "values",
+                "target",
+                "value",
+                "selected_option",
+                "value",
+            ],
+        )
+        .and_then(IncidentId::parse) else {
+            return Ok(Response::json(
+                &json!({ "response_action": "errors", "errors": { "target": "Pick the incident." } }),
+            ));
+        };
+        let env = self.envelope(
+            format!("view#{view_id}"),
+            Some(report),
+            Command::MergeInto { target },
+            user,
+            None,
+        );
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+
     async fn decline_submission(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
         let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
         let Some(incident) = str_at(view, &["private_metadata"]).and_then(IncidentId::parse) else {
