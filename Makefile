@@ -78,3 +78,8 @@ deploy: $(SAM_STAMP)
 ## manifest: the Slack app manifest for a deployed function URL
 manifest:
 	@infra/scripts/slack-manifest.sh "$(URL)"
+
+## fuzz: the e-mail parse path under libFuzzer (cargo-fuzz from crates.io; RUSTC_BOOTSTRAP for -Z flags)
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	cd functions/email-triage/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parse -- -max_total_time=$${FUZZ_SECONDS:-60}

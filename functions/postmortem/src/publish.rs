@@ -314,33 +314,10 @@ impl Publisher {
 
     /// A channel's id by name (live channels only).
     async fn channel_id(&self, name: &str) -> Result<Option<String>, PublishError> {
-        let mut cursor = String::new();
-        loop {
-            let page = self
-                .api
-                .call(
-                    "conversations.list",
-                    json!({ "types": "public_channel,private_channel", "exclude_archived": true, "limit": 200, "cursor": cursor }),
-                )
-                .await?;
-            if let Some(id) = page["channels"]
-                .as_array()
-                .and_then(|cs| {
-                    cs.iter()
-                        .find(|c| c["name"] == name && c["is_archived"] != true)
-                })
-                .and_then(|c| c["id"].as_str())
-            {
-                return Ok(Some(id.to_owned()));
-            }
-            cursor = page["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if cursor.is_empty() {
-                return Ok(None);
-            }
-        }
+        let found = flare::slack::api::find_channel(self.api.as_ref(), name).await?;
+        Ok(found
+            .filter(|c| c["is_archived"] != true)
+            .and_then(|c| c["id"].as_str().map(str::to_owned)))
     }
 }
 

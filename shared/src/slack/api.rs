@@ -189,3 +189,26 @@ pub fn message(channel: &str, text: &str, blocks: Option<Value>) -> Value {
     }
     m
 }
+
+/// A channel by name, archived ones included, paging through `conversations.list`.
+pub async fn find_channel(api: &dyn SlackApi, name: &str) -> Result<Option<Value>, SlackError> {
+    let mut cursor = String::new();
+    loop {
+        let page = api
+            .call("conversations.list", json!({ "types": "public_channel,private_channel", "limit": 200, "cursor": cursor }))
+            .await?;
+        if let Some(c) = page["channels"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["name"] == name))
+        {
+            return Ok(Some(c.clone()));
+        }
+        cursor = page["response_metadata"]["next_cursor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if cursor.is_empty() {
+            return Ok(None);
+        }
+    }
+}

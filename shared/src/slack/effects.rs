@@ -90,28 +90,8 @@ impl SlackEffect {
         Ok(id)
     }
 
-    /// A channel by name, archived ones included (`None` if there is none).
     async fn find_channel(&self, name: &str) -> Result<Option<Value>, EffectError> {
-        let mut cursor = String::new();
-        loop {
-            let page = self
-                .api
-                .call("conversations.list", json!({ "types": "public_channel,private_channel", "limit": 200, "cursor": cursor }))
-                .await?;
-            if let Some(c) = page["channels"]
-                .as_array()
-                .and_then(|cs| cs.iter().find(|c| c["name"] == name))
-            {
-                return Ok(Some(c.clone()));
-            }
-            cursor = page["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if cursor.is_empty() {
-                return Ok(None);
-            }
-        }
+        Ok(super::api::find_channel(self.api.as_ref(), name).await?)
     }
 
     /// The id of a named channel (the incidents channel), resolved once.
