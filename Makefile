@@ -79,6 +79,11 @@ deploy: $(SAM_STAMP)
 manifest:
 	@infra/scripts/slack-manifest.sh "$(URL)"
 
+## bench: Criterion benches, loopback load on flare-local beside a Bolt reference app, cold
+## starts, binary sizes (docs/performance.md); builds in target/bench, results in infra/bench/results/
+bench:
+	infra/bench/bench.sh
+
 ## fuzz: the e-mail parse path under libFuzzer (cargo-fuzz from crates.io; RUSTC_BOOTSTRAP for -Z flags)
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz

@@ -96,3 +96,85 @@ async fn resolving_posts_a_postmortem_drafted_from_the_timeline_once() {
     let pinned_bookmarks = app.host.sim.state().bookmarks.len();
     assert_eq!(pinned_bookmarks, 1, "still one bookmark");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_items_become_tickets_once_and_land_in_the_postmortem() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Queue stuck", "S3", ViewValues::new())
+        .await;
+    app.slash(
+        "U0ALICE",
+        &name,
+        "action Alert on consumer lag <@U0BOB|bob>",
+    )
+    .await;
+    app.slash("U0ALICE", &name, "action Document the replay runbook")
+        .await;
+    let r = app.slash("U0ALICE", &name, "ticket 7").await;
+    assert!(r.body.contains("On it"));
+    let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.actions.len(), 2);
+    assert_eq!(
+        incident.actions[0].owner.as_ref().map(|u| u.as_str()),
+        Some("U0BOB")
+    );
+
+    // The button on the action item, clicked twice: one issue.
+    let message = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains("Action item 1"))
+        .unwrap();
+    let channel_id = app.channel_id(&name);
+    for _ in 0..2 {
+        app.driver
+            .block_action(
+                "U0ALICE",
+                &channel_id,
+                &message.ts,
+                "ticket:1",
+                Some(id.as_str()),
+            )
+            .await
+            .unwrap();
+    }
+    app.host.settle().await;
+    app.slash("U0CAROL", &name, "ticket 1").await;
+    let issues: Vec<_> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "github")
+        .collect();
+    assert_eq!(issues.len(), 1, "one issue however often it is asked for");
+    assert_eq!(issues[0].body["title"], "Alert on consumer lag");
+    assert!(
+        app.channel(&name)
+            .messages
+            .iter()
+            .any(|m| m.text.contains("Action item 1 is tracked as"))
+    );
+
+    app.slash("U0ALICE", &name, "resolve").await;
+    let doc = app
+        .host
+        .sim
+        .state()
+        .files
+        .into_iter()
+        .rev()
+        .find(|f| f.completed)
+        .unwrap()
+        .content;
+    assert!(
+        doc.contains("1. Alert on consumer lag") && doc.contains("2. Document the replay runbook"),
+        "{doc}"
+    );
+    assert!(doc.contains("@U0BOB"));
+}

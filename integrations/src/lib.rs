@@ -16,7 +16,9 @@ pub mod pager;
 pub mod paging_effect;
 pub mod secrets;
 pub mod statuspage;
+pub mod ticket_effect;
 
 pub use endpoints::Endpoints;
 pub use error::IntegrationError;
 pub use paging_effect::PagingEffect;
+pub use ticket_effect::TicketEffect;

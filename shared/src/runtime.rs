@@ -109,7 +109,13 @@ impl Wiring {
         });
         Ok(Worker {
             store,
-            effects: vec![mail_thread, publisher, effects, merge],
+            effects: vec![
+                mail_thread,
+                publisher,
+                effects,
+                merge,
+                Arc::new(crate::worker::metrics::MetricsEffect),
+            ],
             responder: Arc::new(SlackResponder { api: slack }),
             clock: self.clock.clone(),
             config: self.config.clone(),

@@ -5,7 +5,8 @@ use flare::worker::{BatchRecord, Worker, handle_batch};
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::SsmSecrets;
-use flare_integrations::{Endpoints, PagingEffect};
+use flare_integrations::ticket_effect::tracker_from_config;
+use flare_integrations::{Endpoints, PagingEffect, TicketEffect};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
 
@@ -16,12 +17,25 @@ async fn main() -> Result<(), Error> {
     let mut worker = wiring.worker()?;
     // Paging comes after the Slack effect, so pages link to the incident channel.
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
+    let secrets_for_tickets = secrets.clone();
     let pagers = Pagers::from_env(Http::new(Retry::default())?, Endpoints::from_env(), secrets);
     worker.effects.push(Arc::new(PagingEffect::new(
         wiring.config.clone(),
         worker.store.clone(),
         pagers,
     )));
+    let (tracker, labels) = tracker_from_config(
+        &wiring.config,
+        Http::new(Retry::default())?,
+        &Endpoints::from_env(),
+        secrets_for_tickets,
+    );
+    worker.effects.push(Arc::new(TicketEffect {
+        store: worker.store.clone(),
+        queue: wiring.queue(),
+        tracker,
+        labels,
+    }));
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(handle(worker, event.payload).await)

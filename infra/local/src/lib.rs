@@ -120,6 +120,20 @@ impl Host {
             worker.store.clone(),
             pagers,
         )));
+        let (tracker, labels) = flare_integrations::ticket_effect::tracker_from_config(
+            &config,
+            Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?,
+            &Endpoints::local(&base_url),
+            Arc::new(FixedSecrets::local()),
+        );
+        worker
+            .effects
+            .push(Arc::new(flare_integrations::TicketEffect {
+                store: worker.store.clone(),
+                queue: wiring.queue(),
+                tracker,
+                labels,
+            }));
         // The postmortem bucket (versioned, as in AWS) and the function as an effect.
         let s3 = flare_email_triage::handler::S3MailSource::client(&sdk, true);
         let postmortem_bucket = format!("{}-postmortems", opts.prefix);

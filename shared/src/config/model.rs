@@ -20,6 +20,8 @@ pub(super) struct RawConfig {
     pub reminders: Reminders,
     #[serde(default)]
     pub triage: super::triage::TriagePolicy,
+    #[serde(default)]
+    pub tracker: Option<Tracker>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +60,21 @@ pub struct Config {
     pub reminders: Reminders,
     /// Which mail may open a triage incident, and at which severity.
     pub triage: super::triage::TriagePolicy,
+    /// Where action items become tickets.
+    pub tracker: Option<Tracker>,
+}
+
+/// The issue tracker for action items. The token is an SSM parameter name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Tracker {
+    Github {
+        /// `owner/name`
+        repo: String,
+        token_param: String,
+        #[serde(default)]
+        labels: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

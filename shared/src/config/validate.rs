@@ -179,7 +179,17 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         return Err(err("triage".into(), problem));
     }
 
+    if let Some(Tracker::Github { repo, .. }) = &raw.tracker
+        && repo.split('/').filter(|p| !p.is_empty()).count() != 2
+    {
+        return Err(err(
+            "tracker.github.repo".into(),
+            format!("`{repo}` is not `owner/name`"),
+        ));
+    }
+
     Ok(Config {
+        tracker: raw.tracker,
         triage: raw.triage,
         severities,
         channels: raw.channels,

@@ -72,6 +72,22 @@ pub enum Command {
     MergeInto {
         target: IncidentId,
     },
+    /// A follow-up to do after the incident.
+    AddAction {
+        text: String,
+        #[serde(default)]
+        owner: Option<UserId>,
+    },
+    /// Turn action item `number` into a ticket in the tracker.
+    RequestTicket {
+        number: u32,
+    },
+    /// The tracker made the ticket (sent by the ticket effect).
+    LinkTicket {
+        number: u32,
+        key: String,
+        url: String,
+    },
 }
 
 impl Command {
@@ -96,6 +112,9 @@ impl Command {
             Command::Snooze { .. } => "snooze",
             Command::RequestPostmortem => "postmortem",
             Command::MergeInto { .. } => "merge",
+            Command::AddAction { .. } => "action",
+            Command::RequestTicket { .. } => "ticket",
+            Command::LinkTicket { .. } => "ticket-linked",
         }
     }
 }

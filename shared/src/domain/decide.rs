@@ -136,6 +136,33 @@ pub fn decide(
         }
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
         Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
+        Command::AddAction { text, owner } => Ok(vec![Event::ActionAdded {
+            number: inc.actions.len() as u32 + 1,
+            text: required_text(&text, "Describe the action after `action`.")?,
+            owner,
+        }]),
+        Command::RequestTicket { number } => {
+            let Some(action) = inc.actions.iter().find(|a| a.number == number) else {
+                return Err(DomainError::Invalid(format!(
+                    "There is no action item {number}; `/incident action <text>` adds one."
+                )));
+            };
+            if action.ticket_requested || action.ticket.is_some() {
+                return Err(DomainError::Unchanged(format!(
+                    "action item {number} already has a ticket."
+                )));
+            }
+            Ok(vec![Event::TicketRequested { number }])
+        }
+        Command::LinkTicket { number, key, url } => {
+            match inc.actions.iter().find(|a| a.number == number) {
+                Some(a) if a.ticket.is_none() => Ok(vec![Event::TicketLinked { number, key, url }]),
+                Some(_) => Ok(vec![]),
+                None => Err(DomainError::Invalid(format!(
+                    "There is no action item {number}."
+                ))),
+            }
+        }
         Command::MergeInto { target } => {
             if inc.status != Status::Triage {
                 return Err(DomainError::NotInTriage(inc.status));

@@ -66,6 +66,23 @@ pub enum Event {
     MergedInto {
         target: IncidentId,
     },
+    /// Action item `number` (from 1) was recorded.
+    ActionAdded {
+        number: u32,
+        text: String,
+        #[serde(default)]
+        owner: Option<UserId>,
+    },
+    /// Someone asked for action item `number` to become a ticket.
+    TicketRequested {
+        number: u32,
+    },
+    /// Action item `number` is tracked as `key` at `url`.
+    TicketLinked {
+        number: u32,
+        key: String,
+        url: String,
+    },
 }
 
 impl Event {
@@ -98,6 +115,9 @@ impl Event {
             Event::Snoozed { .. } => "IncidentRemindersSnoozed",
             Event::PostmortemRequested => "PostmortemRequested",
             Event::MergedInto { .. } => "IncidentMerged",
+            Event::ActionAdded { .. } => "IncidentActionAdded",
+            Event::TicketRequested { .. } => "IncidentTicketRequested",
+            Event::TicketLinked { .. } => "IncidentTicketLinked",
         }
     }
 }

@@ -48,6 +48,22 @@ pub struct Incident {
     /// The incident this report was folded into.
     #[serde(default)]
     pub merged_into: Option<IncidentId>,
+    /// Follow-ups, numbered from 1.
+    #[serde(default)]
+    pub actions: Vec<ActionItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItem {
+    pub number: u32,
+    pub text: String,
+    #[serde(default)]
+    pub owner: Option<super::ids::UserId>,
+    #[serde(default)]
+    pub ticket_requested: bool,
+    /// Tracker key and link once the ticket exists.
+    #[serde(default)]
+    pub ticket: Option<(String, String)>,
 }
 
 impl Incident {
@@ -103,6 +119,7 @@ impl Incident {
             captures: Vec::new(),
             reminders: ReminderState::default(),
             merged_into: None,
+            actions: Vec::new(),
         })
     }
 
@@ -175,6 +192,27 @@ impl Incident {
             Event::Snoozed { until } => self.reminders.snoozed_until = Some(*until),
             Event::PostmortemRequested => {}
             Event::MergedInto { target } => self.merged_into = Some(target.clone()),
+            Event::ActionAdded {
+                number,
+                text,
+                owner,
+            } => self.actions.push(ActionItem {
+                number: *number,
+                text: text.clone(),
+                owner: owner.clone(),
+                ticket_requested: false,
+                ticket: None,
+            }),
+            Event::TicketRequested { number } => {
+                if let Some(a) = self.actions.iter_mut().find(|a| a.number == *number) {
+                    a.ticket_requested = true;
+                }
+            }
+            Event::TicketLinked { number, key, url } => {
+                if let Some(a) = self.actions.iter_mut().find(|a| a.number == *number) {
+                    a.ticket = Some((key.clone(), url.clone()));
+                }
+            }
             Event::CaptureWithdrawn { kind, channel, ts } => self
                 .captures
                 .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),

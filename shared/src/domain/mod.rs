@@ -26,7 +26,7 @@ pub use durations::{Durations, human as human_duration};
 pub use error::DomainError;
 pub use event::{Event, Recorded};
 pub use ids::{Actor, IncidentId, UserId};
-pub use incident::Incident;
+pub use incident::{ActionItem, Incident};
 pub use role::{Role, Roles};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 pub use status::Status;

@@ -535,6 +535,33 @@ impl SlackEffect {
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
             }
+            Event::ActionAdded {
+                number,
+                text,
+                owner,
+            } => {
+                let owner = owner
+                    .as_ref()
+                    .map(|o| format!(" (owner <@{o}>)"))
+                    .unwrap_or_default();
+                let text = format!(
+                    ":ballot_box_with_check: Action item {number}: {}{owner}",
+                    escape(text)
+                );
+                let button = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } },
+                    { "type": "actions", "elements": [{ "type": "button", "action_id": format!("ticket:{number}"),
+                      "value": incident.id.as_str(), "text": { "type": "plain_text", "text": "Create a ticket" } }] }]);
+                return self.say(incident, rec, &refs, text, Some(button)).await;
+            }
+            Event::TicketRequested { .. } => return Ok(()),
+            Event::TicketLinked { number, key, url } => {
+                let text = format!(
+                    ":ticket: Action item {number} is tracked as <{}|{}>.",
+                    escape(url),
+                    escape(key)
+                );
+                return self.say(incident, rec, &refs, text, None).await;
+            }
             Event::MergedInto { target } => {
                 let there = self
                     .store

@@ -9,6 +9,7 @@ mod batch;
 mod effect;
 mod mail_thread;
 mod merge;
+pub mod metrics;
 
 pub use batch::{BatchRecord, handle_batch};
 pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};

@@ -209,7 +209,10 @@ impl<'a> Facts<'a> {
                 | Event::Reminded { .. }
                 | Event::Snoozed { .. }
                 | Event::PostmortemRequested
-                | Event::MergedInto { .. } => {}
+                | Event::MergedInto { .. }
+                | Event::ActionAdded { .. }
+                | Event::TicketRequested { .. }
+                | Event::TicketLinked { .. } => {}
             }
         }
         f.rows.sort_by_key(|r| (r.at, r.order));

@@ -11,7 +11,7 @@ const WHYS: [&str; 5] = [
     "Why did nothing limit it sooner (safeguards, capacity, rollback)?",
 ];
 
-pub fn write(out: &mut String) {
+pub fn write(out: &mut String, incident: &flare::domain::Incident) {
     out.push_str(
         "## Root cause analysis\n\n\
          _Ask \"why?\" until you reach causes you can act on, usually about five times. \
@@ -47,6 +47,32 @@ pub fn write(out: &mut String) {
     table::write(
         out,
         &["Action", "Kind", "Owner", "Ticket", "Due"],
-        &[vec![String::new(); 5]],
+        &action_rows(incident),
     );
+}
+
+/// The follow-ups recorded during the incident (`/incident action`), else one empty row.
+fn action_rows(incident: &flare::domain::Incident) -> Vec<Vec<String>> {
+    if incident.actions.is_empty() {
+        return vec![vec![String::new(); 5]];
+    }
+    incident
+        .actions
+        .iter()
+        .map(|a| {
+            vec![
+                format!("{}. {}", a.number, a.text),
+                String::new(),
+                a.owner
+                    .as_ref()
+                    .map(|o| format!("@{o}"))
+                    .unwrap_or_default(),
+                a.ticket
+                    .as_ref()
+                    .map(|(key, url)| format!("[{key}]({url})"))
+                    .unwrap_or_default(),
+                String::new(),
+            ]
+        })
+        .collect()
 }

@@ -77,7 +77,7 @@ pub fn render_with(
     gantt::write(&mut out, incident, &facts.statuses, tf);
     captures::papertrail(&mut out, &facts.papertrail, tf);
     captures::discussion(&mut out, &facts.discussion, tf);
-    guided::write(&mut out);
+    guided::write(&mut out, incident);
     let _ = writeln!(
         out,
         "<!-- flare-postmortem incident={} generated_for_version={} -->",

@@ -141,6 +141,36 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "action",
+        aliases: &["followup"],
+        usage: "action <text> [@owner]",
+        help: "Record a follow-up for after the incident",
+        parse: |rest, _| {
+            let mut words: Vec<&str> = rest.split_whitespace().collect();
+            let owner = words.last().and_then(|w| mention(w));
+            if owner.is_some() {
+                words.pop();
+            }
+            Ok(Command::AddAction {
+                text: words.join(" "),
+                owner,
+            })
+        },
+    },
+    Sub {
+        name: "ticket",
+        aliases: &[],
+        usage: "ticket <action number>",
+        help: "Turn an action item into a ticket in the tracker",
+        parse: |rest, _| {
+            let w = first_word(rest).trim_start_matches('#');
+            let number = w
+                .parse()
+                .map_err(|_| format!("`{w}` is not an action item number."))?;
+            Ok(Command::RequestTicket { number })
+        },
+    },
+    Sub {
         name: "postmortem",
         aliases: &["pm"],
         usage: "postmortem",

@@ -227,6 +227,10 @@ impl SlackApp {
                     None => return Ok(Response::empty()),
                 }
             }
+            Some(("ticket", number)) => match number.parse::<u32>() {
+                Ok(number) => Command::RequestTicket { number },
+                Err(_) => return Ok(Response::empty()),
+            },
             Some(("snooze", minutes)) => match minutes.parse::<u32>() {
                 Ok(minutes) => Command::Snooze { minutes },
                 Err(_) => return Ok(Response::empty()),
