@@ -178,3 +178,47 @@ async fn action_items_become_tickets_once_and_land_in_the_postmortem() {
     );
     assert!(doc.contains("@U0BOB"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_count_by_severity_and_time_the_response() {
+    let app = App::start().await;
+    let (_, a) = app
+        .declare("U0ALICE", "Outage A", "S1", ViewValues::new())
+        .await;
+    let (_, _b) = app
+        .declare("U0ALICE", "Glitch B", "S3", ViewValues::new())
+        .await;
+    app.slash("U0ALICE", &a, "status monitoring").await;
+    app.slash("U0ALICE", &a, "resolve").await;
+
+    let r = app.slash("U0BOB", "general", "stats 7").await;
+    assert!(
+        r.body
+            .contains("Incidents in the last 7 days:* 2 (S1: 1, S3: 1)"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("Time to resolve: median"), "{}", r.body);
+    let csv = app.slash("U0BOB", "general", "stats 7 csv").await;
+    let body: serde_json::Value = serde_json::from_str(&csv.body).unwrap();
+    let text = body["text"].as_str().unwrap();
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.starts_with("2026") || l.contains(",S"))
+            .count(),
+        2,
+        "{text}"
+    );
+    let json = app.slash("U0BOB", "general", "stats 7 json").await;
+    let body: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let inner = body["text"].as_str().unwrap().trim_matches('`');
+    let stats: serde_json::Value = serde_json::from_str(inner).unwrap();
+    assert_eq!(stats["incidents"], 2);
+    assert_eq!(stats["to_resolve"]["count"], 1);
+    assert!(
+        app.slash("U0BOB", "general", "stats 9999")
+            .await
+            .body
+            .contains("Usage")
+    );
+}

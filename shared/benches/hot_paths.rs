@@ -26,9 +26,11 @@ fn app() -> SlackApp {
         CHANNEL.into(),
         IncidentId::parse("20240122-honest-rhino").unwrap(),
     );
+    let store = Arc::new(store);
     SlackApp {
         signing_secret: SECRET.into(),
-        store: Arc::new(store),
+        store: store.clone(),
+        stats: store,
         queue: Arc::new(NullQueue),
         api: Arc::new(CannedSlack),
         config: Arc::new(Config::default()),

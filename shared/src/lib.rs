@@ -14,6 +14,7 @@ pub mod reminders;
 pub mod runtime;
 pub mod secrets;
 pub mod slack;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -114,7 +114,9 @@ impl Wiring {
                 publisher,
                 effects,
                 merge,
-                Arc::new(crate::worker::metrics::MetricsEffect),
+                Arc::new(crate::worker::metrics::MetricsEffect {
+                    months: self.store(),
+                }),
             ],
             responder: Arc::new(SlackResponder { api: slack }),
             clock: self.clock.clone(),
@@ -127,6 +129,7 @@ impl Wiring {
         Ok(SlackApp {
             signing_secret: self.signing_secret.clone(),
             store: self.store(),
+            stats: self.store(),
             queue: self.queue(),
             api: Arc::new(self.slack()?.impatient()),
             config: self.config.clone(),

@@ -115,3 +115,16 @@ impl SlackApi for CannedSlack {
         Ok(())
     }
 }
+
+#[async_trait]
+impl flare::store::StatsStore for MemoryStore {
+    async fn add_to_month(&self, _: &str, _: &IncidentId) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn month(&self, _: &str) -> Result<Vec<IncidentId>, StoreError> {
+        Ok(vec![])
+    }
+    async fn load_many(&self, _: &[IncidentId]) -> Result<Vec<Incident>, StoreError> {
+        Ok(vec![])
+    }
+}

@@ -503,3 +503,82 @@ where
 {
     StoreError::Unavailable(DisplayErrorContext(e).to_string())
 }
+
+#[async_trait]
+impl super::StatsStore for DynamoStore {
+    async fn add_to_month(&self, month: &str, id: &IncidentId) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(format!("MONTH#{month}")))
+            .key(SK, s(META))
+            .update_expression("ADD ids :id")
+            .expression_attribute_values(":id", AttributeValue::Ss(vec![id.to_string()]))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn month(&self, month: &str) -> Result<Vec<IncidentId>, StoreError> {
+        let item = self.get(format!("MONTH#{month}")).await?;
+        let ids = match item.as_ref().and_then(|i| i.get("ids")) {
+            Some(AttributeValue::Ss(ids)) => {
+                ids.iter().filter_map(|i| IncidentId::parse(i)).collect()
+            }
+            _ => vec![],
+        };
+        Ok(ids)
+    }
+
+    async fn load_many(&self, ids: &[IncidentId]) -> Result<Vec<Incident>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(100) {
+            let keys: Vec<Item> = chunk
+                .iter()
+                .map(|id| {
+                    HashMap::from([
+                        (PK.to_owned(), s(keys::incident(id))),
+                        (SK.to_owned(), s(META)),
+                    ])
+                })
+                .collect();
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .projection_expression("incident")
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            );
+            // Unprocessed keys (throttling) are asked for again, a few times.
+            for _ in 0..5 {
+                let Some(request) = pending.take() else { break };
+                let got = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                for item in got
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(json) = text(&item, "incident") {
+                        out.push(
+                            serde_json::from_str(json)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        );
+                    }
+                }
+                pending = got
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(out)
+    }
+}

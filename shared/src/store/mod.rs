@@ -132,3 +132,13 @@ pub trait IncidentStore: Send + Sync {
     /// Every open (not closed, not declined) incident.
     async fn open(&self) -> Result<Vec<OpenIncident>, StoreError>;
 }
+
+/// What `/incident stats` reads: the incidents declared in a month, in bulk.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// Records the incident under its declaration month (`YYYY-MM`); idempotent.
+    async fn add_to_month(&self, month: &str, id: &IncidentId) -> Result<(), StoreError>;
+    async fn month(&self, month: &str) -> Result<Vec<IncidentId>, StoreError>;
+    /// Several incidents at once (missing ones are left out).
+    async fn load_many(&self, ids: &[IncidentId]) -> Result<Vec<Incident>, StoreError>;
+}

@@ -49,8 +49,11 @@ pub fn emf_line(incident: &Incident, rec: &Recorded) -> Option<String> {
     Some(Value::Object(root).to_string())
 }
 
-/// Prints the EMF line to stdout, where Lambda's log capture picks it up.
-pub struct MetricsEffect;
+/// Prints the EMF line to stdout, where Lambda's log capture picks it up, and files
+/// each declared incident under its month for `/incident stats`.
+pub struct MetricsEffect {
+    pub months: std::sync::Arc<dyn crate::store::StatsStore>,
+}
 
 #[async_trait]
 impl Effect for MetricsEffect {
@@ -59,6 +62,10 @@ impl Effect for MetricsEffect {
     }
 
     async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
+        if matches!(rec.event, Event::Declared(_)) {
+            let month = incident.declared_at.format("%Y-%m").to_string();
+            self.months.add_to_month(&month, &incident.id).await?;
+        }
         if let Some(line) = emf_line(incident, rec) {
             // Its own line, not inside a tracing record: EMF must be top-level JSON.
             println!("{line}");

@@ -250,7 +250,7 @@ pub fn help_text() -> String {
     for s in SUBCOMMANDS {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
-    out.push_str("• `/incident list` — open incidents\n• `/incident services` — who owns what, and who is paged\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list` — open incidents\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.");
     out
 }
@@ -279,6 +279,7 @@ impl SlackApp {
             "help" => return Ok(Response::ephemeral(&help_text())),
             "list" => return self.list().await,
             "services" => return Ok(Response::ephemeral(&self.services())),
+            "stats" => return self.stats(rest).await,
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -364,6 +365,72 @@ impl SlackApp {
             ));
         }
         out
+    }
+
+    /// `/incident stats [days] [json|csv]`: the response over the last days.
+    async fn stats(&self, rest: &str) -> Result<Response, Reject> {
+        let mut days = 30i64;
+        let mut format = "text";
+        for w in rest.split_whitespace() {
+            match w {
+                "json" | "csv" => format = if w == "json" { "json" } else { "csv" },
+                n => match n.trim_end_matches('d').parse::<i64>() {
+                    Ok(n) if (1..=366).contains(&n) => days = n,
+                    _ => {
+                        return Ok(Response::ephemeral(
+                            "Usage: `/incident stats [days, 1–366] [json|csv]`",
+                        ));
+                    }
+                },
+            }
+        }
+        let until = self.clock.now();
+        let since = until - chrono::Duration::days(days);
+        let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
+        let mut ids = Vec::new();
+        for month in crate::stats::months(since, until) {
+            ids.extend(self.stats.month(&month).await.map_err(unavailable)?);
+        }
+        ids.truncate(1000);
+        let incidents = self.stats.load_many(&ids).await.map_err(unavailable)?;
+        let stats = crate::stats::compute(&incidents, since, until);
+        let body = match format {
+            "json" => format!(
+                "```{}```",
+                serde_json::to_string_pretty(&stats).unwrap_or_default()
+            ),
+            "csv" => format!("```{}```", crate::stats::csv(&incidents, since, until)),
+            _ => {
+                let human = |p: &crate::stats::Percentiles| match (p.median_seconds, p.p90_seconds)
+                {
+                    (Some(m), Some(p90)) => format!(
+                        "median {}, p90 {} ({} incidents)",
+                        crate::domain::human_duration(chrono::Duration::seconds(m)),
+                        crate::domain::human_duration(chrono::Duration::seconds(p90)),
+                        p.count
+                    ),
+                    _ => "no data".to_owned(),
+                };
+                let by: Vec<String> = stats
+                    .by_severity
+                    .iter()
+                    .map(|(s, n)| format!("{s}: {n}"))
+                    .collect();
+                format!(
+                    "*Incidents in the last {days} days:* {}{}\n• Time to acknowledge: {}\n• Time to mitigate: {}\n• Time to resolve: {}\n`/incident stats {days} csv` or `json` for the data.",
+                    stats.incidents,
+                    if by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", by.join(", "))
+                    },
+                    human(&stats.to_acknowledge),
+                    human(&stats.to_mitigate),
+                    human(&stats.to_resolve),
+                )
+            }
+        };
+        Ok(Response::ephemeral(&body))
     }
 
     async fn list(&self) -> Result<Response, Reject> {

@@ -78,6 +78,7 @@ impl Response {
 pub struct SlackApp {
     pub signing_secret: String,
     pub store: Arc<dyn IncidentStore>,
+    pub stats: Arc<dyn crate::store::StatsStore>,
     pub queue: Arc<dyn CommandQueue>,
     pub api: Arc<dyn SlackApi>,
     pub config: Arc<Config>,
