@@ -222,3 +222,132 @@ async fn stats_count_by_severity_and_time_the_response() {
             .contains("Usage")
     );
 }
+
+/// The deployed path: the worker publishes `IncidentResolved`, an EventBridge rule routes
+/// it (here to an SQS queue, as a stand-in for the Lambda target moto can't invoke), and
+/// the postmortem function's handler turns that very message into an S3 object and a
+/// Slack post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_eventbridge_rule_delivers_resolutions_to_the_postmortem_function() {
+    let app = App::start().await;
+    let sdk = &app.host.sdk;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let q = sqs
+        .create_queue()
+        .queue_name(format!("{}-pm-tap", app.host.resources.event_bus))
+        .send()
+        .await
+        .unwrap();
+    let q_url = q.queue_url.unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&q_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let eb = aws_sdk_eventbridge::Client::new(sdk);
+    // The rule template.yaml declares for the postmortem function.
+    eb.put_rule()
+        .name("postmortem")
+        .event_bus_name(&app.host.resources.event_bus)
+        .event_pattern(r#"{"source":["flare.incidents"],"detail-type":["IncidentResolved","PostmortemRequested"]}"#)
+        .send()
+        .await
+        .unwrap();
+    eb.put_targets()
+        .rule("postmortem")
+        .event_bus_name(&app.host.resources.event_bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("pm")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let (id, name) = app
+        .declare("U0ALICE", "Login loop", "S2", ViewValues::new())
+        .await;
+    app.slash("U0ALICE", &name, "update cookies fixed").await;
+    app.slash("U0ALICE", &name, "resolve").await;
+
+    let mut delivered = Vec::new();
+    for _ in 0..50 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&q_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        delivered.extend(
+            out.messages()
+                .iter()
+                .filter_map(|m| m.body().map(str::to_owned)),
+        );
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(delivered.len(), 1, "only the resolution matches the rule");
+    let event: serde_json::Value = serde_json::from_str(&delivered[0]).unwrap();
+    assert_eq!(event["detail-type"], "IncidentResolved");
+
+    // A second postmortem bucket, as the deployed function would have.
+    let s3 = path_style_s3(sdk);
+    let bucket = format!("{}-deployed-pm", app.host.resources.event_bus);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let postmortems = flare_postmortem::Postmortems {
+        incidents: app.host.store.clone(),
+        documents: std::sync::Arc::new(flare_postmortem::S3PostmortemStore::from_sdk(
+            sdk,
+            &bucket,
+            Some(&flare_tests::endpoint()),
+        )),
+        publisher: None,
+        config: std::sync::Arc::new(flare::config::Config::default()),
+    };
+    let outcome = flare_postmortem::handle_event(&postmortems, event)
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, flare_postmortem::handler::Outcome::Generated(_)),
+        "{outcome:?}"
+    );
+    let object = s3
+        .get_object()
+        .bucket(&bucket)
+        .key(format!("postmortems/{id}.md"))
+        .send()
+        .await
+        .unwrap();
+    let text = String::from_utf8(object.body.collect().await.unwrap().to_vec()).unwrap();
+    assert!(
+        text.contains("Login loop") && text.contains("cookies fixed"),
+        "{text}"
+    );
+    // And the local host's own run posted it in Slack, as the deployed function would.
+    assert!(
+        app.host
+            .sim
+            .state()
+            .files
+            .iter()
+            .any(|f| f.completed && f.content.contains("cookies fixed"))
+    );
+}
+
+fn path_style_s3(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
