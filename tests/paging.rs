@@ -134,3 +134,41 @@ async fn the_service_catalog_says_who_owns_what_and_who_is_paged() {
         r.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pager_error_is_retried_or_reported_and_the_incident_goes_on() {
+    let app = App::start().await;
+    // 500 first (retried), then accepted: one alert.
+    app.host.fakes.inject_fault("pagerduty", 500, 1);
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout down", "S1", services)
+        .await;
+    assert_eq!(
+        app.host.fakes.pagerduty_alerts().len(),
+        1,
+        "paged once despite the 500"
+    );
+
+    // A 400 can't succeed: it is said in the channel, and the incident carries on.
+    app.host.fakes.inject_fault("pagerduty", 400, 5);
+    app.slash("U0ALICE", &name, "escalate").await;
+    let texts: Vec<String> = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("`paging` failed")),
+        "{texts:?}"
+    );
+    let r = app.slash("U0ALICE", &name, "update still on it").await;
+    assert!(r.body.contains("On it"));
+    assert!(
+        app.channel(&name)
+            .messages
+            .iter()
+            .any(|m| m.text.contains("still on it"))
+    );
+}

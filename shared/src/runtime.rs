@@ -118,7 +118,10 @@ impl Wiring {
                     months: self.store(),
                 }),
             ],
-            responder: Arc::new(SlackResponder { api: slack }),
+            responder: Arc::new(SlackResponder {
+                api: slack,
+                store: self.store(),
+            }),
             clock: self.clock.clone(),
             config: self.config.clone(),
         })

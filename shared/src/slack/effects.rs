@@ -800,6 +800,8 @@ impl Effect for SlackEffect {
 /// an ephemeral message in the channel.
 pub struct SlackResponder {
     pub api: Arc<dyn SlackApi>,
+    /// To find an incident's channel when reporting a failed effect.
+    pub store: Arc<dyn IncidentStore>,
 }
 
 #[async_trait]
@@ -825,6 +827,31 @@ impl Responder for SlackResponder {
         };
         if let Err(e) = result {
             tracing::warn!(command = %env.id, error = %e, "could not tell the requester");
+        }
+    }
+
+    async fn report_failure(&self, incident: &Incident, effect: &str, why: &str) {
+        let channel = match self.store.refs(&incident.id).await {
+            Ok(refs) => refs.get("channel").cloned(),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look up the channel to report a failure");
+                None
+            }
+        };
+        let Some(channel) = channel.filter(|_| !incident.status.is_terminal()) else {
+            tracing::warn!(incident = %incident.id, effect, %why, "effect failed permanently");
+            return;
+        };
+        let text = format!(
+            ":warning: `{effect}` failed and won't be retried: {}. The incident goes on; do this step by hand.",
+            escape(why)
+        );
+        if let Err(e) = self
+            .api
+            .call("chat.postMessage", message(&channel, &text, None))
+            .await
+        {
+            tracing::warn!(error = %e, "could not report a failed effect");
         }
     }
 }

@@ -32,6 +32,12 @@ pub enum Answer {
 pub trait Responder: Send + Sync {
     /// Best effort: a lost answer must never fail the command.
     async fn answer(&self, envelope: &CommandEnvelope, answer: &Answer);
+
+    /// Tells the incident's people that an effect failed for good (a pager refused the
+    /// page, say), so they act by hand; the incident goes on. Logs by default.
+    async fn report_failure(&self, incident: &Incident, effect: &str, why: &str) {
+        tracing::warn!(incident = %incident.id, effect, %why, "effect failed permanently");
+    }
 }
 
 /// For commands nobody waits on (timers, mail) and deployments without chat: the

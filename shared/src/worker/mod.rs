@@ -188,7 +188,20 @@ impl Worker {
                 match effect.run(&incident, &ev.record).await {
                     Ok(()) => {}
                     Err(EffectError::Permanent(why)) => {
-                        // Retrying can't help; the effect reports it where people look.
+                        // Retrying can't help: record it and tell the channel; the
+                        // incident goes on. (The Slack effect reports its own failures.)
+                        self.store
+                            .set_ref(
+                                id,
+                                &format!("error#{}#{}", ev.record.version, effect.name()),
+                                &why,
+                            )
+                            .await?;
+                        if effect.name() != "slack" {
+                            self.responder
+                                .report_failure(&incident, effect.name(), &why)
+                                .await;
+                        }
                         warn!(incident = %id, version = ev.record.version, effect = effect.name(), %why, "effect failed permanently");
                     }
                     Err(EffectError::Transient(why)) => {
