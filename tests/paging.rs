@@ -172,3 +172,104 @@ async fn a_pager_error_is_retried_or_reported_and_the_incident_goes_on() {
             .any(|m| m.text.contains("still on it"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_follows_the_incident_when_people_confirm() {
+    let app = App::start().await;
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout errors", "S2", services)
+        .await;
+    let r = app
+        .slash(
+            "U0ALICE",
+            &name,
+            "statuspage Some customers can't pay; we're on it.",
+        )
+        .await;
+    assert!(r.body.contains("On it"));
+    let sp: Vec<_> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "statuspage")
+        .collect();
+    assert_eq!(sp.len(), 1, "{sp:?}");
+    assert_eq!(sp[0].method, "POST");
+    assert_eq!(
+        sp[0].authorization.as_deref(),
+        Some("OAuth local-/flare/local/statuspage/key")
+    );
+    let body = sp[0].body.to_string();
+    assert!(
+        body.contains("investigating")
+            && body.contains("cmp-checkout")
+            && body.contains("can't pay"),
+        "{body}"
+    );
+
+    // A status change proposes the public update; a person confirms it.
+    app.slash("U0ALICE", &name, "status fixing").await;
+    assert_eq!(
+        app.host
+            .fakes
+            .received()
+            .into_iter()
+            .filter(|r| r.vendor == "statuspage")
+            .count(),
+        1,
+        "not automatic"
+    );
+    let proposal = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| {
+            m.blocks
+                .as_ref()
+                .is_some_and(|b| b.to_string().contains("Publish to the status page"))
+        })
+        .unwrap();
+    let channel_id = app.channel_id(&name);
+    app.driver
+        .block_action(
+            "U0BOB",
+            &channel_id,
+            &proposal.ts,
+            "statuspage",
+            Some(app.latest_incident().await.as_str()),
+        )
+        .await
+        .unwrap();
+    app.host.settle().await;
+    let sp: Vec<_> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "statuspage")
+        .collect();
+    assert_eq!((sp.len(), sp[1].method.as_str()), (2, "PATCH"));
+    assert!(
+        sp[1].body.to_string().contains("identified"),
+        "{}",
+        sp[1].body
+    );
+
+    // Resolving resolves the public incident by itself.
+    app.slash("U0ALICE", &name, "resolve").await;
+    let sp: Vec<_> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "statuspage")
+        .collect();
+    assert_eq!(sp.len(), 3);
+    assert!(
+        sp[2].body.to_string().contains("resolved"),
+        "{}",
+        sp[2].body
+    );
+}

@@ -16,9 +16,11 @@ pub mod pager;
 pub mod paging_effect;
 pub mod secrets;
 pub mod statuspage;
+pub mod statuspage_effect;
 pub mod ticket_effect;
 
 pub use endpoints::Endpoints;
 pub use error::IntegrationError;
 pub use paging_effect::PagingEffect;
+pub use statuspage_effect::StatusPageEffect;
 pub use ticket_effect::TicketEffect;

@@ -5,8 +5,9 @@ use flare::worker::{BatchRecord, Worker, handle_batch};
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::SsmSecrets;
+use flare_integrations::statuspage_effect::page_from_config;
 use flare_integrations::ticket_effect::tracker_from_config;
-use flare_integrations::{Endpoints, PagingEffect, TicketEffect};
+use flare_integrations::{Endpoints, PagingEffect, StatusPageEffect, TicketEffect};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ async fn main() -> Result<(), Error> {
     // Paging comes after the Slack effect, so pages link to the incident channel.
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
     let secrets_for_tickets = secrets.clone();
+    let secrets_for_status = secrets.clone();
     let pagers = Pagers::from_env(Http::new(Retry::default())?, Endpoints::from_env(), secrets);
     worker.effects.push(Arc::new(PagingEffect::new(
         wiring.config.clone(),
@@ -35,6 +37,17 @@ async fn main() -> Result<(), Error> {
         queue: wiring.queue(),
         tracker,
         labels,
+    }));
+    let page = page_from_config(
+        &wiring.config,
+        Http::new(Retry::default())?,
+        &Endpoints::from_env(),
+        secrets_for_status,
+    );
+    worker.effects.push(Arc::new(StatusPageEffect {
+        store: worker.store.clone(),
+        config: wiring.config.clone(),
+        page,
     }));
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

@@ -134,6 +134,19 @@ impl Host {
                 tracker,
                 labels,
             }));
+        let page = flare_integrations::statuspage_effect::page_from_config(
+            &config,
+            Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?,
+            &Endpoints::local(&base_url),
+            Arc::new(FixedSecrets::local()),
+        );
+        worker
+            .effects
+            .push(Arc::new(flare_integrations::StatusPageEffect {
+                store: worker.store.clone(),
+                config: config.clone(),
+                page,
+            }));
         // The postmortem bucket (versioned, as in AWS) and the function as an effect.
         let s3 = flare_email_triage::handler::S3MailSource::client(&sdk, true);
         let postmortem_bucket = format!("{}-postmortems", opts.prefix);

@@ -22,6 +22,8 @@ pub(super) struct RawConfig {
     pub triage: super::triage::TriagePolicy,
     #[serde(default)]
     pub tracker: Option<Tracker>,
+    #[serde(default)]
+    pub statuspage: Option<StatusPageConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +64,19 @@ pub struct Config {
     pub triage: super::triage::TriagePolicy,
     /// Where action items become tickets.
     pub tracker: Option<Tracker>,
+    /// The public status page, if any.
+    pub statuspage: Option<StatusPageConfig>,
+}
+
+/// Atlassian Statuspage: the page, its API key (an SSM parameter name), and which
+/// component each service is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusPageConfig {
+    pub page_id: String,
+    pub api_key_param: String,
+    #[serde(default)]
+    pub components: std::collections::BTreeMap<String, String>,
 }
 
 /// The issue tracker for action items. The token is an SSM parameter name.

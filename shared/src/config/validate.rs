@@ -188,7 +188,20 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         ));
     }
 
+    if let Some(sp) = &raw.statuspage
+        && let Some(unknown) = sp
+            .components
+            .keys()
+            .find(|k| !services.iter().any(|s| &s.id == *k))
+    {
+        return Err(err(
+            format!("statuspage.components.{unknown}"),
+            "names no service in `services`".into(),
+        ));
+    }
+
     Ok(Config {
+        statuspage: raw.statuspage,
         tracker: raw.tracker,
         triage: raw.triage,
         severities,

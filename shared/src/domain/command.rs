@@ -82,6 +82,11 @@ pub enum Command {
     RequestTicket {
         number: u32,
     },
+    /// Publish (or update) the public status page incident, with an optional message.
+    PublishStatus {
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// The tracker made the ticket (sent by the ticket effect).
     LinkTicket {
         number: u32,
@@ -113,6 +118,7 @@ impl Command {
             Command::RequestPostmortem => "postmortem",
             Command::MergeInto { .. } => "merge",
             Command::AddAction { .. } => "action",
+            Command::PublishStatus { .. } => "statuspage",
             Command::RequestTicket { .. } => "ticket",
             Command::LinkTicket { .. } => "ticket-linked",
         }

@@ -136,6 +136,31 @@ pub fn decide(
         }
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
         Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
+        Command::PublishStatus { message } => {
+            if inc.status == Status::Triage {
+                return Err(DomainError::Invalid(
+                    "A triage report is not published; accept it first.".into(),
+                ));
+            }
+            if inc.private {
+                return Err(DomainError::Invalid(
+                    "A private incident is not published on the status page.".into(),
+                ));
+            }
+            let message = message
+                .map(|m| clip(m.trim(), MAX_TEXT))
+                .filter(|m| !m.is_empty());
+            if inc.published_status == Some(inc.status) && message.is_none() {
+                return Err(DomainError::Unchanged(format!(
+                    "the status page already says {}.",
+                    inc.status
+                )));
+            }
+            Ok(vec![Event::StatusPublished {
+                status: inc.status,
+                message,
+            }])
+        }
         Command::AddAction { text, owner } => Ok(vec![Event::ActionAdded {
             number: inc.actions.len() as u32 + 1,
             text: required_text(&text, "Describe the action after `action`.")?,

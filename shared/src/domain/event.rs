@@ -66,6 +66,12 @@ pub enum Event {
     MergedInto {
         target: IncidentId,
     },
+    /// A public update was published on the status page at this status.
+    StatusPublished {
+        status: Status,
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// Action item `number` (from 1) was recorded.
     ActionAdded {
         number: u32,
@@ -116,6 +122,7 @@ impl Event {
             Event::PostmortemRequested => "PostmortemRequested",
             Event::MergedInto { .. } => "IncidentMerged",
             Event::ActionAdded { .. } => "IncidentActionAdded",
+            Event::StatusPublished { .. } => "IncidentStatusPublished",
             Event::TicketRequested { .. } => "IncidentTicketRequested",
             Event::TicketLinked { .. } => "IncidentTicketLinked",
         }

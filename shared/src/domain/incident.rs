@@ -51,6 +51,9 @@ pub struct Incident {
     /// Follow-ups, numbered from 1.
     #[serde(default)]
     pub actions: Vec<ActionItem>,
+    /// The status last published on the public status page, if ever.
+    #[serde(default)]
+    pub published_status: Option<Status>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +123,7 @@ impl Incident {
             reminders: ReminderState::default(),
             merged_into: None,
             actions: Vec::new(),
+            published_status: None,
         })
     }
 
@@ -203,6 +207,7 @@ impl Incident {
                 ticket_requested: false,
                 ticket: None,
             }),
+            Event::StatusPublished { status, .. } => self.published_status = Some(*status),
             Event::TicketRequested { number } => {
                 if let Some(a) = self.actions.iter_mut().find(|a| a.number == *number) {
                     a.ticket_requested = true;

@@ -616,3 +616,31 @@ fn a_triage_report_merges_into_another_incident_and_ends() {
         Err(DomainError::NotInTriage(Status::Investigating))
     );
 }
+
+#[test]
+fn the_status_page_is_never_for_triage_or_private_incidents_and_not_repeated() {
+    let mut triage = at_status(Status::Triage);
+    assert!(matches!(
+        triage.run(Command::PublishStatus { message: None }),
+        Err(DomainError::Invalid(_))
+    ));
+    let mut sim = at_status(Status::Investigating);
+    assert_eq!(sim.run(Command::PublishStatus { message: None }), Ok(1));
+    assert!(matches!(
+        sim.run(Command::PublishStatus { message: None }),
+        Err(DomainError::Unchanged(_))
+    ));
+    assert_eq!(
+        sim.run(Command::PublishStatus {
+            message: Some("more news".into())
+        }),
+        Ok(1),
+        "a new message is a new update"
+    );
+    sim.run(Command::SetStatus {
+        status: Status::Fixing,
+        summary: None,
+    })
+    .unwrap();
+    assert_eq!(sim.run(Command::PublishStatus { message: None }), Ok(1));
+}

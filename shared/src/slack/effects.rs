@@ -473,7 +473,16 @@ impl SlackEffect {
                     "{} {who} changed the status from *{from}* to *{to}*.{why}",
                     to.emoji()
                 );
-                self.say(incident, rec, &refs, text, None).await?;
+                // Published incidents: propose the matching public update; a person
+                // confirms it (resolving closes the public incident by itself).
+                let proposal = (incident.published_status.is_some() && !to.is_terminal() && *to != Status::Resolved).then(|| {
+                    json!([
+                        { "type": "section", "text": { "type": "mrkdwn", "text": format!("{text}\nUpdate the public status page to *{to}*?") } },
+                        { "type": "actions", "elements": [{ "type": "button", "action_id": "statuspage", "value": incident.id.as_str(),
+                            "text": { "type": "plain_text", "text": "Publish to the status page" } }] }
+                    ])
+                });
+                self.say(incident, rec, &refs, text, proposal).await?;
                 self.status_effects(incident, *from, *to, &mut refs).await?;
                 // A closed or declined incident's last refresh came before the archive.
                 if to.is_terminal() {
@@ -534,6 +543,16 @@ impl SlackEffect {
             Event::CaptureWithdrawn { .. } => return Ok(()),
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
+            }
+            Event::StatusPublished { status, message } => {
+                let note = message
+                    .as_deref()
+                    .map(|m| format!("\n{}", quote(m)))
+                    .unwrap_or_default();
+                let text = format!(
+                    ":globe_with_meridians: {who} published to the status page: *{status}*.{note}"
+                );
+                return self.say(incident, rec, &refs, text, None).await;
             }
             Event::ActionAdded {
                 number,

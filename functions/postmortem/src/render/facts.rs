@@ -211,6 +211,7 @@ impl<'a> Facts<'a> {
                 | Event::PostmortemRequested
                 | Event::MergedInto { .. }
                 | Event::ActionAdded { .. }
+                | Event::StatusPublished { .. }
                 | Event::TicketRequested { .. }
                 | Event::TicketLinked { .. } => {}
             }

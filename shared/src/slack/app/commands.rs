@@ -141,6 +141,17 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "statuspage",
+        aliases: &["publish"],
+        usage: "statuspage [message]",
+        help: "Publish (or update) the incident on the public status page",
+        parse: |rest, _| {
+            Ok(Command::PublishStatus {
+                message: (!rest.is_empty()).then(|| rest.to_owned()),
+            })
+        },
+    },
+    Sub {
         name: "action",
         aliases: &["followup"],
         usage: "action <text> [@owner]",

@@ -219,6 +219,7 @@ impl SlackApp {
         let command = match action_id.split_once(':') {
             None if action_id == "ack" => Command::Acknowledge,
             None if action_id == "resolve" => Command::Resolve { summary: None },
+            None if action_id == "statuspage" => Command::PublishStatus { message: None },
             None if action_id == "post_update" => {
                 match draft.as_ref().and_then(|d| d["t"].as_str()) {
                     Some(text) => Command::PostUpdate {

@@ -1,0 +1,149 @@
+//! The public status page follows the incident when people ask it to: a
+//! `StatusPublished` event creates the public incident the first time (its id kept as
+//! the incident ref `statuspage`) and updates it afterwards; resolving the incident
+//! resolves the public one by itself (its components go back to operational).
+
+use crate::statuspage::{ComponentStatus, PublicStatus, StatusPage, StatusUpdate};
+use async_trait::async_trait;
+use flare::config::Config;
+use flare::domain::{Event, Incident, Recorded, Status};
+use flare::store::IncidentStore;
+use flare::worker::{Effect, EffectError};
+use std::sync::Arc;
+
+pub struct StatusPageEffect {
+    pub store: Arc<dyn IncidentStore>,
+    pub config: Arc<Config>,
+    /// `None` when no status page is configured: publishing is then reported.
+    pub page: Option<Arc<dyn StatusPage>>,
+}
+
+impl StatusPageEffect {
+    fn update(&self, incident: &Incident, status: Status, message: Option<&str>) -> StatusUpdate {
+        let components = self.config.statuspage.as_ref().map(|sp| {
+            incident
+                .services
+                .iter()
+                .filter_map(|s| sp.components.get(s).cloned())
+                .collect::<Vec<_>>()
+        });
+        let public = PublicStatus::of(status);
+        let body = match message {
+            Some(m) => m.to_owned(),
+            None => match status {
+                Status::Investigating => "We are investigating reports of a problem.".to_owned(),
+                Status::Fixing => "We have found the cause and are working on a fix.".to_owned(),
+                Status::Monitoring => {
+                    "A fix is in place and we are monitoring the results.".to_owned()
+                }
+                _ => "This incident has been resolved.".to_owned(),
+            },
+        };
+        StatusUpdate {
+            name: flare::domain::clip(&incident.title, 200),
+            status: public,
+            body,
+            component_ids: components.unwrap_or_default(),
+            component_status: ComponentStatus::of(&self.config.severities, &incident.severity),
+            deliver_notifications: true,
+        }
+    }
+}
+
+#[async_trait]
+impl Effect for StatusPageEffect {
+    fn name(&self) -> &'static str {
+        "statuspage"
+    }
+
+    async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
+        let (status, message) = match &rec.event {
+            Event::StatusPublished { status, message } => (*status, message.as_deref()),
+            Event::StatusChanged {
+                to: Status::Resolved,
+                ..
+            } if incident.published_status.is_some() => (Status::Resolved, None),
+            _ => return Ok(()),
+        };
+        let Some(page) = &self.page else {
+            return Err(EffectError::Permanent(
+                "no status page configured (`statuspage:` in the configuration)".into(),
+            ));
+        };
+        let update = self.update(incident, status, message);
+        let refs = self.store.refs(&incident.id).await?;
+        // Once per event: a retried effect after the vendor answered doesn't post twice.
+        let done = format!("statuspage#{}", rec.version);
+        if refs.contains_key(&done) {
+            return Ok(());
+        }
+        let public = match refs.get("statuspage") {
+            Some(id) => page.update(id, &update).await?,
+            None => {
+                let created = page.create(&update).await?;
+                self.store
+                    .set_ref(&incident.id, "statuspage", &created.id)
+                    .await?;
+                created
+            }
+        };
+        self.store
+            .set_ref(&incident.id, &done, &public.status)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The configured status page, its key read from SSM when first needed.
+pub fn page_from_config(
+    config: &Config,
+    http: crate::http::Http,
+    endpoints: &crate::Endpoints,
+    secrets: Arc<dyn crate::secrets::Secrets>,
+) -> Option<Arc<dyn StatusPage>> {
+    let sp = config.statuspage.as_ref()?;
+    Some(Arc::new(LazyStatuspage {
+        http,
+        base: endpoints.statuspage.clone(),
+        page_id: sp.page_id.clone(),
+        key_param: sp.api_key_param.clone(),
+        secrets,
+    }))
+}
+
+struct LazyStatuspage {
+    http: crate::http::Http,
+    base: String,
+    page_id: String,
+    key_param: String,
+    secrets: Arc<dyn crate::secrets::Secrets>,
+}
+
+impl LazyStatuspage {
+    async fn client(&self) -> Result<crate::statuspage::Statuspage, crate::IntegrationError> {
+        let key = self.secrets.get(&self.key_param).await?;
+        Ok(crate::statuspage::Statuspage::new(
+            self.http.clone(),
+            &self.base,
+            &self.page_id,
+            key,
+        ))
+    }
+}
+
+#[async_trait]
+impl StatusPage for LazyStatuspage {
+    async fn create(
+        &self,
+        update: &StatusUpdate,
+    ) -> Result<crate::statuspage::PublicIncident, crate::statuspage::StatusPageError> {
+        self.client().await?.create(update).await
+    }
+    async fn update(
+        &self,
+        id: &str,
+        update: &StatusUpdate,
+    ) -> Result<crate::statuspage::PublicIncident, crate::statuspage::StatusPageError> {
+        self.client().await?.update(id, update).await
+    }
+}
