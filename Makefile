@@ -88,3 +88,11 @@ bench:
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
 	cd functions/email-triage/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parse -- -max_total_time=$${FUZZ_SECONDS:-60}
+
+## config-check / config-sync: validate a configuration; put its service catalog in the stack's table
+config-check:
+	$(CARGO) run -q -p flare --bin flare-config -- check $${CONFIG:-flare.yaml}
+
+config-sync:
+	@test -n "$(TABLE)" || { echo "usage: make config-sync CONFIG=flare.yaml TABLE=<TableName output>"; exit 2; }
+	FLARE_TABLE=$(TABLE) $(CARGO) run -q -p flare --bin flare-config -- sync $${CONFIG:-flare.yaml}

@@ -640,3 +640,41 @@ async fn indexes_and_claims_are_first_writer_wins() {
         "expired claims can be taken again"
     );
 }
+
+#[tokio::test]
+async fn the_service_catalog_syncs_into_dynamodb_and_replaces_the_files_services() {
+    let h = Harness::new().await;
+    let client = aws_sdk_dynamodb::Client::new(&h.sdk);
+    let text = include_str!("../infra/config/flare.local.yaml");
+    let config = flare::config::Config::parse("flare.local.yaml", text).unwrap();
+    assert_eq!(
+        flare::store::catalog::sync(&client, &h.resources.table, &config.services)
+            .await
+            .unwrap(),
+        (2, 0)
+    );
+    let loaded = flare::store::catalog::load(&client, &h.resources.table)
+        .await
+        .unwrap();
+    assert_eq!(loaded, config.services);
+
+    // One service left in the file: the other leaves the catalog.
+    let fewer = &config.services[..1];
+    assert_eq!(
+        flare::store::catalog::sync(&client, &h.resources.table, fewer)
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    let mut from_file = flare::config::Config::default();
+    flare::runtime::with_catalog(&mut from_file, &h.sdk, &h.resources.table)
+        .await
+        .unwrap();
+    assert_eq!(
+        from_file.services,
+        fewer.to_vec(),
+        "the table's catalog wins over the file"
+    );
+    // The open index is not disturbed by catalog items.
+    assert!(h.store.open().await.unwrap().is_empty());
+}

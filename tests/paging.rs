@@ -278,12 +278,25 @@ async fn the_status_page_follows_the_incident_when_people_confirm() {
 async fn two_services_of_two_teams_page_their_own_on_call() {
     let app = App::start().await;
     let services = ViewValues::new().set_many("services", "value", &["checkout", "search"]);
-    let (_, name) = app.declare("U0ALICE", "Checkout and search down", "S1", services).await;
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout and search down", "S1", services)
+        .await;
     let received = integrations(&app).await;
-    assert_eq!(actions(&received, "pagerduty"), vec!["trigger"], "payments via PagerDuty");
-    assert_eq!(actions(&received, "opsgenie"), vec!["POST /fake/opsgenie/v2/alerts"], "discovery via Opsgenie");
+    assert_eq!(
+        actions(&received, "pagerduty"),
+        vec!["trigger"],
+        "payments via PagerDuty"
+    );
+    assert_eq!(
+        actions(&received, "opsgenie"),
+        vec!["POST /fake/opsgenie/v2/alerts"],
+        "discovery via Opsgenie"
+    );
     let og = received.iter().find(|r| r["vendor"] == "opsgenie").unwrap();
     assert_eq!(og["body"]["responders"][0]["name"], "discovery-oncall");
     let members = app.channel(&name).members;
-    assert!(members.contains(&"U0BOB".to_string()) && members.contains(&"U0CAROL".to_string()), "both teams invited");
+    assert!(
+        members.contains(&"U0BOB".to_string()) && members.contains(&"U0CAROL".to_string()),
+        "both teams invited"
+    );
 }

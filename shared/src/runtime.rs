@@ -30,6 +30,22 @@ pub fn load_config() -> Result<Config, ConfigError> {
     }
 }
 
+/// The service catalog synced into the table (`flare-config sync`), if any, replaces
+/// the file's services; read once per container.
+pub async fn with_catalog(config: &mut Config, sdk: &SdkConfig, table: &str) -> Result<(), String> {
+    let catalog = crate::store::catalog::load(&aws_sdk_dynamodb::Client::new(sdk), table)
+        .await
+        .map_err(|e| format!("reading the service catalog: {e}"))?;
+    if !catalog.is_empty() {
+        tracing::info!(
+            services = catalog.len(),
+            "using the service catalog from DynamoDB"
+        );
+        config.services = catalog;
+    }
+    Ok(())
+}
+
 pub struct Wiring {
     pub sdk: SdkConfig,
     pub resources: Resources,
@@ -47,10 +63,12 @@ impl Wiring {
     pub async fn from_env() -> Result<Wiring, String> {
         install_crypto_provider();
         let resources = Resources::from_env()?;
-        let config = Arc::new(load_config().map_err(|e| e.to_string())?);
+        let mut config = load_config().map_err(|e| e.to_string())?;
         // Only for local runs of the real binaries (tests); unset in AWS.
         let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
         let sdk = sdk_config(endpoint.as_deref()).await;
+        with_catalog(&mut config, &sdk, &resources.table).await?;
+        let config = Arc::new(config);
         let secrets = crate::secrets::slack(&sdk).await?;
         Ok(Wiring {
             sdk,

@@ -4,6 +4,7 @@
 //! events are written in one transaction conditioned on the version, so two writers
 //! can never both succeed, and nothing is written half.
 
+pub mod catalog;
 mod dynamo;
 mod keys;
 
