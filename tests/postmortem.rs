@@ -351,3 +351,55 @@ fn path_style_s3(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_go_on_the_card_the_bookmarks_and_the_postmortem() {
+    let app = App::start().await;
+    let (_, name) = app
+        .declare("U0ALICE", "Invoices delayed", "S3", ViewValues::new())
+        .await;
+    app.slash(
+        "U0ALICE",
+        &name,
+        "link https://acme.zendesk.example/tickets/4711 ACME ticket 4711",
+    )
+    .await;
+    let r = app
+        .slash("U0ALICE", &name, "link javascript:alert(1)")
+        .await;
+    assert!(r.body.contains("On it"));
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap()
+        .blocks
+        .unwrap()
+        .to_string();
+    assert!(
+        card.contains("ACME ticket 4711") && card.contains("tickets/4711"),
+        "{card}"
+    );
+    assert!(!card.contains("javascript:"), "only web links");
+    let bookmarks = app.host.sim.state().bookmarks;
+    assert!(
+        bookmarks.iter().any(|b| b.link.contains("tickets/4711")),
+        "{bookmarks:?}"
+    );
+    app.slash("U0ALICE", &name, "resolve").await;
+    let doc = app
+        .host
+        .sim
+        .state()
+        .files
+        .into_iter()
+        .rev()
+        .find(|f| f.completed)
+        .unwrap()
+        .content;
+    assert!(
+        doc.contains("[ACME ticket 4711](https://acme.zendesk.example/tickets/4711)"),
+        "{doc}"
+    );
+}

@@ -72,6 +72,12 @@ pub enum Command {
     MergeInto {
         target: IncidentId,
     },
+    /// A customer ticket, dashboard or any page worth keeping with the incident.
+    AddLink {
+        url: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
     /// A follow-up to do after the incident.
     AddAction {
         text: String,
@@ -118,6 +124,7 @@ impl Command {
             Command::RequestPostmortem => "postmortem",
             Command::MergeInto { .. } => "merge",
             Command::AddAction { .. } => "action",
+            Command::AddLink { .. } => "link",
             Command::PublishStatus { .. } => "statuspage",
             Command::RequestTicket { .. } => "ticket",
             Command::LinkTicket { .. } => "ticket-linked",

@@ -161,6 +161,39 @@ pub fn decide(
                 message,
             }])
         }
+        Command::AddLink { url, label } => {
+            let url = url
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned();
+            let safe = (url.starts_with("https://") || url.starts_with("http://"))
+                && url.len() <= 2000
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || matches!(c, '|' | '<' | '>'));
+            if !safe {
+                return Err(DomainError::Invalid(
+                    "Give a web link: `link https://… [label]`.".into(),
+                ));
+            }
+            if inc.links.iter().any(|(_, u)| u == &url) {
+                return Err(DomainError::Unchanged(
+                    "that link is already attached.".into(),
+                ));
+            }
+            let host = url
+                .split("//")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .unwrap_or("link")
+                .to_owned();
+            let label = label
+                .map(|l| clip(l.trim(), 100))
+                .filter(|l| !l.is_empty())
+                .unwrap_or(host);
+            Ok(vec![Event::LinkAdded { url, label }])
+        }
         Command::AddAction { text, owner } => Ok(vec![Event::ActionAdded {
             number: inc.actions.len() as u32 + 1,
             text: required_text(&text, "Describe the action after `action`.")?,

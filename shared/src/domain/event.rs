@@ -66,6 +66,11 @@ pub enum Event {
     MergedInto {
         target: IncidentId,
     },
+    /// A link (customer ticket, dashboard) was attached.
+    LinkAdded {
+        url: String,
+        label: String,
+    },
     /// A public update was published on the status page at this status.
     StatusPublished {
         status: Status,
@@ -122,6 +127,7 @@ impl Event {
             Event::PostmortemRequested => "PostmortemRequested",
             Event::MergedInto { .. } => "IncidentMerged",
             Event::ActionAdded { .. } => "IncidentActionAdded",
+            Event::LinkAdded { .. } => "IncidentLinkAdded",
             Event::StatusPublished { .. } => "IncidentStatusPublished",
             Event::TicketRequested { .. } => "IncidentTicketRequested",
             Event::TicketLinked { .. } => "IncidentTicketLinked",

@@ -51,6 +51,9 @@ pub struct Incident {
     /// Follow-ups, numbered from 1.
     #[serde(default)]
     pub actions: Vec<ActionItem>,
+    /// Attached links as (label, url).
+    #[serde(default)]
+    pub links: Vec<(String, String)>,
     /// The status last published on the public status page, if ever.
     #[serde(default)]
     pub published_status: Option<Status>,
@@ -124,6 +127,7 @@ impl Incident {
             merged_into: None,
             actions: Vec::new(),
             published_status: None,
+            links: Vec::new(),
         })
     }
 
@@ -208,6 +212,7 @@ impl Incident {
                 ticket: None,
             }),
             Event::StatusPublished { status, .. } => self.published_status = Some(*status),
+            Event::LinkAdded { url, label } => self.links.push((label.clone(), url.clone())),
             Event::TicketRequested { number } => {
                 if let Some(a) = self.actions.iter_mut().find(|a| a.number == *number) {
                     a.ticket_requested = true;

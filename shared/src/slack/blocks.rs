@@ -252,6 +252,16 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
             .collect();
         blocks.push(json!({ "type": "section", "text": md(&format!("*Customer*: {}\n{}", escape(&customer.name), contacts.join("\n"))) }));
     }
+    if !incident.links.is_empty() {
+        let links: Vec<String> = incident
+            .links
+            .iter()
+            .map(|(label, url)| format!("<{}|{}>", escape(url), escape(label)))
+            .collect();
+        blocks.push(
+            json!({ "type": "section", "text": md(&format!("*Links*: {}", links.join(" · "))) }),
+        );
+    }
     let mut buttons = Vec::new();
     let id = incident.id.as_str();
     if incident.status == Status::Triage {

@@ -544,6 +544,31 @@ impl SlackEffect {
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
             }
+            Event::LinkAdded { url, label } => {
+                // A channel bookmark too, once per event.
+                if let Some(channel) = refs.get("channel").cloned()
+                    && !refs.contains_key(&format!("bookmark#{}", rec.version))
+                {
+                    let added = self
+                        .api
+                        .call("bookmarks.add", json!({ "channel_id": channel, "title": crate::domain::clip(label, 60), "type": "link", "link": url }))
+                        .await;
+                    match added {
+                        Ok(v) => {
+                            let id = v["bookmark"]["id"].as_str().unwrap_or("added").to_owned();
+                            self.store
+                                .set_ref(&incident.id, &format!("bookmark#{}", rec.version), &id)
+                                .await?;
+                        }
+                        // Too many bookmarks, say: the link is still on the card.
+                        Err(SlackError::Api(code)) => {
+                            tracing::warn!(%code, "could not bookmark a link")
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                format!(":link: {who} linked <{}|{}>.", escape(url), escape(label))
+            }
             Event::StatusPublished { status, message } => {
                 let note = message
                     .as_deref()

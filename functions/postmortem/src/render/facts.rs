@@ -212,6 +212,7 @@ impl<'a> Facts<'a> {
                 | Event::MergedInto { .. }
                 | Event::ActionAdded { .. }
                 | Event::StatusPublished { .. }
+                | Event::LinkAdded { .. }
                 | Event::TicketRequested { .. }
                 | Event::TicketLinked { .. } => {}
             }

@@ -12,6 +12,13 @@ const WHYS: [&str; 5] = [
 ];
 
 pub fn write(out: &mut String, incident: &flare::domain::Incident) {
+    if !incident.links.is_empty() {
+        out.push_str("## Links\n\n");
+        for (label, url) in &incident.links {
+            out.push_str(&format!("- [{}]({url})\n", label.replace(['[', ']'], "")));
+        }
+        out.push('\n');
+    }
     out.push_str(
         "## Root cause analysis\n\n\
          _Ask \"why?\" until you reach causes you can act on, usually about five times. \

@@ -152,6 +152,19 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "link",
+        aliases: &[],
+        usage: "link <url> [label]",
+        help: "Attach a customer ticket, dashboard or any page (card, bookmark, postmortem)",
+        parse: |rest, _| {
+            let (url, label) = split_first(rest);
+            Ok(Command::AddLink {
+                url: url.to_owned(),
+                label: (!label.is_empty()).then(|| label.to_owned()),
+            })
+        },
+    },
+    Sub {
         name: "action",
         aliases: &["followup"],
         usage: "action <text> [@owner]",
