@@ -24,3 +24,40 @@ pub use error::IntegrationError;
 pub use paging_effect::PagingEffect;
 pub use statuspage_effect::StatusPageEffect;
 pub use ticket_effect::TicketEffect;
+
+/// The worker's integration effects, in order: paging (after Slack, so pages link to
+/// the channel), tickets, status page. One assembly for the Lambda and the local host;
+/// `pagers` carries the HTTP client, endpoints and secrets all three use.
+pub fn worker_effects(
+    config: std::sync::Arc<flare::config::Config>,
+    store: std::sync::Arc<dyn flare::store::IncidentStore>,
+    queue: std::sync::Arc<dyn flare::bus::CommandQueue>,
+    pagers: pager::Pagers,
+) -> Vec<std::sync::Arc<dyn flare::worker::Effect>> {
+    let (tracker, labels) = ticket_effect::tracker_from_config(
+        &config,
+        pagers.http.clone(),
+        &pagers.endpoints,
+        pagers.secrets.clone(),
+    );
+    let page = statuspage_effect::page_from_config(
+        &config,
+        pagers.http.clone(),
+        &pagers.endpoints,
+        pagers.secrets.clone(),
+    );
+    vec![
+        std::sync::Arc::new(PagingEffect::new(config.clone(), store.clone(), pagers)),
+        std::sync::Arc::new(TicketEffect {
+            store: store.clone(),
+            queue,
+            tracker,
+            labels,
+        }),
+        std::sync::Arc::new(StatusPageEffect {
+            store,
+            config,
+            page,
+        }),
+    ]
+}

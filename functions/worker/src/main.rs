@@ -5,9 +5,7 @@ use flare::worker::{BatchRecord, Worker, handle_batch};
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::SsmSecrets;
-use flare_integrations::statuspage_effect::page_from_config;
-use flare_integrations::ticket_effect::tracker_from_config;
-use flare_integrations::{Endpoints, PagingEffect, StatusPageEffect, TicketEffect};
+use flare_integrations::{Endpoints, worker_effects};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
 
@@ -16,39 +14,15 @@ async fn main() -> Result<(), Error> {
     flare::telemetry::init();
     let wiring = flare::runtime::Wiring::from_env().await?;
     let mut worker = wiring.worker()?;
-    // Paging comes after the Slack effect, so pages link to the incident channel.
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
-    let secrets_for_tickets = secrets.clone();
-    let secrets_for_status = secrets.clone();
     let pagers = Pagers::from_env(Http::new(Retry::default())?, Endpoints::from_env(), secrets);
-    worker.effects.push(Arc::new(PagingEffect::new(
+    let extra = worker_effects(
         wiring.config.clone(),
         worker.store.clone(),
+        wiring.queue(),
         pagers,
-    )));
-    let (tracker, labels) = tracker_from_config(
-        &wiring.config,
-        Http::new(Retry::default())?,
-        &Endpoints::from_env(),
-        secrets_for_tickets,
     );
-    worker.effects.push(Arc::new(TicketEffect {
-        store: worker.store.clone(),
-        queue: wiring.queue(),
-        tracker,
-        labels,
-    }));
-    let page = page_from_config(
-        &wiring.config,
-        Http::new(Retry::default())?,
-        &Endpoints::from_env(),
-        secrets_for_status,
-    );
-    worker.effects.push(Arc::new(StatusPageEffect {
-        store: worker.store.clone(),
-        config: wiring.config.clone(),
-        page,
-    }));
+    worker.effects.extend(extra);
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, Error>(handle(worker, event.payload).await)

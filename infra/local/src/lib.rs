@@ -15,11 +15,11 @@ use flare::config::Config;
 use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
 use flare::slack::api::SlackWebApi;
 use flare::store::DynamoStore;
+use flare_integrations::Endpoints;
 use flare_integrations::fakes::Fakes;
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::FixedSecrets;
-use flare_integrations::{Endpoints, PagingEffect};
 use flare_slack_sim::{Seed, SimConfig, Simulator};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -115,38 +115,13 @@ impl Host {
             secrets: Arc::new(FixedSecrets::local()),
             opsgenie_key_param: Some("/flare/local/opsgenie/key".into()),
         };
-        worker.effects.push(Arc::new(PagingEffect::new(
+        let extra = flare_integrations::worker_effects(
             config.clone(),
             worker.store.clone(),
+            wiring.queue(),
             pagers,
-        )));
-        let (tracker, labels) = flare_integrations::ticket_effect::tracker_from_config(
-            &config,
-            Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?,
-            &Endpoints::local(&base_url),
-            Arc::new(FixedSecrets::local()),
         );
-        worker
-            .effects
-            .push(Arc::new(flare_integrations::TicketEffect {
-                store: worker.store.clone(),
-                queue: wiring.queue(),
-                tracker,
-                labels,
-            }));
-        let page = flare_integrations::statuspage_effect::page_from_config(
-            &config,
-            Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?,
-            &Endpoints::local(&base_url),
-            Arc::new(FixedSecrets::local()),
-        );
-        worker
-            .effects
-            .push(Arc::new(flare_integrations::StatusPageEffect {
-                store: worker.store.clone(),
-                config: config.clone(),
-                page,
-            }));
+        worker.effects.extend(extra);
         // The postmortem bucket (versioned, as in AWS) and the function as an effect.
         let s3 = flare_email_triage::handler::S3MailSource::client(&sdk, true);
         let postmortem_bucket = format!("{}-postmortems", opts.prefix);
