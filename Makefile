@@ -20,6 +20,7 @@ run:
 
 ## test: unit, property and end-to-end tests; moto is started once and stopped after
 test:
+	infra/scripts/ensure-chromium.sh
 	infra/scripts/with-moto.sh infra/scripts/run-tests.sh
 
 lint: fmt clippy validate

@@ -36,7 +36,8 @@ time{color:#616061;font-size:.85em}.badge{font-size:.8em;border-radius:3px;paddi
 .reaction{display:inline-block;border:1px solid #ddd;border-radius:10px;padding:0 .4em;margin-right:.3em;font-size:.85em}\
 .button{display:inline-block;border:1px solid #aaa;border-radius:4px;padding:0 .5em;margin:.2em .3em .2em 0}\
 .mention{background:#e8f5fa;color:#1264a3}pre{background:#f8f8f8;border:1px solid #ddd;padding:.4em;white-space:pre-wrap}\
-code{background:#f8f8f8;border:1px solid #ddd;padding:0 .2em}";
+code{background:#f8f8f8;border:1px solid #ddd;padding:0 .2em}\
+.quote{display:inline-block;border-left:3px solid #ccc;padding-left:.5em;color:#454245}";
 
 /// `GET /`.
 pub(crate) async fn index(State(sim): State<Simulator>) -> Html<String> {
@@ -91,13 +92,13 @@ fn render_channel(html: &mut String, state: &SimState, channel: &Channel) {
     if !channel.topic.is_empty() {
         html.push_str(&format!(
             "<div class=\"meta\">Topic: {}</div>",
-            escape(&channel.topic)
+            to_html(&channel.topic, state)
         ));
     }
     if !channel.purpose.is_empty() {
         html.push_str(&format!(
             "<div class=\"meta\">Purpose: {}</div>",
-            escape(&channel.purpose)
+            to_html(&channel.purpose, state)
         ));
     }
     let members: Vec<String> = channel

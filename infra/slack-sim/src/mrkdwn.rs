@@ -1,7 +1,7 @@
 //! Slack mrkdwn → safe HTML for the human view: entities decoded then every piece of text
 //! HTML-escaped (nothing from a message is ever injected raw), `<@U…>`/`<#C…>`/`<!here>`
 //! mentions resolved to names, `<url|label>` links (http, https, mailto only), and
-//! `*bold*`, `_italic_`, `~strike~`, `` `code` ``, ```` ```pre``` ````, line breaks.
+//! `*bold*`, `_italic_`, `~strike~`, `` `code` ``, ```` ```pre``` ````, `>` quotes, line breaks.
 
 /// Resolves ids to names for mentions.
 pub(crate) trait Names {
@@ -79,7 +79,23 @@ pub(crate) fn to_html(text: &str, names: &dyn Names) -> String {
                 let piece = emphasis(piece, '*', "strong");
                 let piece = emphasis(&piece, '_', "em");
                 let piece = emphasis(&piece, '~', "del");
-                html.push_str(&piece.replace('\n', "<br>"));
+                for (k, line) in piece.split('\n').enumerate() {
+                    if k > 0 {
+                        html.push_str("<br>");
+                    }
+                    // `>` at the start of a line quotes it.
+                    let line_start = k > 0
+                        || html.is_empty()
+                        || html.ends_with("<br>")
+                        || html.ends_with("</pre>");
+                    match line.strip_prefix("&gt;").filter(|_| line_start) {
+                        Some(quoted) => html.push_str(&format!(
+                            "<span class=\"quote\">{}</span>",
+                            quoted.strip_prefix(' ').unwrap_or(quoted)
+                        )),
+                        None => html.push_str(line),
+                    }
+                }
             }
         }
     }
@@ -249,5 +265,11 @@ mod tests {
             "<strong><a href=\"https://a.test\" rel=\"noopener noreferrer\">link</a></strong>"
         );
         assert_eq!(to_html("a &lt; b &gt; c", &Fixed), "a &lt; b &gt; c");
+        assert_eq!(
+            to_html("said:\n&gt; *it* works\n>no > here", &Fixed),
+            "said:<br><span class=\"quote\"><strong>it</strong> works</span><br>\
+             <span class=\"quote\">no &gt; here</span>"
+        );
+        assert_eq!(to_html("a &gt; b", &Fixed), "a &gt; b");
     }
 }
