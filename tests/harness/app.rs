@@ -15,11 +15,16 @@ pub struct App {
 
 impl App {
     pub async fn start() -> App {
+        Self::start_with_aws(&crate::endpoint()).await
+    }
+
+    /// The host talking to AWS at `aws_endpoint` (a [`crate::proxy::Proxy`] to moto, say).
+    pub async fn start_with_aws(aws_endpoint: &str) -> App {
         let text = include_str!("../../infra/config/flare.local.yaml");
         let config = Config::parse("flare.local.yaml", text).unwrap();
         let host = Host::start(Options {
             addr: "127.0.0.1:0".parse().unwrap(),
-            aws_endpoint: crate::endpoint(),
+            aws_endpoint: aws_endpoint.to_owned(),
             prefix: format!("t{:012x}", fastrand::u64(..1 << 48)),
             config,
             signing_secret: DEFAULT_SIGNING_SECRET.into(),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod app;
+pub mod proxy;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;

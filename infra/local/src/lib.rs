@@ -22,7 +22,9 @@ use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::FixedSecrets;
 use flare_slack_sim::{Seed, SimConfig, Simulator};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+pub use poller::Delivery;
 
 pub const DEFAULT_SIGNING_SECRET: &str = "flare-local-signing-secret";
 pub const LOCAL_BOT_TOKEN: &str = "xoxb-flare-local";
@@ -55,6 +57,10 @@ pub struct Host {
     /// Whether a real workspace is used instead of the simulator.
     pub real_slack: bool,
     poller: poller::Poller,
+    /// What a restarted poller needs: the worker, its queue, and the delivery log.
+    worker: Arc<flare::worker::Worker>,
+    sqs: aws_sdk_sqs::Client,
+    deliveries: poller::Deliveries,
     server: tokio::task::JoinHandle<()>,
     ticker: Arc<ticker::Ticker>,
     ticking: tokio::task::JoinHandle<()>,
@@ -194,7 +200,13 @@ impl Host {
             .context("creating the local inbound mail bucket")?,
         );
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let poller = poller::Poller::start(sqs, resources.command_queue_url.clone(), worker);
+        let deliveries: poller::Deliveries = Arc::new(Mutex::new(Vec::new()));
+        let poller = poller::Poller::start(
+            sqs.clone(),
+            resources.command_queue_url.clone(),
+            worker.clone(),
+            deliveries.clone(),
+        );
         let ticking = ticker.clone().every_minute();
         let router = routes::router(routes::AppState {
             app,
@@ -220,6 +232,9 @@ impl Host {
             fakes,
             real_slack: opts.real_slack_token.is_some(),
             poller,
+            worker,
+            sqs,
+            deliveries,
             server,
             ticker,
             ticking,
@@ -229,6 +244,31 @@ impl Host {
     /// Runs the reminders' tick now, as the schedule would.
     pub async fn tick(&self) -> Result<flare::reminders::TickReport, String> {
         self.ticker.tick().await
+    }
+
+    /// Every command message handed to the worker so far, in order (redeliveries too).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Kills the worker where it stands, as a crashed Lambda would be: whatever it
+    /// received stays invisible on the queue until its visibility timeout passes.
+    pub fn kill_worker(&self) {
+        self.poller.stop();
+    }
+
+    /// A fresh worker polling the queue (after [`Host::kill_worker`]).
+    pub fn restart_worker(&mut self) {
+        self.poller.stop();
+        self.poller = poller::Poller::start(
+            self.sqs.clone(),
+            self.resources.command_queue_url.clone(),
+            self.worker.clone(),
+            self.deliveries.clone(),
+        );
     }
 
     /// Waits until every command is applied and every simulated event delivered.

@@ -4,8 +4,27 @@
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use flare::worker::{BatchRecord, Worker, handle_batch};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One message handed to the worker, in the order they were handed over.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The envelope's idempotency key (`id`), empty if the body didn't parse.
+    pub command_id: String,
+    /// The FIFO message group (the incident, or `declare-…`).
+    pub group: String,
+    /// SQS's sequence number (the order the queue accepted the message in; moto makes
+    /// up random ones).
+    pub sequence_number: String,
+    /// When the queue accepted the message (epoch milliseconds).
+    pub sent_timestamp: u64,
+    /// How many times SQS has handed this message out (1 on the first delivery).
+    pub receive_count: u32,
+}
+
+/// Every delivery so far, shared between pollers (a restarted worker appends).
+pub type Deliveries = Arc<Mutex<Vec<Delivery>>>;
 
 pub struct Poller {
     sqs: Client,
@@ -15,9 +34,20 @@ pub struct Poller {
 }
 
 impl Poller {
-    pub fn start(sqs: Client, queue_url: String, worker: Arc<Worker>) -> Self {
+    pub fn start(
+        sqs: Client,
+        queue_url: String,
+        worker: Arc<Worker>,
+        deliveries: Deliveries,
+    ) -> Self {
         let busy = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn(run(sqs.clone(), queue_url.clone(), worker, busy.clone()));
+        let task = tokio::spawn(run(
+            sqs.clone(),
+            queue_url.clone(),
+            worker,
+            busy.clone(),
+            deliveries,
+        ));
         Self {
             sqs,
             queue_url,
@@ -60,7 +90,13 @@ impl Poller {
     }
 }
 
-async fn run(sqs: Client, queue_url: String, worker: Arc<Worker>, busy: Arc<AtomicUsize>) {
+async fn run(
+    sqs: Client,
+    queue_url: String,
+    worker: Arc<Worker>,
+    busy: Arc<AtomicUsize>,
+    deliveries: Deliveries,
+) {
     loop {
         busy.fetch_add(1, Ordering::SeqCst);
         let received = sqs
@@ -71,6 +107,9 @@ async fn run(sqs: Client, queue_url: String, worker: Arc<Worker>, busy: Arc<Atom
             // Short, so a failed command is retried soon in local mode.
             .visibility_timeout(3)
             .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+            .message_system_attribute_names(MessageSystemAttributeName::SequenceNumber)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()
             .await;
         let messages = match received {
@@ -96,6 +135,7 @@ async fn run(sqs: Client, queue_url: String, worker: Arc<Worker>, busy: Arc<Atom
                 body: m.body.clone().unwrap_or_default(),
             })
             .collect();
+        record_deliveries(&deliveries, &messages);
         let failed = handle_batch(&worker, &records).await;
         for m in &messages {
             let id = m.message_id.clone().unwrap_or_default();
@@ -114,5 +154,32 @@ async fn run(sqs: Client, queue_url: String, worker: Arc<Worker>, busy: Arc<Atom
             }
         }
         busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn record_deliveries(deliveries: &Deliveries, messages: &[aws_sdk_sqs::types::Message]) {
+    let attribute = |m: &aws_sdk_sqs::types::Message, name: MessageSystemAttributeName| {
+        m.attributes()
+            .and_then(|a| a.get(&name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut log = deliveries.lock().unwrap_or_else(|e| e.into_inner());
+    for m in messages {
+        let command_id = serde_json::from_str::<serde_json::Value>(m.body().unwrap_or_default())
+            .ok()
+            .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        log.push(Delivery {
+            command_id,
+            group: attribute(m, MessageSystemAttributeName::MessageGroupId),
+            sequence_number: attribute(m, MessageSystemAttributeName::SequenceNumber),
+            sent_timestamp: attribute(m, MessageSystemAttributeName::SentTimestamp)
+                .parse()
+                .unwrap_or(0),
+            receive_count: attribute(m, MessageSystemAttributeName::ApproximateReceiveCount)
+                .parse()
+                .unwrap_or(0),
+        });
     }
 }

@@ -77,10 +77,70 @@ pub(crate) async fn handler(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let params = Params::decode(query.as_deref(), content_type, &body);
-    sim.handle_call(method.trim_matches('/'), token, params)
+    let method = method.trim_matches('/');
+    if let Some((reply, delay_ms)) = sim.take_flaky(method, &params) {
+        if delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
+        return reply;
+    }
+    sim.handle_call(method, token, params)
 }
 
 impl Simulator {
+    /// A rate fault for this HTTP call, if one hits: its answer (the call is recorded as
+    /// failed and not run) and how long to hold it first.
+    fn take_flaky(
+        &self,
+        method: &str,
+        params: &Result<Params, DecodeError>,
+    ) -> Option<(ApiReply, u64)> {
+        self.with_state(|state| {
+            let flaky = state
+                .flaky
+                .iter_mut()
+                .find(|f| f.method == method || f.method == "*")?;
+            if !flaky.hit() {
+                return None;
+            }
+            let flaky = flaky.clone();
+            let (reply, code) = match flaky.error.as_str() {
+                "ratelimited" | "rate_limited" => (
+                    ApiReply {
+                        status: StatusCode::TOO_MANY_REQUESTS,
+                        retry_after: Some(flaky.retry_after),
+                        body: json!({"ok": false, "error": "ratelimited"}),
+                    },
+                    "ratelimited",
+                ),
+                "http_500" => (
+                    ApiReply {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                        retry_after: None,
+                        body: json!({"ok": false, "error": "internal_error"}),
+                    },
+                    "http_500",
+                ),
+                "timeout" => (
+                    ApiReply {
+                        status: StatusCode::GATEWAY_TIMEOUT,
+                        retry_after: None,
+                        body: json!({"ok": false, "error": "timeout"}),
+                    },
+                    "timeout",
+                ),
+                other => (ApiReply::error(other), other),
+            };
+            let recorded = params.as_ref().map_or(Value::Null, |p| {
+                let mut p = p.clone();
+                p.take_token();
+                p.to_value()
+            });
+            record(state, method, recorded, "", Some(code));
+            Some((reply, flaky.delay_ms))
+        })
+    }
+
     /// Runs one call (HTTP or in-process) and records it.
     pub(crate) fn handle_call(
         &self,

@@ -34,8 +34,8 @@ pub use driver::{
 };
 pub use events::envelope;
 pub use model::{
-    Bookmark, Call, Canvas, Channel, Delivery, Edited, Ephemeral, Fault, FileUpload, Message,
-    Reaction, ResponsePost, SimState, Team, User, UserGroup, View,
+    Bookmark, Call, Canvas, Channel, Delivery, Edited, Ephemeral, Fault, FileUpload, Flaky,
+    Message, Reaction, ResponsePost, SimState, Team, User, UserGroup, View,
 };
 pub use seed::{Seed, SeedBot, SeedChannel, SeedTeam, SeedUser, SeedUserGroup};
 pub use simulator::{ChannelSnapshot, Simulator};

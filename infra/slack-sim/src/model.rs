@@ -387,6 +387,58 @@ pub struct Fault {
     pub retry_after: u64,
 }
 
+/// Fault injection at a rate: of the calls of `method` made over HTTP, a steady
+/// fraction `rate` fail (spread evenly and deterministically: with 0.25 the 1st, 5th, 9th…),
+/// until cleared. The failed call does nothing, so a retry is safe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flaky {
+    /// Method name, or `*` for any method.
+    pub method: String,
+    /// `ratelimited` (429 + `Retry-After`), `http_500`, `timeout` (no answer for
+    /// `delay_ms`, then 504 as a gateway gives up), or a Slack error code.
+    pub error: String,
+    /// The fraction of calls that fail, 0.0 to 1.0.
+    pub rate: f64,
+    /// `Retry-After` seconds for `ratelimited`.
+    #[serde(default = "one_u64")]
+    pub retry_after: u64,
+    /// How long a `timeout` holds the call before answering 504.
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// Calls of `method` seen so far (the rate's counter).
+    #[serde(default)]
+    pub seen: u64,
+}
+
+impl Flaky {
+    /// A fraction `rate` of the calls of `method` fail with `error`.
+    pub fn new(method: &str, error: &str, rate: f64) -> Flaky {
+        Flaky {
+            method: method.to_string(),
+            error: error.to_string(),
+            rate,
+            retry_after: 1,
+            delay_ms: 0,
+            seen: 0,
+        }
+    }
+
+    /// For `timeout`: how long the call hangs before the 504.
+    pub fn delay_ms(mut self, ms: u64) -> Flaky {
+        self.delay_ms = ms;
+        self
+    }
+
+    /// Counts a call and says whether it fails: call n fails when ⌈n·rate⌉ grows (so
+    /// the first call fails, and one in 1/rate after it).
+    pub(crate) fn hit(&mut self) -> bool {
+        let rate = self.rate.clamp(0.0, 1.0);
+        let before = (self.seen as f64 * rate).ceil();
+        self.seen += 1;
+        (self.seen as f64 * rate).ceil() > before
+    }
+}
+
 fn one() -> u32 {
     1
 }

@@ -31,11 +31,25 @@ pub(crate) async fn faults(State(sim): State<Simulator>) -> Json<Vec<Fault>> {
     Json(sim.faults())
 }
 
-/// `POST /sim/faults` with one fault object (or a list of them).
+/// `POST /sim/faults` with one fault object (or a list of them); an object with a
+/// `rate` is a rate fault ([`crate::Flaky`]).
 pub(crate) async fn add_fault(
     State(sim): State<Simulator>,
     body: Bytes,
 ) -> (StatusCode, Json<Value>) {
+    if let Ok(flaky) = serde_json::from_slice::<crate::Flaky>(&body) {
+        if flaky.method.is_empty() || !(0.0..=1.0).contains(&flaky.rate) {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"ok": false, "error": "invalid_arguments"})),
+            );
+        }
+        sim.inject_flaky(flaky);
+        return (
+            StatusCode::OK,
+            Json(json!({"ok": true, "flaky": sim.flaky()})),
+        );
+    }
     let faults: Vec<Fault> = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Array(items)) => items
             .into_iter()

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::config::SimConfig;
 use crate::events::EventQueue;
-use crate::model::{Call, Channel, Delivery, Ephemeral, Fault, SimState, User, View};
+use crate::model::{Call, Channel, Delivery, Ephemeral, Fault, Flaky, SimState, User, View};
 use crate::params::Params;
 use crate::state::{ResponseUrl, State, Trigger};
 
@@ -212,9 +212,22 @@ impl Simulator {
         self.with_state(|s| s.faults.clone())
     }
 
-    /// Drops all pending faults.
+    /// From now on a fraction of the HTTP calls of `flaky.method` fail (see [`Flaky`]).
+    pub fn inject_flaky(&self, flaky: Flaky) {
+        self.with_state(|s| s.flaky.push(flaky));
+    }
+
+    /// Rate faults in force, with their counters.
+    pub fn flaky(&self) -> Vec<Flaky> {
+        self.with_state(|s| s.flaky.clone())
+    }
+
+    /// Drops all pending faults, rate faults included.
     pub fn clear_faults(&self) {
-        self.with_state(|s| s.faults.clear());
+        self.with_state(|s| {
+            s.faults.clear();
+            s.flaky.clear();
+        });
     }
 
     /// Issues a trigger id for `user`: single use, valid for 3 seconds.
