@@ -185,6 +185,13 @@ async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
         .into_iter()
         .find(|m| m.pinned)
         .unwrap();
+    // Declining is for the people on the report (nobody coordinates a fresh one yet).
+    app.act(
+        "U0CAROL",
+        "conversations.join",
+        serde_json::json!({ "channel": channel_id }),
+    )
+    .await;
     app.driver
         .block_action(
             "U0CAROL",
@@ -276,6 +283,12 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
         .into_iter()
         .find(|m| m.pinned)
         .unwrap();
+    app.act(
+        "U0BOB",
+        "conversations.join",
+        serde_json::json!({ "channel": channel_id }),
+    )
+    .await;
     app.driver
         .block_action(
             "U0BOB",
@@ -311,12 +324,12 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
     );
     assert!(app.host.sim.channel(&channel_id).unwrap().is_archived);
     let timeline = app.timeline(&target).await;
-    assert!(timeline.iter().any(|r| matches!(&r.event, Event::Captured { message, .. } if message.text.contains("502s at checkout"))), "the report joins the incident's timeline");
+    assert!(timeline.iter().any(|r| matches!(&r.event, Event::Absorbed { event, .. } if matches!(event.as_ref(), Event::Captured { message, .. } if message.text.contains("502s at checkout")))), "the report joins the incident's timeline");
     assert!(
         app.channel(&target_name)
             .messages
             .iter()
-            .any(|m| m.text.contains("Mail in the same thread"))
+            .any(|m| m.text.contains("Reported by mail (merged)"))
     );
 
     // A reply to the original mail now lands in the incident it was merged into.

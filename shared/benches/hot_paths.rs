@@ -30,7 +30,8 @@ fn app() -> SlackApp {
     SlackApp {
         signing_secret: SECRET.into(),
         store: store.clone(),
-        stats: store,
+        stats: store.clone(),
+        audit: store,
         queue: Arc::new(NullQueue),
         api: Arc::new(CannedSlack),
         config: Arc::new(Config::default()),

@@ -135,13 +135,21 @@ impl Wiring {
                 Arc::new(crate::worker::metrics::MetricsEffect {
                     months: self.store(),
                 }),
+                Arc::new(crate::slack::audit_export::AuditExport {
+                    api: slack.clone(),
+                    uploader: Arc::new(crate::slack::upload::HttpUploader::new()),
+                    audit: self.store(),
+                    store: self.store(),
+                }),
             ],
             responder: Arc::new(SlackResponder {
-                api: slack,
+                api: slack.clone(),
                 store: self.store(),
             }),
             clock: self.clock.clone(),
             config: self.config.clone(),
+            audit: self.store(),
+            directory: Arc::new(crate::slack::api::SlackDirectory { api: slack }),
         })
     }
 
@@ -151,6 +159,7 @@ impl Wiring {
             signing_secret: self.signing_secret.clone(),
             store: self.store(),
             stats: self.store(),
+            audit: self.store(),
             queue: self.queue(),
             api: Arc::new(self.slack()?.impatient()),
             config: self.config.clone(),

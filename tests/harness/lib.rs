@@ -13,7 +13,7 @@ use flare::clock::ShiftedClock;
 use flare::config::Config;
 use flare::domain::{Actor, Command, Declaration, IncidentId, Roles, SeverityScale, UserId};
 use flare::store::DynamoStore;
-use flare::worker::{Answer, Effect, Responder, Worker};
+use flare::worker::{Answer, Directory, Effect, Responder, Worker};
 use std::sync::{Arc, Mutex};
 
 /// The moto endpoint. `make test` starts one moto for the whole run and exports it.
@@ -38,6 +38,19 @@ pub async fn sdk() -> SdkConfig {
 pub async fn fresh(sdk: &SdkConfig) -> Resources {
     let prefix = format!("t{:012x}", fastrand::u64(..1 << 48));
     provision::ensure(sdk, &prefix).await.unwrap()
+}
+
+/// The harness has no chat: incidents have no channels, so nobody is a member of one.
+pub struct NoChat;
+
+#[async_trait]
+impl Directory for NoChat {
+    async fn in_channel(&self, _: &str, _: &UserId) -> Result<bool, String> {
+        Ok(false)
+    }
+    async fn in_group(&self, _: &str, _: &UserId) -> Result<bool, String> {
+        Ok(false)
+    }
 }
 
 /// Answers the worker gave, for assertions.
@@ -96,6 +109,8 @@ impl Harness {
             responder: Arc::new(self.answers.clone()),
             clock: Arc::new(self.clock.clone()),
             config: self.config.clone(),
+            audit: self.store.clone(),
+            directory: Arc::new(NoChat),
         }
     }
 

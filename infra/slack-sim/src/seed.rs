@@ -201,7 +201,7 @@ mod tests {
     fn default_seed_parses_with_the_four_people() {
         let seed = Seed::from_json(DEFAULT_SEED).unwrap();
         let ids: Vec<&str> = seed.users.iter().map(|u| u.id.as_str()).collect();
-        assert_eq!(ids, ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE"]);
+        assert_eq!(ids, ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0ERIN"]);
         assert_eq!(seed.users[0].email, "alice@example.com");
         assert_eq!(seed.channel_id("general"), Some("C0GENERAL"));
         assert_eq!(seed.channels[0].members.len(), 4);
@@ -219,7 +219,7 @@ mod tests {
         assert!(id.starts_with("C0") && id.len() == 10, "{id}");
         assert_ne!(a.channel_id("triage"), a.channel_id("incidents"));
         let chan = a.channels.iter().find(|c| c.name == "triage").unwrap();
-        assert_eq!(chan.members.len(), 5);
+        assert_eq!(chan.members.len(), 6);
         // adding twice is a no-op
         assert_eq!(a.clone().with_channel("#triage").channels.len(), 3);
     }

@@ -128,3 +128,13 @@ impl flare::store::StatsStore for MemoryStore {
         Ok(vec![])
     }
 }
+
+#[async_trait]
+impl flare::store::AuditLog for MemoryStore {
+    async fn record(&self, _: &flare::domain::AuditEntry) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn trail(&self, _: &IncidentId) -> Result<Vec<flare::domain::AuditEntry>, StoreError> {
+        Ok(vec![])
+    }
+}

@@ -24,6 +24,8 @@ pub(super) struct RawConfig {
     pub tracker: Option<Tracker>,
     #[serde(default)]
     pub statuspage: Option<StatusPageConfig>,
+    #[serde(default)]
+    pub permissions: Permissions,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +68,48 @@ pub struct Config {
     pub tracker: Option<Tracker>,
     /// The public status page, if any.
     pub statuspage: Option<StatusPageConfig>,
+    /// Who may do what.
+    pub permissions: Permissions,
+}
+
+/// Who may run which `/incident` subcommand; anything in neither list is open to
+/// everyone. Incident managers may do everything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// A Slack user group id (`S…`) whose members act as coordinators everywhere.
+    #[serde(default)]
+    pub incident_managers: Option<String>,
+    /// Reserved to the coordinator (and incident managers).
+    #[serde(default = "coordinator_default")]
+    pub coordinator_only: Vec<String>,
+    /// Open to the incident channel's members.
+    #[serde(default = "members_default")]
+    pub members_only: Vec<String>,
+}
+
+fn coordinator_default() -> Vec<String> {
+    crate::domain::COORDINATOR_DEFAULT
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+fn members_default() -> Vec<String> {
+    crate::domain::MEMBERS_DEFAULT
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
+impl Default for Permissions {
+    fn default() -> Self {
+        Self {
+            incident_managers: None,
+            coordinator_only: coordinator_default(),
+            members_only: members_default(),
+        }
+    }
 }
 
 /// Atlassian Statuspage: the page, its API key (an SSM parameter name), and which
@@ -219,6 +263,15 @@ impl Reminders {
 }
 
 impl Config {
+    /// What the permission rules need from the configuration.
+    pub fn access_policy(&self) -> crate::domain::AccessPolicy {
+        crate::domain::AccessPolicy {
+            members: self.permissions.members_only.clone(),
+            coordinator: self.permissions.coordinator_only.clone(),
+            managers: self.permissions.incident_managers.clone(),
+        }
+    }
+
     /// What the reminder rules need from the configuration.
     pub fn reminder_policy(&self) -> crate::domain::ReminderPolicy {
         crate::domain::ReminderPolicy {

@@ -200,7 +200,48 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         ));
     }
 
+    let p = &raw.permissions;
+    for (field, names) in [
+        ("permissions.coordinator_only", &p.coordinator_only),
+        ("permissions.members_only", &p.members_only),
+    ] {
+        if let Some(unknown) = names
+            .iter()
+            .find(|n| !crate::domain::GUARDED.contains(&n.as_str()))
+        {
+            return Err(err(
+                field.into(),
+                format!(
+                    "`{unknown}` is not a subcommand that can be restricted (one of: {})",
+                    crate::domain::GUARDED.join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(both) = p
+        .coordinator_only
+        .iter()
+        .find(|n| p.members_only.contains(n))
+    {
+        return Err(err(
+            "permissions".into(),
+            format!("`{both}` is in both coordinator_only and members_only"),
+        ));
+    }
+    if let Some(g) = &p.incident_managers
+        && !(g.starts_with('S')
+            && g.len() > 1
+            && g.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+    {
+        return Err(err(
+            "permissions.incident_managers".into(),
+            format!("`{g}` is not a Slack user group id (like S0123ABCD)"),
+        ));
+    }
+
     Ok(Config {
+        permissions: raw.permissions,
         statuspage: raw.statuspage,
         tracker: raw.tracker,
         triage: raw.triage,

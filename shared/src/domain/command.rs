@@ -93,6 +93,16 @@ pub enum Command {
         #[serde(default)]
         message: Option<String>,
     },
+    /// Send the requester the incident's audit trail as a file.
+    ExportAudit,
+    /// Timeline entries of an incident merged into this one, with their original
+    /// times (sent by the merge effect in parts, so each fits in a queue message).
+    Absorb {
+        from: IncidentId,
+        title: String,
+        part: u32,
+        entries: Vec<MovedEntry>,
+    },
     /// The tracker made the ticket (sent by the ticket effect).
     LinkTicket {
         number: u32,
@@ -128,8 +138,18 @@ impl Command {
             Command::PublishStatus { .. } => "statuspage",
             Command::RequestTicket { .. } => "ticket",
             Command::LinkTicket { .. } => "ticket-linked",
+            Command::Absorb { .. } => "absorb",
+            Command::ExportAudit => "audit",
         }
     }
+}
+
+/// A timeline entry moving from a merged incident, as it was recorded there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovedEntry {
+    pub at: DateTime<Utc>,
+    pub actor: super::ids::Actor,
+    pub event: super::event::Event,
 }
 
 /// Everything known when an incident is declared.

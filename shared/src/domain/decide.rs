@@ -30,6 +30,10 @@ pub fn decide(
             _ => Err(DomainError::NotFound),
         };
     };
+    // Who did what stays readable after the end (a security review comes later).
+    if command == Command::ExportAudit {
+        return Ok(vec![Event::AuditRequested]);
+    }
     if inc.status.is_terminal() {
         return Err(DomainError::Finished(inc.status));
     }
@@ -222,23 +226,63 @@ pub fn decide(
             }
         }
         Command::MergeInto { target } => {
-            if inc.status != Status::Triage {
-                return Err(DomainError::NotInTriage(inc.status));
-            }
             if target == inc.id {
                 return Err(DomainError::Invalid(
-                    "A report can't be merged into itself.".into(),
+                    "An incident can't be merged into itself.".into(),
                 ));
             }
+            // A report ends declined, anything else closed: either way its channel is
+            // archived and its pages resolved, and the target carries on.
+            let to = if inc.status == Status::Triage {
+                Status::Declined
+            } else {
+                Status::Closed
+            };
             let summary = Some(format!("Merged into {target}"));
             Ok(vec![
                 Event::MergedInto { target },
                 Event::StatusChanged {
-                    from: Status::Triage,
-                    to: Status::Declined,
+                    from: inc.status,
+                    to,
                     summary,
                 },
             ])
+        }
+        Command::ExportAudit => Ok(vec![Event::AuditRequested]),
+        Command::Absorb {
+            from,
+            title,
+            part,
+            entries,
+        } => {
+            let mut events = Vec::with_capacity(entries.len() + 1);
+            if part == 0 {
+                events.push(Event::MergedFrom {
+                    from: from.clone(),
+                    title: clip(&title, MAX_TITLE),
+                });
+            }
+            let mut next_action = inc.actions.len() as u32;
+            for entry in entries {
+                match entry.event {
+                    // Action items join the list here, numbered after this one's own.
+                    Event::ActionAdded { text, owner, .. } => {
+                        next_action += 1;
+                        events.push(Event::ActionAdded {
+                            number: next_action,
+                            text,
+                            owner,
+                        });
+                    }
+                    event => events.push(Event::Absorbed {
+                        from: from.clone(),
+                        at: entry.at,
+                        actor: entry.actor,
+                        event: Box::new(event),
+                    }),
+                }
+            }
+            Ok(events)
         }
         Command::Snooze { minutes } => {
             if !(1..=24 * 60).contains(&minutes) {

@@ -66,6 +66,20 @@ pub enum Event {
     MergedInto {
         target: IncidentId,
     },
+    /// Another incident (a duplicate) was merged into this one; its entries follow.
+    MergedFrom {
+        from: IncidentId,
+        title: String,
+    },
+    /// An entry of a merged incident, at its original time and by its original actor.
+    Absorbed {
+        from: IncidentId,
+        at: DateTime<Utc>,
+        actor: Actor,
+        event: Box<Event>,
+    },
+    /// Someone asked for the audit trail (it is sent to them as a file).
+    AuditRequested,
     /// A link (customer ticket, dashboard) was attached.
     LinkAdded {
         url: String,
@@ -126,6 +140,9 @@ impl Event {
             Event::Snoozed { .. } => "IncidentRemindersSnoozed",
             Event::PostmortemRequested => "PostmortemRequested",
             Event::MergedInto { .. } => "IncidentMerged",
+            Event::MergedFrom { .. } => "IncidentMergedFrom",
+            Event::AuditRequested => "IncidentAuditRequested",
+            Event::Absorbed { .. } => "IncidentEntryAbsorbed",
             Event::ActionAdded { .. } => "IncidentActionAdded",
             Event::LinkAdded { .. } => "IncidentLinkAdded",
             Event::StatusPublished { .. } => "IncidentStatusPublished",

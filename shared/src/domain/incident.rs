@@ -200,6 +200,24 @@ impl Incident {
             Event::Snoozed { until } => self.reminders.snoozed_until = Some(*until),
             Event::PostmortemRequested => {}
             Event::MergedInto { target } => self.merged_into = Some(target.clone()),
+            Event::MergedFrom { .. } | Event::AuditRequested => {}
+            Event::Absorbed { event, .. } => match event.as_ref() {
+                // Moved captures count as this incident's own (a 🧾 here is a no-op).
+                Event::Captured { kind, message } => {
+                    let key = CaptureKey {
+                        kind: *kind,
+                        channel: message.channel.clone(),
+                        ts: message.ts.clone(),
+                    };
+                    if !self.captures.contains(&key) {
+                        self.captures.push(key);
+                    }
+                }
+                Event::LinkAdded { url, label } if !self.links.iter().any(|(_, u)| u == url) => {
+                    self.links.push((label.clone(), url.clone()))
+                }
+                _ => {}
+            },
             Event::ActionAdded {
                 number,
                 text,

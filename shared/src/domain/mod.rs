@@ -3,6 +3,7 @@
 //! `decide(incident, command, actor, now) -> events` and `Incident::apply(event)` are
 //! the whole behaviour; everything else in Flare moves commands in and events out.
 
+mod audit;
 mod capture;
 mod command;
 mod decide;
@@ -12,14 +13,17 @@ mod error;
 mod event;
 mod ids;
 mod incident;
+mod merge;
 pub mod name;
+mod permission;
 mod role;
 mod severity;
 mod status;
 mod words;
 
+pub use audit::{AuditEntry, AuditOutcome, audit_csv};
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
-pub use command::{Command, Declaration, EscalationTarget, ImpactEdge};
+pub use command::{Command, Declaration, EscalationTarget, ImpactEdge, MovedEntry};
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
 pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};
 pub use durations::{Durations, human as human_duration};
@@ -27,6 +31,11 @@ pub use error::DomainError;
 pub use event::{Event, Recorded};
 pub use ids::{Actor, IncidentId, UserId};
 pub use incident::{ActionItem, Incident};
+pub use merge::{check_merge, movable};
+pub use permission::{
+    Access, AccessPolicy, COORDINATOR_DEFAULT, GUARDED, MEMBERS_DEFAULT, Questions, Standing,
+    authorize, questions,
+};
 pub use role::{Role, Roles};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 pub use status::Status;

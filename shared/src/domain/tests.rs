@@ -610,10 +610,174 @@ fn a_triage_report_merges_into_another_incident_and_ends() {
         (inc.status, inc.merged_into.as_ref()),
         (Status::Declined, Some(&other))
     );
+    // Any open incident can be a duplicate: it ends closed (its channel archived).
     let mut active = at_status(Status::Investigating);
+    assert_eq!(active.run(Command::MergeInto { target: other }), Ok(2));
+    assert_eq!(active.incident.as_ref().unwrap().status, Status::Closed);
+}
+
+#[test]
+fn merging_checks_the_target_and_never_crosses_privacy() {
+    let source = at_status(Status::Investigating).incident.unwrap();
+    let mut target = at_status(Status::Fixing).incident.unwrap();
+    target.id = IncidentId::parse("20240122-brave-wolf").unwrap();
+    assert_eq!(check_merge(&source, Some(&target)), Ok(()));
+    assert!(check_merge(&source, None).is_err());
+    assert!(check_merge(&source, Some(&source)).is_err());
+    let mut private = target.clone();
+    private.private = true;
+    assert!(
+        matches!(check_merge(&source, Some(&private)), Err(DomainError::Invalid(why)) if why.contains("private"))
+    );
+    let mut closed = target;
+    closed.status = Status::Closed;
+    assert!(check_merge(&source, Some(&closed)).is_err());
+}
+
+#[test]
+fn absorbed_entries_keep_their_time_and_author_and_actions_are_renumbered() {
+    let mut sim = at_status(Status::Investigating);
+    sim.run(Command::AddAction {
+        text: "own".into(),
+        owner: None,
+    })
+    .unwrap();
+    let from = IncidentId::parse("20240122-brave-wolf").unwrap();
+    let bob = Actor::user(UserId::parse("U0BOB").unwrap());
+    let earlier = t0() - Duration::minutes(30);
+    let capture = Event::Captured {
+        kind: CaptureKind::Papertrail,
+        message: CapturedMessage {
+            channel: "C9".into(),
+            ts: "9.9".into(),
+            author: None,
+            text: "alert".into(),
+            permalink: None,
+            posted_at: earlier,
+        },
+    };
+    let entries = vec![
+        MovedEntry {
+            at: earlier,
+            actor: bob.clone(),
+            event: capture.clone(),
+        },
+        MovedEntry {
+            at: earlier,
+            actor: bob.clone(),
+            event: Event::ActionAdded {
+                number: 1,
+                text: "theirs".into(),
+                owner: None,
+            },
+        },
+    ];
+    let n = sim
+        .run(Command::Absorb {
+            from: from.clone(),
+            title: "Dup".into(),
+            part: 0,
+            entries,
+        })
+        .unwrap();
+    assert_eq!(n, 3, "header, the capture, the action");
+    let inc = sim.incident.as_ref().unwrap();
     assert_eq!(
-        active.run(Command::MergeInto { target: other }),
-        Err(DomainError::NotInTriage(Status::Investigating))
+        inc.captures.len(),
+        1,
+        "a moved capture counts as captured here"
+    );
+    assert_eq!(
+        inc.actions
+            .iter()
+            .map(|a| (a.number, a.text.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(1, "own"), (2, "theirs")]
+    );
+    assert!(sim.timeline.iter().any(|r| r.event
+        == Event::Absorbed {
+            from: from.clone(),
+            at: earlier,
+            actor: bob.clone(),
+            event: Box::new(capture.clone())
+        }));
+    assert!(
+        matches!(&sim.timeline[sim.timeline.len() - 3].event, Event::MergedFrom { from: f, .. } if f == &from)
+    );
+}
+
+#[test]
+fn permissions_follow_the_policy_and_say_who_may() {
+    let policy = AccessPolicy::default();
+    let mut inc = at_status(Status::Resolved).incident.unwrap();
+    let alice = Actor::user(UserId::parse("U0ALICE").unwrap());
+    let dave = Actor::user(UserId::parse("U0DAVE").unwrap());
+    let close = Command::Close;
+    let severity = Command::SetSeverity {
+        severity: sev("S1"),
+    };
+    assert_eq!(policy.required(&close), Access::Coordinator);
+    assert_eq!(policy.required(&severity), Access::Members);
+    assert_eq!(policy.required(&Command::Acknowledge), Access::Anyone);
+    let nobody = Standing::default();
+    let member = Standing {
+        member: true,
+        manager: false,
+    };
+    // Nobody coordinates: any member may close; a stranger may not.
+    assert_eq!(
+        authorize(&inc, &close, &dave, Access::Coordinator, member, &policy),
+        Ok(())
+    );
+    assert!(authorize(&inc, &close, &dave, Access::Coordinator, nobody, &policy).is_err());
+    inc.roles
+        .assign(Role::Coordinator, UserId::parse("U0CAROL").unwrap());
+    let refused = authorize(&inc, &close, &dave, Access::Coordinator, member, &policy).unwrap_err();
+    assert!(refused.contains("<@U0CAROL>"), "{refused}");
+    let carol = Actor::user(UserId::parse("U0CAROL").unwrap());
+    assert_eq!(
+        authorize(&inc, &close, &carol, Access::Coordinator, nobody, &policy),
+        Ok(())
+    );
+    // An incident manager may; the message names the group.
+    let managed = AccessPolicy {
+        managers: Some("S0MANAGERS".into()),
+        ..AccessPolicy::default()
+    };
+    let manager = Standing {
+        member: false,
+        manager: true,
+    };
+    assert_eq!(
+        authorize(&inc, &close, &dave, Access::Coordinator, manager, &managed),
+        Ok(())
+    );
+    let refused =
+        authorize(&inc, &close, &dave, Access::Coordinator, nobody, &managed).unwrap_err();
+    assert!(refused.contains("<!subteam^S0MANAGERS>"), "{refused}");
+    // Members-only: the reporter needs no lookup; strangers are told to join.
+    assert_eq!(
+        questions(&inc, &alice, Access::Members, &policy),
+        Questions::default()
+    );
+    assert_eq!(
+        authorize(&inc, &severity, &alice, Access::Members, nobody, &policy),
+        Ok(())
+    );
+    assert!(questions(&inc, &dave, Access::Members, &policy).member);
+    let refused = authorize(&inc, &severity, &dave, Access::Members, nobody, &policy).unwrap_err();
+    assert!(refused.contains("Join the channel"), "{refused}");
+    // Flare itself is never refused.
+    assert_eq!(
+        authorize(
+            &inc,
+            &close,
+            &Actor::system("reminders"),
+            Access::Coordinator,
+            nobody,
+            &policy
+        ),
+        Ok(())
     );
 }
 

@@ -212,3 +212,72 @@ pub async fn find_channel(api: &dyn SlackApi, name: &str) -> Result<Option<Value
         }
     }
 }
+
+/// Every member of a channel, paging through `conversations.members`.
+pub async fn channel_members(api: &dyn SlackApi, channel: &str) -> Result<Vec<String>, SlackError> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    // 50 pages of 1000: far beyond any incident channel.
+    for _ in 0..50 {
+        let page = api
+            .call(
+                "conversations.members",
+                json!({ "channel": channel, "limit": 1000, "cursor": cursor }),
+            )
+            .await?;
+        out.extend(
+            page["members"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.as_str().map(str::to_owned)),
+        );
+        cursor = page["response_metadata"]["next_cursor"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if cursor.is_empty() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The permission rules' questions, answered by Slack.
+pub struct SlackDirectory {
+    pub api: std::sync::Arc<dyn SlackApi>,
+}
+
+#[async_trait]
+impl crate::worker::Directory for SlackDirectory {
+    async fn in_channel(
+        &self,
+        channel: &str,
+        user: &crate::domain::UserId,
+    ) -> Result<bool, String> {
+        match channel_members(self.api.as_ref(), channel).await {
+            Ok(members) => Ok(members.iter().any(|m| m == user.as_str())),
+            // A channel gone or archived has no members to act in it.
+            Err(SlackError::Api(_)) => Ok(false),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn in_group(&self, group: &str, user: &crate::domain::UserId) -> Result<bool, String> {
+        match self
+            .api
+            .call("usergroups.users.list", json!({ "usergroup": group }))
+            .await
+        {
+            Ok(v) => Ok(v["users"]
+                .as_array()
+                .is_some_and(|us| us.iter().any(|u| u.as_str() == Some(user.as_str())))),
+            Err(SlackError::Api(code)) => {
+                // A misconfigured group grants nothing; the operator sees why in the logs.
+                tracing::warn!(group, %code, "could not read the incident-manager group");
+                Ok(false)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}

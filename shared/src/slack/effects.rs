@@ -540,7 +540,7 @@ impl SlackEffect {
                     .post_once(&incident.id, rec.version, &refs, params)
                     .await;
             }
-            Event::CaptureWithdrawn { .. } => return Ok(()),
+            Event::CaptureWithdrawn { .. } | Event::AuditRequested => return Ok(()),
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
             }
@@ -607,15 +607,48 @@ impl SlackEffect {
                 return self.say(incident, rec, &refs, text, None).await;
             }
             Event::MergedInto { target } => {
-                let there = self
-                    .store
-                    .refs(target)
-                    .await?
+                let target_refs = self.store.refs(target).await?;
+                let there = target_refs
                     .get("channel")
                     .map_or_else(|| format!("`{target}`"), |c| format!("<#{c}>"));
+                // Everyone here follows the incident there.
+                if let (Some(here), Some(there)) = (refs.get("channel"), target_refs.get("channel"))
+                {
+                    let members = super::api::channel_members(self.api.as_ref(), here).await?;
+                    let people: Vec<UserId> =
+                        members.iter().filter_map(|m| UserId::parse(m)).collect();
+                    let bot = self.bot_user().await.unwrap_or_default();
+                    let people: Vec<&UserId> =
+                        people.iter().filter(|u| u.as_str() != bot).collect();
+                    self.invite(there, &people).await?;
+                }
                 let text = format!(
-                    ":twisted_rightwards_arrows: {who} merged this report into {there}; follow it there."
+                    ":twisted_rightwards_arrows: {who} merged this incident into {there}; follow it there. This channel will be archived."
                 );
+                return self.say(incident, rec, &refs, text, None).await;
+            }
+            Event::MergedFrom { from, title } => {
+                let here = self
+                    .store
+                    .refs(from)
+                    .await?
+                    .get("channel")
+                    .map_or_else(|| format!("`{from}`"), |c| format!("<#{c}>"));
+                format!(
+                    ":twisted_rightwards_arrows: {who} merged {here} (*{}*) into this incident: its timeline, captured messages and action items are here now, and its people were invited.",
+                    escape(title)
+                )
+            }
+            Event::Absorbed { event, .. } => {
+                // Only a merged mail report is worth showing again: responders here
+                // haven't read it. The rest is in the timeline and the postmortem.
+                let Event::Captured { message: m, .. } = event.as_ref() else {
+                    return Ok(());
+                };
+                if m.channel != EMAIL_CHANNEL {
+                    return Ok(());
+                }
+                let text = format!(":email: Reported by mail (merged):\n{}", quote(&m.text));
                 return self.say(incident, rec, &refs, text, None).await;
             }
             Event::Reminded { kind, nth } => {
@@ -865,6 +898,12 @@ impl Responder for SlackResponder {
                     "chat.postEphemeral",
                     json!({ "channel": channel, "user": user, "text": text }),
                 )
+                .await
+                .map(|_| ()),
+            // Nowhere to answer in place: a direct message from the app.
+            (None, None, Some(user)) => self
+                .api
+                .call("chat.postMessage", json!({ "channel": user, "text": text }))
                 .await
                 .map(|_| ()),
             _ => Ok(()),

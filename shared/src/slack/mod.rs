@@ -2,7 +2,9 @@
 //! Block Kit views, the request handling (ack path) and the worker's Slack effects.
 pub mod api;
 pub mod app;
+pub mod audit_export;
 pub mod blocks;
 pub mod effects;
 pub mod mrkdwn;
 pub mod signature;
+pub mod upload;

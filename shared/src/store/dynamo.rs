@@ -2,7 +2,7 @@
 
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, META, OPEN, PK, SK, TTL};
 use super::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};
-use crate::domain::{Incident, IncidentId, Recorded};
+use crate::domain::{AuditEntry, Incident, IncidentId, Recorded};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -577,6 +577,57 @@ impl super::StatsStore for DynamoStore {
                     .unprocessed_keys
                     .and_then(|mut u| u.remove(&self.table))
                     .filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl super::AuditLog for DynamoStore {
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let json = serde_json::to_string(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // Keyed by the command: a redelivery rewrites the same entry.
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(keys::incident(&entry.incident)))
+            .item(SK, s(keys::audit(entry.at, &entry.command_id)))
+            .item("entry", s(json))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn trail(&self, id: &IncidentId) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
+                .expression_attribute_values(":pk", s(keys::incident(id)))
+                .expression_attribute_values(":audit", s(keys::AUDIT_PREFIX))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items() {
+                let json = text(item, "entry").ok_or_else(|| {
+                    StoreError::Corrupt(format!("{id}: audit entry without body"))
+                })?;
+                out.push(
+                    serde_json::from_str(json)
+                        .map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))?,
+                );
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
             }
         }
         Ok(out)

@@ -24,6 +24,16 @@ pub fn event(version: u64) -> String {
     format!("EV#{version:010}")
 }
 
+/// Audit entries sort by time, then command, beside the incident's events.
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+pub fn audit(at: DateTime<Utc>, command_id: &str) -> String {
+    format!(
+        "{AUDIT_PREFIX}{}#{command_id}",
+        at.to_rfc3339_opts(SecondsFormat::Millis, true)
+    )
+}
+
 pub fn dedup(key: &str) -> String {
     format!("DEDUP#{key}")
 }

@@ -10,7 +10,7 @@ mod keys;
 
 pub use dynamo::DynamoStore;
 
-use crate::domain::{Incident, IncidentId, Recorded};
+use crate::domain::{AuditEntry, Incident, IncidentId, Recorded};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -132,6 +132,15 @@ pub trait IncidentStore: Send + Sync {
     async fn due(&self, now: DateTime<Utc>, limit: i32) -> Result<Vec<OpenIncident>, StoreError>;
     /// Every open (not closed, not declined) incident.
     async fn open(&self) -> Result<Vec<OpenIncident>, StoreError>;
+}
+
+/// The audit trail: one entry per command and incident, applied or refused.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Idempotent: the same command's entry is written again, never twice.
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The incident's entries, oldest first.
+    async fn trail(&self, id: &IncidentId) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
 /// What `/incident stats` reads: the incidents declared in a month, in bulk.

@@ -12,15 +12,17 @@ mod merge;
 pub mod metrics;
 
 pub use batch::{BatchRecord, handle_batch};
-pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};
+pub use effect::{Answer, Directory, Effect, EffectError, LogResponder, Responder};
 pub use mail_thread::MailThreadIndex;
 pub use merge::MergeEffect;
 
-use crate::bus::CommandEnvelope;
+use crate::bus::{CommandEnvelope, Source};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{self, Command, Incident, IncidentId, Recorded, decide, next_due};
-use crate::store::{Commit, IncidentStore, Outcome, StoreError};
+use crate::domain::{
+    self, AuditEntry, AuditOutcome, Command, Incident, IncidentId, Recorded, decide, next_due,
+};
+use crate::store::{AuditLog, Commit, IncidentStore, Outcome, StoreError};
 use std::sync::Arc;
 use tracing::{info, warn};
 
@@ -46,6 +48,10 @@ pub struct Worker {
     pub responder: Arc<dyn Responder>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    /// Where every command's outcome is recorded.
+    pub audit: Arc<dyn AuditLog>,
+    /// Channel and group membership, for the permission rules.
+    pub directory: Arc<dyn Directory>,
 }
 
 impl Worker {
@@ -54,6 +60,15 @@ impl Worker {
         match self.store.outcome(&env.id).await? {
             Some(Outcome::Applied { incident, versions }) => {
                 info!(command = %env.id, incident = %incident, "redelivered: finishing effects");
+                // The entry may be missing if the last delivery stopped right after storing.
+                self.audit(
+                    env,
+                    &incident,
+                    AuditOutcome::Applied {
+                        versions: versions.clone(),
+                    },
+                )
+                .await?;
                 return self.finish(&incident, &versions).await;
             }
             Some(Outcome::Rejected { .. }) => {
@@ -64,12 +79,110 @@ impl Worker {
         }
         let (incident, versions) = match self.decide_and_store(env).await? {
             Decided::Stored { incident, versions } => (incident, versions),
-            Decided::Refused(reason) => {
+            Decided::Refused {
+                incident,
+                reason,
+                denied,
+            } => {
+                if let Some(id) = &incident {
+                    let outcome = if denied {
+                        AuditOutcome::Denied {
+                            reason: reason.clone(),
+                        }
+                    } else {
+                        AuditOutcome::Refused {
+                            reason: reason.clone(),
+                        }
+                    };
+                    self.audit(env, id, outcome).await?;
+                }
+                // Recorded after the audit entry, so a redelivery finds both or neither.
+                self.store.reject(&env.id, &reason).await?;
                 self.responder.answer(env, &Answer::Refused(reason)).await;
                 return Ok(());
             }
         };
+        self.audit(
+            env,
+            &incident,
+            AuditOutcome::Applied {
+                versions: versions.clone(),
+            },
+        )
+        .await?;
         self.finish(&incident, &versions).await
+    }
+
+    async fn audit(
+        &self,
+        env: &CommandEnvelope,
+        incident: &IncidentId,
+        outcome: AuditOutcome,
+    ) -> Result<(), WorkerError> {
+        let source = match env.source {
+            Source::Slack => "slack",
+            Source::Email => "email",
+            Source::Reminders => "reminders",
+            Source::Local => "local",
+        };
+        let entry = AuditEntry::new(
+            incident.clone(),
+            env.received_at,
+            &env.id,
+            &env.command,
+            &env.actor,
+            source,
+            outcome,
+        );
+        Ok(self.audit.record(&entry).await?)
+    }
+
+    /// The permission rules, with the facts they ask for looked up (usually none).
+    async fn authorize(
+        &self,
+        env: &CommandEnvelope,
+        inc: &Incident,
+    ) -> Result<Option<String>, WorkerError> {
+        let policy = self.config.access_policy();
+        let access = policy.required(&env.command);
+        let asked = domain::questions(inc, &env.actor, access, &policy);
+        let mut standing = domain::Standing::default();
+        if let Some(user) = env.actor.user_id() {
+            if asked.member {
+                let channel = self.store.refs(&inc.id).await?.get("channel").cloned();
+                standing.member = match channel {
+                    // A slash command typed in the incident's channel: only members can
+                    // type there (a button can be clicked while previewing a channel).
+                    Some(c)
+                        if env.id.starts_with("slash#")
+                            && env.reply.as_ref().and_then(|r| r.channel.as_ref()) == Some(&c) =>
+                    {
+                        true
+                    }
+                    Some(c) => self
+                        .directory
+                        .in_channel(&c, user)
+                        .await
+                        .map_err(WorkerError::Transient)?,
+                    // No channel (Slack failed at declaration, or no chat at all): there
+                    // are no members to tell apart, so the rule can't hold a public
+                    // incident up; a private one stays with its people.
+                    None => !inc.private,
+                };
+            }
+            // A member needs no manager rights, except to overrule a coordinator.
+            if asked.manager
+                && !standing.member
+                && let Some(group) = &policy.managers
+            {
+                standing.manager = self
+                    .directory
+                    .in_group(group, user)
+                    .await
+                    .map_err(WorkerError::Transient)?;
+            }
+        }
+        Ok(domain::authorize(inc, &env.command, &env.actor, access, standing, &policy).err())
     }
 
     async fn decide_and_store(&self, env: &CommandEnvelope) -> Result<Decided, WorkerError> {
@@ -82,11 +195,36 @@ impl Worker {
                     (id, None)
                 }
                 (None, _) => {
-                    let reason = domain::DomainError::NotFound.to_string();
-                    self.store.reject(&env.id, &reason).await?;
-                    return Ok(Decided::Refused(reason));
+                    return Ok(Decided::Refused {
+                        incident: None,
+                        reason: domain::DomainError::NotFound.to_string(),
+                        denied: false,
+                    });
                 }
             };
+            if let Some(inc) = &current {
+                if let Some(reason) = self.authorize(env, inc).await? {
+                    info!(command = %env.id, incident = %id, kind = env.command.name(), %reason, "denied");
+                    return Ok(Decided::Refused {
+                        incident: Some(id),
+                        reason,
+                        denied: true,
+                    });
+                }
+                // A merge needs the other incident: open, and as private as this one.
+                if let Command::MergeInto { target } = &env.command
+                    && !inc.status.is_terminal()
+                {
+                    let other = self.store.load(target).await?;
+                    if let Err(e) = domain::check_merge(inc, other.as_ref()) {
+                        return Ok(Decided::Refused {
+                            incident: Some(id),
+                            reason: e.to_string(),
+                            denied: false,
+                        });
+                    }
+                }
+            }
             // Events are never earlier than the ones before them, whatever the clocks say.
             let now = current
                 .as_ref()
@@ -96,8 +234,11 @@ impl Worker {
                 Err(e) => {
                     let reason = e.to_string();
                     info!(command = %env.id, incident = %id, kind = env.command.name(), %reason, "refused");
-                    self.store.reject(&env.id, &reason).await?;
-                    return Ok(Decided::Refused(reason));
+                    return Ok(Decided::Refused {
+                        incident: current.is_some().then_some(id),
+                        reason,
+                        denied: false,
+                    });
                 }
             };
             let base = current.as_ref().map_or(0, |c| c.version);
@@ -145,7 +286,11 @@ impl Worker {
                         Some(Outcome::Applied { incident, versions }) => {
                             Ok(Decided::Stored { incident, versions })
                         }
-                        Some(Outcome::Rejected { reason }) => Ok(Decided::Refused(reason)),
+                        Some(Outcome::Rejected { reason }) => Ok(Decided::Refused {
+                            incident: None,
+                            reason,
+                            denied: false,
+                        }),
                         None => Err(WorkerError::Transient("outcome vanished".into())),
                     };
                 }
@@ -231,7 +376,13 @@ enum Decided {
         incident: IncidentId,
         versions: Vec<u64>,
     },
-    Refused(String),
+    Refused {
+        /// The incident it was for, if it exists (for the audit trail).
+        incident: Option<IncidentId>,
+        reason: String,
+        /// Refused by the permission rules rather than the domain.
+        denied: bool,
+    },
 }
 
 fn fold(current: Option<Incident>, records: &[Recorded]) -> Option<Incident> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use flare::domain::{
     Actor, CaptureKind, CapturedMessage, Declaration, EscalationTarget, Event, ImpactEdge,
-    Recorded, Role, Severity, Status, UserId,
+    IncidentId, Recorded, Role, Severity, Status, UserId,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -50,6 +50,16 @@ pub enum What<'a> {
     Captured {
         kind: CaptureKind,
         message: &'a CapturedMessage,
+    },
+    /// A duplicate was merged into this incident.
+    Merged {
+        from: &'a IncidentId,
+        title: &'a str,
+    },
+    /// An entry that came with a merged duplicate.
+    FromDuplicate {
+        from: &'a IncidentId,
+        what: Box<What<'a>>,
     },
 }
 
@@ -204,7 +214,58 @@ impl<'a> Facts<'a> {
                         },
                     ));
                 }
+                Event::MergedFrom { from, title } => {
+                    f.rows.push(row(0, rec.at, What::Merged { from, title }));
+                }
+                Event::Absorbed {
+                    from,
+                    at,
+                    actor,
+                    event,
+                } => {
+                    f.participant(&mut people, actor, 1, 0);
+                    let moved = |at: DateTime<Utc>, what: What<'a>| Row {
+                        at,
+                        order: (rec.version, 0),
+                        actor: Some(actor),
+                        what: What::FromDuplicate {
+                            from,
+                            what: Box::new(what),
+                        },
+                    };
+                    match event.as_ref() {
+                        Event::Declared(d) => f.rows.push(moved(*at, What::Declared(d))),
+                        Event::UpdatePosted { text } => f.rows.push(moved(*at, What::Update(text))),
+                        Event::ImpactSet { edge, at: when } => f.rows.push(moved(
+                            *when,
+                            What::Impact {
+                                edge: *edge,
+                                recorded: *at,
+                            },
+                        )),
+                        Event::Captured { kind, message } => {
+                            f.author(&mut people, message);
+                            let capture = Capture {
+                                message,
+                                marked_by: actor,
+                            };
+                            match kind {
+                                CaptureKind::Papertrail => f.papertrail.push(capture),
+                                CaptureKind::Discussion => f.discussion.push(capture),
+                            }
+                            f.rows.push(moved(
+                                message.posted_at,
+                                What::Captured {
+                                    kind: *kind,
+                                    message,
+                                },
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
                 Event::Captured { .. }
+                | Event::AuditRequested
                 | Event::CaptureWithdrawn { .. }
                 | Event::Reminded { .. }
                 | Event::Snoozed { .. }

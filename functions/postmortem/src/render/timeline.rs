@@ -22,7 +22,11 @@ pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeForma
         .map(|r| {
             let (what, details) = describe(r, config, tf);
             let by = r.actor.map(names::actor).unwrap_or_default();
-            let by = match &r.what {
+            let inner = match &r.what {
+                What::FromDuplicate { what, .. } => what.as_ref(),
+                w => w,
+            };
+            let by = match inner {
                 What::Captured { message, .. } | What::Reported(message) => {
                     message.author.as_ref().map(names::user).unwrap_or_default()
                 }
@@ -35,8 +39,20 @@ pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeForma
 }
 
 fn describe(r: &Row<'_>, config: &Config, tf: TimeFormat) -> (String, String) {
+    describe_what(&r.what, config, tf)
+}
+
+fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, String) {
     let sev = |s| names::severity(config, s);
-    match &r.what {
+    match what {
+        What::Merged { from, title } => (
+            "Duplicate merged".into(),
+            format!("`{from}`: {}", escape::cell(title)),
+        ),
+        What::FromDuplicate { from, what } => {
+            let (event, details) = describe_what(what, config, tf);
+            (format!("{event} (in `{from}`)"), details)
+        }
         What::Reported(m) => ("Reported".into(), message(m)),
         What::ImpactFromDeclaration => (
             "Impact started".into(),

@@ -165,6 +165,73 @@ async fn main() -> anyhow::Result<()> {
     d.posted_since("incidents", 0);
 
     d.say(
+        "alice (support)",
+        "sees the outage as an alert in #alerts and declares an incident from that message, not knowing bob has one.",
+    );
+    let alerts = d
+        .host
+        .sim
+        .act(
+            "U0ALICE",
+            "conversations.create",
+            serde_json::json!({ "name": "alerts" }),
+        )
+        .map_err(anyhow::Error::msg)?["channel"]["id"]
+        .as_str()
+        .context("no #alerts")?
+        .to_owned();
+    let alert = d.driver.post_as(
+        "U0ALICE",
+        &alerts,
+        "ALERT checkout-api p99 latency 9.8s (threshold 2s) since 08:51 UTC",
+        None,
+    )?;
+    d.driver
+        .message_action(
+            "U0ALICE",
+            &alerts,
+            &alert,
+            flare::slack::app::DECLARE_FROM_MESSAGE,
+        )
+        .await?;
+    let form = d.host.sim.views().last().context("no modal")?.id.clone();
+    let submit = d.driver.prepare_view_submission(
+        "U0ALICE",
+        &form,
+        &flare_slack_sim::ViewValues::new()
+            .set("title", "value", "Checkout latency alert")
+            .set("severity", "value", "S2"),
+    )?;
+    d.driver.send(&submit).await?;
+    d.host.settle().await;
+    let duplicate = d
+        .host
+        .store
+        .open()
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .find(|o| o != &id)
+        .context("no duplicate")?;
+    let dup_name = format!("inc-{duplicate}");
+    d.flare(&format!(
+        "opened #{dup_name} with the alert as its first timeline entry"
+    ));
+    d.say(
+        "alice",
+        &format!(
+            "spots bob's incident in /incident list and merges hers into it: /incident merge {id}"
+        ),
+    );
+    d.slash("U0ALICE", &dup_name, &format!("merge {id}"))
+        .await?;
+    d.posted_since(&dup_name, 0);
+    d.flare(&format!(
+        "moved the duplicate's entries (the alert, at its original time) into #{name}, invited alice, and archived #{dup_name}"
+    ));
+    seen = d.posted_since(&name, seen);
+
+    d.say(
         "bob",
         "makes carol the coordinator and dave the comms lead.",
     );

@@ -83,7 +83,7 @@ async fn state_calls_and_encodings() {
     assert_eq!(message["blocks"][0]["text"]["text"], "*hi*");
     assert!(message["blocks"][0]["block_id"].is_string());
     let typed: SimState = serde_json::from_value(state.clone()).unwrap();
-    assert_eq!(typed.users.len(), 5);
+    assert_eq!(typed.users.len(), 6);
     assert_eq!(typed.users[0].email, "alice@example.com");
 
     let calls: Value = http()

@@ -219,6 +219,37 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "merge",
+        aliases: &[],
+        usage: "merge <incident name>",
+        help: "Fold this incident (a duplicate) into another: its timeline and people move there, this channel is archived",
+        parse: |rest, _| {
+            let w = first_word(rest);
+            // `20240122-honest-rhino`, `inc-20240122-honest-rhino`, or a channel mention
+            // `<#C123|inc-20240122-honest-rhino>`.
+            let name = w
+                .strip_prefix("<#")
+                .and_then(|m| m.strip_suffix('>'))
+                .and_then(|m| m.split_once('|'))
+                .map_or(w, |(_, n)| n)
+                .trim_start_matches('#');
+            let name = name.strip_prefix("inc-").unwrap_or(name);
+            let name = name.strip_suffix("-resolved").unwrap_or(name);
+            match crate::domain::IncidentId::parse(name) {
+                Some(target) => Ok(Command::MergeInto { target }),
+                None if w.is_empty() => Err("Name the incident to merge this one into.".into()),
+                None => Err(format!("`{w}` is not an incident name.")),
+            }
+        },
+    },
+    Sub {
+        name: "audit",
+        aliases: &[],
+        usage: "audit",
+        help: "Get this incident's audit trail (every command, accepted or refused) as a CSV file",
+        parse: |_, _| Ok(Command::ExportAudit),
+    },
+    Sub {
         name: "resolve",
         aliases: &[],
         usage: "resolve [summary]",
@@ -274,7 +305,7 @@ pub fn help_text() -> String {
     for s in SUBCOMMANDS {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
-    out.push_str("• `/incident list` — open incidents\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.");
     out
 }
@@ -301,7 +332,7 @@ impl SlackApp {
                 return Ok(Response::empty());
             }
             "help" => return Ok(Response::ephemeral(&help_text())),
-            "list" => return self.list().await,
+            "list" => return self.list(&user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
             "stats" => return self.stats(rest).await,
             _ => {}
@@ -457,46 +488,30 @@ impl SlackApp {
         Ok(Response::ephemeral(&body))
     }
 
-    async fn list(&self) -> Result<Response, Reject> {
-        let open = self
-            .store
-            .open()
-            .await
-            .map_err(|e| Reject::Unavailable(e.to_string()))?;
-        if open.is_empty() {
+    /// Open incidents the asking person can see (private ones only to their people).
+    async fn list(&self, user: &UserId) -> Result<Response, Reject> {
+        let visible = self.visible_open(user).await?;
+        if visible.is_empty() {
             return Ok(Response::ephemeral(":sunny: No open incidents."));
         }
-        let mut lines = Vec::new();
-        for o in open.iter().take(30) {
-            let Some(inc) = self
-                .store
-                .load(&o.id)
-                .await
-                .map_err(|e| Reject::Unavailable(e.to_string()))?
-            else {
-                continue;
-            };
-            if inc.private {
-                continue;
-            }
-            let channel = self
-                .store
-                .refs(&inc.id)
-                .await
-                .map_err(|e| Reject::Unavailable(e.to_string()))?
-                .get("channel")
-                .cloned();
-            let place = channel
-                .map(|c| format!("<#{c}>"))
-                .unwrap_or_else(|| format!("`{}`", inc.id));
-            lines.push(format!(
-                "{} *{}* · {} · {} · {place}",
-                inc.status.emoji(),
-                escape(&inc.title),
-                inc.severity,
-                inc.status
-            ));
-        }
+        let lines: Vec<String> = visible
+            .iter()
+            .take(30)
+            .map(|(inc, channel)| {
+                let place = channel
+                    .as_ref()
+                    .map(|c| format!("<#{c}>"))
+                    .unwrap_or_else(|| format!("`{}`", inc.id));
+                format!(
+                    "{} *{}*{} · {} · {} · {place}",
+                    inc.status.emoji(),
+                    escape(&inc.title),
+                    if inc.private { " :lock:" } else { "" },
+                    inc.severity,
+                    inc.status
+                )
+            })
+            .collect();
         Ok(Response::ephemeral(&format!(
             "*Open incidents*\n{}",
             lines.join("\n")

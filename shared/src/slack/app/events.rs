@@ -45,6 +45,14 @@ impl SlackApp {
         let s = |k: &str| e.get(k).and_then(Value::as_str);
         let user = s("user").and_then(UserId::parse);
         let (command, channel) = match s("type").unwrap_or_default() {
+            "app_home_opened" => {
+                if s("tab") == Some("home")
+                    && let Some(user) = &user
+                {
+                    self.publish_home(user).await?;
+                }
+                return Ok(());
+            }
             t @ ("reaction_added" | "reaction_removed") => {
                 let Some(kind) = s("reaction").and_then(kind_of) else {
                     return Ok(());

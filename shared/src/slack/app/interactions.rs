@@ -83,6 +83,9 @@ impl SlackApp {
         if str_at(view, &["callback_id"]) == Some(DECLINE_CALLBACK) {
             return self.decline_submission(view, user).await;
         }
+        if str_at(view, &["callback_id"]) == Some(DUPLICATES_CALLBACK) {
+            return self.declare_anyway(view, user).await;
+        }
         if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
             return Ok(Response::empty());
         }
@@ -166,21 +169,82 @@ impl SlackApp {
             impact_started_at: None,
             source_message: origin.source_message,
         };
-        let reply = origin.channel.map(|c| ReplyTo {
+        // Someone may have declared the same thing a moment ago: offer to join it.
+        let candidates = self.duplicates(&declaration, user).await?;
+        if !candidates.is_empty() {
+            let draft = Draft {
+                declaration,
+                channel: origin.channel,
+            };
+            match serde_json::to_string(&draft) {
+                Ok(meta) if meta.len() <= MAX_METADATA => {
+                    return Ok(Response::json(&json!({
+                        "response_action": "update",
+                        "view": duplicates_view(&candidates, &meta),
+                    })));
+                }
+                // Too long to carry in the view: declare without asking.
+                _ => {
+                    tracing::info!(view = view_id, "declaration too long to offer duplicates");
+                    return self.declare(view_id, draft, user).await;
+                }
+            }
+        }
+        let draft = Draft {
+            declaration,
+            channel: origin.channel,
+        };
+        self.declare(view_id, draft, user).await
+    }
+
+    async fn declare(
+        &self,
+        view_id: &str,
+        draft: Draft,
+        user: &UserId,
+    ) -> Result<Response, Reject> {
+        let reply = draft.channel.map(|c| ReplyTo {
             response_url: None,
             channel: Some(c),
             user: Some(user.to_string()),
         });
-        // The view id is the same however often the modal is submitted.
+        // The view id is the same however often the modal is submitted (or updated).
         let env = self.envelope(
             format!("view#{view_id}"),
             None,
-            Command::Declare(Box::new(declaration)),
+            Command::Declare(Box::new(draft.declaration)),
             user,
             reply,
         );
         self.enqueue(env).await?;
         Ok(Response::empty())
+    }
+
+    /// "Declare anyway" on the duplicates view: the declaration it carried.
+    async fn declare_anyway(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
+        let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
+        let draft: Draft = str_at(view, &["private_metadata"])
+            .and_then(|m| serde_json::from_str(m).ok())
+            .ok_or_else(|| bad("the duplicates view lost its declaration"))?;
+        self.declare(view_id, draft, user).await
+    }
+
+    /// Open incidents declared in the last hour that share a service with `d`.
+    async fn duplicates(
+        &self,
+        d: &Declaration,
+        user: &UserId,
+    ) -> Result<Vec<(crate::domain::Incident, Option<String>)>, Reject> {
+        if d.services.is_empty() {
+            return Ok(vec![]);
+        }
+        let since = self.clock.now() - chrono::Duration::hours(1);
+        let mut found = self.visible_open(user).await?;
+        found.retain(|(inc, _)| {
+            inc.declared_at >= since && inc.services.iter().any(|s| d.services.contains(s))
+        });
+        found.truncate(5);
+        Ok(found)
     }
 
     async fn block_action(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
@@ -209,6 +273,9 @@ impl SlackApp {
             let view = self.merge_modal(&incident).await?;
             self.open_modal(trigger, view).await?;
             return Ok(Response::empty());
+        }
+        if action_id == "join" {
+            return self.join(p, &incident, user).await;
         }
         if action_id == "decline" {
             // A reason is required: ask for it in a small modal.
@@ -266,6 +333,51 @@ impl SlackApp {
 }
 
 pub const DECLINE_CALLBACK: &str = "decline";
+pub const DUPLICATES_CALLBACK: &str = "duplicates";
+/// Slack's limit on a view's `private_metadata`.
+const MAX_METADATA: usize = 3000;
+
+/// A declaration waiting on "Declare anyway", and where it was started.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Draft {
+    declaration: Declaration,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+fn duplicates_view(candidates: &[(crate::domain::Incident, Option<String>)], meta: &str) -> Value {
+    let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn",
+        "text": "*This may already be an incident.* These were declared in the last hour for the same services. Join one, or declare yours anyway." } })];
+    for (inc, channel) in candidates {
+        let place = channel
+            .as_ref()
+            .map_or_else(|| format!("`{}`", inc.id), |c| format!("<#{c}>"));
+        let reporter = inc
+            .reporter
+            .user_id()
+            .map_or_else(String::new, |u| format!(" by <@{u}>"));
+        let text = format!(
+            "{} *{}* · {} · {}\nDeclared <!date^{}^{{time}}|recently>{reporter} · {place}",
+            inc.status.emoji(),
+            crate::slack::mrkdwn::escape(&inc.title),
+            inc.severity,
+            inc.status,
+            inc.declared_at.timestamp(),
+        );
+        blocks.push(
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": text },
+            "accessory": { "type": "button", "action_id": "join", "value": inc.id.as_str(),
+                "text": { "type": "plain_text", "text": "Join" } } }),
+        );
+    }
+    json!({
+        "type": "modal", "callback_id": DUPLICATES_CALLBACK, "private_metadata": meta,
+        "title": { "type": "plain_text", "text": "Possible duplicate" },
+        "submit": { "type": "plain_text", "text": "Declare anyway" },
+        "close": { "type": "plain_text", "text": "Cancel" },
+        "blocks": blocks,
+    })
+}
 pub const MERGE_CALLBACK: &str = "merge";
 
 fn decline_modal(incident: &IncidentId) -> Value {
@@ -285,6 +397,61 @@ fn decline_modal(incident: &IncidentId) -> Value {
 }
 
 impl SlackApp {
+    /// "Join" on the duplicates view: into the existing incident's channel, and the
+    /// modal says where to go.
+    async fn join(
+        &self,
+        p: &Value,
+        incident: &IncidentId,
+        user: &UserId,
+    ) -> Result<Response, Reject> {
+        let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
+        let Some(inc) = self.store.load(incident).await.map_err(unavailable)? else {
+            return Ok(Response::empty());
+        };
+        let channel = self
+            .store
+            .refs(incident)
+            .await
+            .map_err(unavailable)?
+            .get("channel")
+            .cloned();
+        // Only incidents the person could see were offered; check again all the same.
+        if !self.can_see(&inc, user, channel.as_deref()).await? {
+            return Ok(Response::empty());
+        }
+        let Some(channel) = channel else {
+            return Ok(Response::empty());
+        };
+        match self
+            .api
+            .call(
+                "conversations.invite",
+                json!({ "channel": channel, "users": user.as_str() }),
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(crate::slack::api::SlackError::Api(code)) if code == "already_in_channel" => {}
+            Err(e) => return Err(Reject::Unavailable(format!("conversations.invite: {e}"))),
+        }
+        if let Some(view_id) = str_at(p, &["view", "id"]) {
+            let done = json!({
+                "type": "modal",
+                "title": { "type": "plain_text", "text": "Joined" },
+                "close": { "type": "plain_text", "text": "Done" },
+                "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": format!(
+                    "You're in <#{channel}>, the channel of *{}*. Nothing new was declared.",
+                    crate::slack::mrkdwn::escape(&inc.title)) } }],
+            });
+            self.api
+                .call("views.update", json!({ "view_id": view_id, "view": done }))
+                .await
+                .map_err(|e| Reject::Unavailable(format!("views.update: {e}")))?;
+        }
+        Ok(Response::empty())
+    }
+
     /// Choose the open incident a triage report belongs to (public, not itself).
     async fn merge_modal(&self, report: &IncidentId) -> Result<Value, Reject> {
         let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
@@ -356,7 +523,7 @@ impl SlackApp {
             Some(report),
             Command::MergeInto { target },
             user,
-            None,
+            Some(dm(user)),
         );
         self.enqueue(env).await?;
         Ok(Response::empty())
@@ -383,10 +550,19 @@ impl SlackApp {
             Some(incident),
             command,
             user,
-            None,
+            Some(dm(user)),
         );
         self.enqueue(env).await?;
         Ok(Response::empty())
+    }
+}
+
+/// A refusal of a modal's submission is told in a direct message (the modal is gone).
+fn dm(user: &UserId) -> ReplyTo {
+    ReplyTo {
+        response_url: None,
+        channel: None,
+        user: Some(user.to_string()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod commands;
 mod events;
+mod home;
 mod interactions;
 mod when;
 
@@ -79,6 +80,7 @@ pub struct SlackApp {
     pub signing_secret: String,
     pub store: Arc<dyn IncidentStore>,
     pub stats: Arc<dyn crate::store::StatsStore>,
+    pub audit: Arc<dyn crate::store::AuditLog>,
     pub queue: Arc<dyn CommandQueue>,
     pub api: Arc<dyn SlackApi>,
     pub config: Arc<Config>,

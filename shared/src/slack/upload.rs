@@ -1,0 +1,100 @@
+//! The one Slack call that is not a Web API method: POSTing the file's bytes to the
+//! `upload_url` that `files.getUploadURLExternal` handed out.
+//!
+//! Plain HTTP on the same hyper + rustls stack slack-morphism uses (webpki roots,
+//! ring): https only, except plain http on loopback for the simulator.
+
+use super::api::SlackError;
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
+
+/// Sends file bytes to an upload URL.
+#[async_trait]
+pub trait Uploader: Send + Sync {
+    async fn upload(&self, url: &str, content_type: &str, body: Vec<u8>) -> Result<(), SlackError>;
+}
+
+pub struct HttpUploader {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    timeout: Duration,
+}
+
+impl Default for HttpUploader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HttpUploader {
+    pub fn new() -> Self {
+        super::api::install_crypto_provider();
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .build();
+        Self {
+            client: Client::builder(TokioExecutor::new()).build(https),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `https://…`, or `http://` to loopback (the simulator).
+fn allowed(url: &str) -> bool {
+    url.starts_with("https://")
+        || url.starts_with("http://127.0.0.1:")
+        || url.starts_with("http://127.0.0.1/")
+        || url.starts_with("http://localhost:")
+        || url.starts_with("http://localhost/")
+}
+
+#[async_trait]
+impl Uploader for HttpUploader {
+    async fn upload(&self, url: &str, content_type: &str, body: Vec<u8>) -> Result<(), SlackError> {
+        if !allowed(url) {
+            return Err(SlackError::Api("upload_url_not_allowed".into()));
+        }
+        let request = http::Request::post(url)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| SlackError::Api(format!("invalid upload request: {e}")))?;
+        let response = tokio::time::timeout(self.timeout, self.client.request(request))
+            .await
+            .map_err(|_| SlackError::Unavailable("file upload: no answer in time".into()))?
+            .map_err(|e| SlackError::Unavailable(format!("file upload: {e}")))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
+            Err(SlackError::Unavailable(format!(
+                "file upload: HTTP {status}"
+            )))
+        } else {
+            // An upload URL that expired or was refused: asking for a new one may work,
+            // so this is retried too (the whole upload starts over).
+            Err(SlackError::Unavailable(format!(
+                "file upload refused: HTTP {status}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed;
+
+    #[test]
+    fn only_https_or_loopback() {
+        assert!(allowed("https://files.slack.com/upload/v1/abc"));
+        assert!(allowed("http://127.0.0.1:4000/sim/upload/F1"));
+        assert!(!allowed("http://files.slack.com/upload"));
+        assert!(!allowed("http://127.0.0.1.evil.com/x"));
+        assert!(!allowed("file:///etc/passwd"));
+    }
+}
