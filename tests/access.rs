@@ -270,6 +270,10 @@ async fn a_private_incident_is_invisible_to_non_members_in_announcement_list_and
         .await;
     let channel = app.channel(&name);
     assert!(channel.is_private);
+    // Only the reporter and the roles: bob owns `checkout` but is not pulled in.
+    let mut members = channel.members.clone();
+    members.sort();
+    assert_eq!(members, ["U0ALICE", "U0CAROL", "U0FLAREBOT"]);
     let announced: Vec<String> = app
         .channel("incidents")
         .messages
@@ -298,6 +302,7 @@ async fn a_private_incident_is_invisible_to_non_members_in_announcement_list_and
                 .to_owned()
         }
     };
+    assert!(!list(BOB).await.contains("Credential"));
     let erin = list(ERIN).await;
     assert!(
         !erin.contains("Credential") && !erin.contains(id.as_str()),

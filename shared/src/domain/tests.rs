@@ -808,3 +808,114 @@ fn the_status_page_is_never_for_triage_or_private_incidents_and_not_repeated() {
     .unwrap();
     assert_eq!(sim.run(Command::PublishStatus { message: None }), Ok(1));
 }
+
+/// Every guarded command × every kind of person, under the default rules.
+#[test]
+fn the_default_permission_matrix() {
+    let policy = AccessPolicy::default();
+    let mut inc = at_status(Status::Investigating).incident.unwrap();
+    let coordinator = UserId::parse("U0CAROL").unwrap();
+    inc.roles.assign(Role::Coordinator, coordinator.clone());
+    let user = |id: &str| Actor::user(UserId::parse(id).unwrap());
+    // (who, standing as the worker would find it)
+    let people = [
+        (
+            "coordinator",
+            user("U0CAROL"),
+            Standing {
+                member: true,
+                manager: false,
+            },
+        ),
+        ("reporter", user("U0ALICE"), Standing::default()),
+        (
+            "member",
+            user("U0BOB"),
+            Standing {
+                member: true,
+                manager: false,
+            },
+        ),
+        (
+            "manager",
+            user("U0DAVE"),
+            Standing {
+                member: false,
+                manager: true,
+            },
+        ),
+        ("stranger", user("U0ERIN"), Standing::default()),
+        ("flare", Actor::system("reminders"), Standing::default()),
+    ];
+    let commands: Vec<Command> = vec![
+        Command::Acknowledge,
+        Command::PostUpdate { text: "x".into() },
+        Command::SetStatus {
+            status: Status::Fixing,
+            summary: None,
+        },
+        Command::SetSeverity {
+            severity: sev("S1"),
+        },
+        Command::AssignRole {
+            role: Role::Communications,
+            user: UserId::parse("U0BOB").unwrap(),
+        },
+        Command::Escalate {
+            target: EscalationTarget::Coordinators,
+        },
+        Command::SetImpact {
+            edge: ImpactEdge::Start,
+            at: t0(),
+        },
+        Command::Resolve { summary: None },
+        Command::Close,
+        Command::AcceptTriage {
+            severity: sev("S1"),
+        },
+        Command::DeclineTriage { reason: "x".into() },
+        Command::Snooze { minutes: 5 },
+        Command::RequestPostmortem,
+        Command::MergeInto {
+            target: IncidentId::parse("20240122-brave-wolf").unwrap(),
+        },
+        Command::AddLink {
+            url: "https://x".into(),
+            label: None,
+        },
+        Command::AddAction {
+            text: "x".into(),
+            owner: None,
+        },
+        Command::RequestTicket { number: 1 },
+        Command::PublishStatus { message: None },
+        Command::ExportAudit,
+    ];
+    for command in &commands {
+        assert!(
+            GUARDED.contains(&command.name()),
+            "{} can't be configured",
+            command.name()
+        );
+        let access = policy.required(command);
+        for (who, actor, standing) in &people {
+            let allowed = authorize(&inc, command, actor, access, *standing, &policy).is_ok();
+            let expected = match (access, *who) {
+                (_, "flare") => true,
+                (Access::Anyone, _) => true,
+                (Access::Members, "stranger") => false,
+                (Access::Members, _) => true,
+                (Access::Coordinator, "coordinator" | "manager") => true,
+                (Access::Coordinator, _) => false,
+            };
+            assert_eq!(allowed, expected, "{who} / {}", command.name());
+        }
+    }
+    // What is reserved by default.
+    let reserved: Vec<&str> = commands
+        .iter()
+        .filter(|c| policy.required(c) == Access::Coordinator)
+        .map(|c| c.name())
+        .collect();
+    assert_eq!(reserved, ["close", "decline"]);
+}

@@ -377,6 +377,11 @@ impl SlackEffect {
         if let Actor::User { id } = &rec.actor {
             users.push(id);
         }
+        // A private incident is for the reporter, its roles and whoever they invite:
+        // service owners are not pulled in (they are paged if on-call).
+        if incident.private {
+            return users;
+        }
         for s in &incident.services {
             if let Some(service) = self.config.service(s) {
                 users.extend(service.slack_users.iter());
