@@ -85,10 +85,25 @@ manifest:
 bench:
 	infra/bench/bench.sh
 
-## fuzz: the e-mail parse path under libFuzzer (cargo-fuzz from crates.io; RUSTC_BOOTSTRAP for -Z flags)
+## fuzz: every cargo-fuzz target in fuzz/ under libFuzzer for FUZZ_SECONDS each (default 60), failing
+## on the first crash: signature (Slack request signing), slash_command, interaction, event (the
+## Slack endpoints through SlackApp::handle), command_text (/incident <text>), mail (MIME parse and
+## triage). FUZZ_TARGETS="event mail" picks some. cargo-fuzz from crates.io; RUSTC_BOOTSTRAP=1 for
+## its -Z flags on stable. Seeds in fuzz/corpus/ (checked in), found inputs in fuzz/work/, crashes in
+## fuzz/artifacts/ (docs/performance.md#fuzzing)
+.PHONY: fuzz
+FUZZ_TARGETS ?= signature slash_command interaction event command_text mail
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
-	cd functions/email-triage/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run parse -- -max_total_time=$${FUZZ_SECONDS:-60}
+	RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build --sanitizer none
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/work/$$t; \
+	  echo "== fuzz $$t: $${FUZZ_SECONDS:-60} s"; \
+	  dict=fuzz/dict/$$t.dict; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none $$t fuzz/work/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -print_final_stats=1 \
+	    $$(test -f $$dict && echo -dict=$$dict); \
+	done
 
 ## config-check / config-sync: validate a configuration; put its service catalog in the stack's table
 config-check:

@@ -142,14 +142,15 @@ fn metadata(origin: &ModalOrigin) -> String {
         if json.chars().count() <= 3000 {
             return json;
         }
+        // Every turn makes it shorter: halve the text (`clip` to 1 char gives "…" again),
+        // then drop the message, then the channel (no real channel id is that long).
         match &mut origin.source_message {
-            Some(m) if !m.text.is_empty() => {
+            Some(m) if m.text.chars().count() > 1 => {
                 let keep = m.text.chars().count() / 2;
                 m.text = clip(&m.text, keep);
             }
-            _ => {
-                origin.source_message = None;
-            }
+            Some(_) => origin.source_message = None,
+            None => origin.channel = None,
         }
     }
 }
@@ -379,6 +380,34 @@ mod tests {
             view["blocks"][0]["element"]["initial_value"],
             "DB <!channel>"
         );
+    }
+
+    #[test]
+    fn private_metadata_ends_whatever_is_long() {
+        // Found by `make fuzz` (slash_command): a 3,000-character channel id, or a long
+        // `ts` behind a one-character text, looped forever.
+        let long = "\u{0}".repeat(600);
+        for origin in [
+            ModalOrigin {
+                channel: Some(long.clone()),
+                source_message: None,
+            },
+            ModalOrigin {
+                channel: Some("C1".into()),
+                source_message: Some(CapturedMessage {
+                    channel: "C1".into(),
+                    ts: long.clone(),
+                    author: None,
+                    text: "x".into(),
+                    permalink: None,
+                    posted_at: chrono::Utc::now(),
+                }),
+            },
+        ] {
+            let view = declare_modal(&Config::default(), "t", "", &origin);
+            let meta = view["private_metadata"].as_str().unwrap();
+            assert!(meta.chars().count() <= 3000);
+        }
     }
 
     #[test]

@@ -1,0 +1,4 @@
+//! `make fuzz`: see fuzz/src/lib.rs (`flare_fuzz::mail`) for what it feeds and checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| flare_fuzz::mail(data));
