@@ -85,6 +85,16 @@ manifest:
 bench:
 	infra/bench/bench.sh
 
+## soak: SOAK_SECONDS (default 600) of mixed traffic at a steady rate against flare-local run as a
+## child process with its own moto; fails on a lost, refused or duplicated command or Slack post, or
+## on RSS growth after warm-up beyond SOAK_RSS_GROWTH_MB (default 24). SOAK_RATE (actions/s, default
+## 2) and SOAK_LANES (incidents at a time, default 4). Report and RSS samples in target/soak/
+## (docs/performance.md#reliability-and-soak)
+.PHONY: soak
+soak:
+	$(CARGO) build -p flare-local --bins
+	infra/scripts/with-moto.sh target/debug/flare-soak
+
 ## fuzz: every cargo-fuzz target in fuzz/ under libFuzzer for FUZZ_SECONDS each (default 60), failing
 ## on the first crash: signature (Slack request signing), slash_command, interaction, event (the
 ## Slack endpoints through SlackApp::handle), command_text (/incident <text>), mail (MIME parse and

@@ -641,6 +641,7 @@ async fn worker_killed_mid_batch_applies_every_command_once_after_redelivery() {
     // The one window the design leaves (docs/architecture.md, "The outbox"): killed
     // between Slack's answer to a post and storing its ts, that one post is repeated.
     let twice: Vec<_> = posted.iter().filter(|(_, n)| **n > 1).collect();
+    eprintln!("updates posted twice: {twice:?}");
     assert!(
         twice.len() <= 1 && posted.values().all(|n| *n <= 2),
         "at most the post in flight at the kill repeated: {twice:?}"
