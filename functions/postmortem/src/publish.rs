@@ -164,51 +164,31 @@ impl Publisher {
             return Ok(false);
         }
         let filename = format!("postmortem-{}.md", incident.id);
-        let length = markdown.len();
-        // Slack reads this method's arguments from the query string or a form (not
-        // JSON); the simulator takes either. The name is [a-z0-9.-] only.
-        let answer = self
-            .api
-            .call(
-                &format!("files.getUploadURLExternal?filename={filename}&length={length}"),
-                json!({ "filename": filename, "length": length }),
-            )
-            .await?;
-        let (Some(url), Some(file_id)) =
-            (answer["upload_url"].as_str(), answer["file_id"].as_str())
-        else {
-            return Err(SlackError::Api("files.getUploadURLExternal: no upload_url".into()).into());
-        };
-        self.uploader
-            .upload(
-                url,
-                crate::store::CONTENT_TYPE,
-                markdown.as_bytes().to_vec(),
-            )
-            .await?;
         let title = clip(&format!("Postmortem: {}", flatten(&incident.title)), 250);
         let comment = format!(
             ":memo: Postmortem draft for this incident (version {}): check the facts, then write the root cause analysis, what went well and badly, and the action items. {}.",
             incident.version,
             owner(incident)
         );
-        let completed = self
-            .api
-            .call(
-                "files.completeUploadExternal",
-                json!({
-                    "files": [{ "id": file_id, "title": title }],
-                    "channel_id": channel,
-                    "initial_comment": comment,
-                }),
-            )
-            .await?;
+        let (file_id, completed) = flare::slack::upload::share(
+            self.api.as_ref(),
+            self.uploader.as_ref(),
+            flare::slack::upload::SharedFile {
+                filename: &filename,
+                content_type: crate::store::CONTENT_TYPE,
+                bytes: markdown.as_bytes().to_vec(),
+                title: &title,
+                channel,
+                comment: &comment,
+            },
+        )
+        .await?;
         let permalink = completed["files"][0]["permalink"]
             .as_str()
             .map(str::to_owned);
         let record = FileRef {
             version: incident.version,
-            file_id: file_id.to_owned(),
+            file_id,
             permalink,
         };
         let value =

@@ -178,16 +178,7 @@ impl Incident {
                 ImpactEdge::Start => self.impact_started_at = Some(*at),
                 ImpactEdge::End => self.impact_ended_at = Some(*at),
             },
-            Event::Captured { kind, message } => {
-                let key = CaptureKey {
-                    kind: *kind,
-                    channel: message.channel.clone(),
-                    ts: message.ts.clone(),
-                };
-                if !self.captures.contains(&key) {
-                    self.captures.push(key);
-                }
-            }
+            Event::Captured { kind, message } => self.capture(*kind, message),
             Event::Reminded { kind, .. } => match kind {
                 ReminderKind::UpdateDue => self.reminders.update_nudged_at = Some(at),
                 ReminderKind::CoordinatorMissing => self.reminders.coordinator_nudged = true,
@@ -203,16 +194,7 @@ impl Incident {
             Event::MergedFrom { .. } | Event::AuditRequested => {}
             Event::Absorbed { event, .. } => match event.as_ref() {
                 // Moved captures count as this incident's own (a 🧾 here is a no-op).
-                Event::Captured { kind, message } => {
-                    let key = CaptureKey {
-                        kind: *kind,
-                        channel: message.channel.clone(),
-                        ts: message.ts.clone(),
-                    };
-                    if !self.captures.contains(&key) {
-                        self.captures.push(key);
-                    }
-                }
+                Event::Captured { kind, message } => self.capture(*kind, message),
                 Event::LinkAdded { url, label } if !self.links.iter().any(|(_, u)| u == url) => {
                     self.links.push((label.clone(), url.clone()))
                 }
@@ -247,6 +229,21 @@ impl Incident {
         }
         self.updated_at = self.updated_at.max(at);
         self.version = rec.version;
+    }
+
+    fn capture(
+        &mut self,
+        kind: super::capture::CaptureKind,
+        message: &super::capture::CapturedMessage,
+    ) {
+        let key = CaptureKey {
+            kind,
+            channel: message.channel.clone(),
+            ts: message.ts.clone(),
+        };
+        if !self.captures.contains(&key) {
+            self.captures.push(key);
+        }
     }
 
     /// Rebuilds an incident from its whole timeline.

@@ -47,42 +47,26 @@ impl Effect for AuditExport {
             ));
         };
         let filename = format!("audit-{}.csv", incident.id);
-        let length = csv.len();
-        // Like the postmortem upload: the arguments in the query string (Slack reads
-        // this method's arguments from a form, not JSON).
-        let answer = self
-            .api
-            .call(
-                &format!("files.getUploadURLExternal?filename={filename}&length={length}"),
-                json!({ "filename": filename, "length": length }),
-            )
-            .await?;
-        let (Some(url), Some(file_id)) =
-            (answer["upload_url"].as_str(), answer["file_id"].as_str())
-        else {
-            return Err(EffectError::Permanent(
-                "files.getUploadURLExternal: no upload_url".into(),
-            ));
-        };
-        self.uploader
-            .upload(url, "text/csv", csv.into_bytes())
-            .await?;
+        let title = format!("Audit trail {}", incident.id);
         let comment = format!(
             ":ledger: The audit trail of `{}`: {} commands, accepted and refused, with who asked, when, from where and what came of it.",
             incident.id,
             trail.len()
         );
-        self.api
-            .call(
-                "files.completeUploadExternal",
-                json!({
-                    "files": [{ "id": file_id, "title": format!("Audit trail {}", incident.id) }],
-                    "channel_id": channel,
-                    "initial_comment": comment,
-                }),
-            )
-            .await?;
-        self.store.set_ref(&incident.id, &sent, file_id).await?;
+        let (file_id, _) = super::upload::share(
+            self.api.as_ref(),
+            self.uploader.as_ref(),
+            super::upload::SharedFile {
+                filename: &filename,
+                content_type: "text/csv",
+                bytes: csv.into_bytes(),
+                title: &title,
+                channel,
+                comment: &comment,
+            },
+        )
+        .await?;
+        self.store.set_ref(&incident.id, &sent, &file_id).await?;
         Ok(())
     }
 }
