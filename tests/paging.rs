@@ -300,3 +300,46 @@ async fn two_services_of_two_teams_page_their_own_on_call() {
         "both teams invited"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merging_a_duplicate_resolves_its_pages_and_leaves_the_targets() {
+    let app = App::start().await;
+    let (target, _) = app
+        .declare(
+            "U0ALICE",
+            "Checkout down",
+            "S1",
+            ViewValues::new().set_many("services", "value", &["checkout"]),
+        )
+        .await;
+    let (duplicate, dup_name) = app
+        .declare(
+            "U0CAROL",
+            "Search results empty at checkout",
+            "S1",
+            ViewValues::new().set_many("services", "value", &["search"]),
+        )
+        .await;
+    assert_ne!(target, duplicate);
+    let received = integrations(&app).await;
+    assert_eq!(actions(&received, "pagerduty"), vec!["trigger"]);
+    assert_eq!(
+        actions(&received, "opsgenie"),
+        vec!["POST /fake/opsgenie/v2/alerts"]
+    );
+
+    app.slash("U0CAROL", &dup_name, &format!("merge {target}"))
+        .await;
+    let received = integrations(&app).await;
+    let og = actions(&received, "opsgenie");
+    assert_eq!(og.len(), 2, "{og:?}");
+    assert!(
+        og[1].contains("/close"),
+        "the duplicate's page is closed: {og:?}"
+    );
+    assert_eq!(
+        actions(&received, "pagerduty"),
+        vec!["trigger"],
+        "the incident it was merged into keeps its page"
+    );
+}
