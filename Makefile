@@ -7,7 +7,11 @@ PORT ?= 3000
 
 help:
 	@echo "make run    - Flare locally: moto + every function + the Slack simulator on 127.0.0.1:$(PORT)"
+	@echo "make demo   - a whole incident played in the simulated workspace (target/demo/)"
 	@echo "make test   - every test, against a private moto started for the run"
+	@echo "make bench  - Criterion, loopback load beside a Bolt app, cold starts (docs/performance.md)"
+	@echo "make soak   - 10 minutes of mixed traffic: no lost or duplicated command, flat memory"
+	@echo "make fuzz   - every cargo-fuzz target for FUZZ_SECONDS each"
 	@echo "make lint   - rustfmt check and clippy (warnings are errors)"
 	@echo "make validate - sam validate --lint and cfn-lint on template.yaml (installs the SAM CLI into .tools/)"
 	@echo "make build  - sam build: every function with cargo-lambda for arm64 (CONFIG=path/to/flare.yaml)"
