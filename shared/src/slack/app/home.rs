@@ -16,11 +16,20 @@ impl SlackApp {
         &self,
         user: &UserId,
     ) -> Result<Vec<(Incident, Option<String>)>, Reject> {
+        self.visible_open_where(user, |_| true).await
+    }
+
+    /// The same, for the incidents `wanted` keeps (tested before any further lookup).
+    pub(super) async fn visible_open_where(
+        &self,
+        user: &UserId,
+        wanted: impl Fn(&Incident) -> bool,
+    ) -> Result<Vec<(Incident, Option<String>)>, Reject> {
         let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
         let open = self.store.open().await.map_err(unavailable)?;
         let ids: Vec<_> = open.into_iter().take(MAX_OPEN).map(|o| o.id).collect();
         let mut incidents = self.stats.load_many(&ids).await.map_err(unavailable)?;
-        incidents.retain(|i| !i.status.is_terminal());
+        incidents.retain(|i| !i.status.is_terminal() && wanted(i));
         incidents.sort_by(|a, b| {
             self.config
                 .severities

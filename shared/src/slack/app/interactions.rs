@@ -239,10 +239,11 @@ impl SlackApp {
             return Ok(vec![]);
         }
         let since = self.clock.now() - chrono::Duration::hours(1);
-        let mut found = self.visible_open(user).await?;
-        found.retain(|(inc, _)| {
-            inc.declared_at >= since && inc.services.iter().any(|s| d.services.contains(s))
-        });
+        let mut found = self
+            .visible_open_where(user, |inc| {
+                inc.declared_at >= since && inc.services.iter().any(|s| d.services.contains(s))
+            })
+            .await?;
         found.truncate(5);
         Ok(found)
     }
