@@ -45,6 +45,35 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Every item of a strongly consistent `Query` on the table, page after page.
+    async fn query_all<const N: usize>(
+        &self,
+        condition: &str,
+        values: [(&str, AttributeValue); N],
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(condition)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take());
+            for (name, value) in &values {
+                query = query.expression_attribute_values(*name, value.clone());
+            }
+            let page = query.send().await.map_err(unavailable)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     fn put(
         &self,
         item: Item,
@@ -118,37 +147,27 @@ impl IncidentStore for DynamoStore {
     }
 
     async fn events(&self, id: &IncidentId, from: u64) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(keys::incident(id)))
-                .expression_attribute_values(":from", s(keys::event(from)))
-                .expression_attribute_values(":to", s(keys::event(u64::from(u32::MAX) * 1000)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items() {
-                let json = text(item, "event")
-                    .ok_or_else(|| StoreError::Corrupt(format!("{id}: event without body")))?;
-                let record: Recorded = serde_json::from_str(json)
-                    .map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))?;
-                let pending = match item.get("pending") {
-                    Some(AttributeValue::Ss(v)) => v.clone(),
-                    _ => vec![],
-                };
-                out.push(StoredEvent { record, pending });
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
+        let items = self
+            .query_all(
+                "pk = :pk AND sk BETWEEN :from AND :to",
+                [
+                    (":pk", s(keys::incident(id))),
+                    (":from", s(keys::event(from))),
+                    (":to", s(keys::event(u64::from(u32::MAX) * 1000))),
+                ],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            let json = text(item, "event")
+                .ok_or_else(|| StoreError::Corrupt(format!("{id}: event without body")))?;
+            let record: Recorded = serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))?;
+            let pending = match item.get("pending") {
+                Some(AttributeValue::Ss(v)) => v.clone(),
+                _ => vec![],
+            };
+            out.push(StoredEvent { record, pending });
         }
         Ok(out)
     }
@@ -601,35 +620,23 @@ impl super::AuditLog for DynamoStore {
     }
 
     async fn trail(&self, id: &IncidentId) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
-                .expression_attribute_values(":pk", s(keys::incident(id)))
-                .expression_attribute_values(":audit", s(keys::AUDIT_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items() {
+        let items = self
+            .query_all(
+                "pk = :pk AND begins_with(sk, :audit)",
+                [
+                    (":pk", s(keys::incident(id))),
+                    (":audit", s(keys::AUDIT_PREFIX)),
+                ],
+            )
+            .await?;
+        items
+            .iter()
+            .map(|item| {
                 let json = text(item, "entry").ok_or_else(|| {
                     StoreError::Corrupt(format!("{id}: audit entry without body"))
                 })?;
-                out.push(
-                    serde_json::from_str(json)
-                        .map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))?,
-                );
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        Ok(out)
+                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{id}: {e}")))
+            })
+            .collect()
     }
 }

@@ -57,59 +57,43 @@ pub struct Worker {
 impl Worker {
     /// Applies one command, exactly once however often it is delivered.
     pub async fn process(&self, env: &CommandEnvelope) -> Result<(), WorkerError> {
-        match self.store.outcome(&env.id).await? {
+        let (incident, versions) = match self.store.outcome(&env.id).await? {
             Some(Outcome::Applied { incident, versions }) => {
                 info!(command = %env.id, incident = %incident, "redelivered: finishing effects");
-                // The entry may be missing if the last delivery stopped right after storing.
-                self.audit(
-                    env,
-                    &incident,
-                    AuditOutcome::Applied {
-                        versions: versions.clone(),
-                    },
-                )
-                .await?;
-                return self.finish(&incident, &versions).await;
+                (incident, versions)
             }
             Some(Outcome::Rejected { .. }) => {
                 info!(command = %env.id, "redelivered: already refused");
                 return Ok(());
             }
-            None => {}
-        }
-        let (incident, versions) = match self.decide_and_store(env).await? {
-            Decided::Stored { incident, versions } => (incident, versions),
-            Decided::Refused {
-                incident,
-                reason,
-                denied,
-            } => {
-                if let Some(id) = &incident {
-                    let outcome = if denied {
-                        AuditOutcome::Denied {
-                            reason: reason.clone(),
-                        }
-                    } else {
-                        AuditOutcome::Refused {
-                            reason: reason.clone(),
-                        }
-                    };
-                    self.audit(env, id, outcome).await?;
+            None => match self.decide_and_store(env).await? {
+                Decided::Stored { incident, versions } => (incident, versions),
+                Decided::Refused {
+                    incident,
+                    reason,
+                    denied,
+                } => {
+                    if let Some(id) = &incident {
+                        let reason = reason.clone();
+                        let outcome = if denied {
+                            AuditOutcome::Denied { reason }
+                        } else {
+                            AuditOutcome::Refused { reason }
+                        };
+                        self.audit(env, id, outcome).await?;
+                    }
+                    // Recorded after the audit entry, so a redelivery finds both or neither.
+                    self.store.reject(&env.id, &reason).await?;
+                    self.responder.answer(env, &Answer::Refused(reason)).await;
+                    return Ok(());
                 }
-                // Recorded after the audit entry, so a redelivery finds both or neither.
-                self.store.reject(&env.id, &reason).await?;
-                self.responder.answer(env, &Answer::Refused(reason)).await;
-                return Ok(());
-            }
-        };
-        self.audit(
-            env,
-            &incident,
-            AuditOutcome::Applied {
-                versions: versions.clone(),
             },
-        )
-        .await?;
+        };
+        // Written again on a redelivery: the last one may have stopped right after storing.
+        let applied = AuditOutcome::Applied {
+            versions: versions.clone(),
+        };
+        self.audit(env, &incident, applied).await?;
         self.finish(&incident, &versions).await
     }
 
