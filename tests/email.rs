@@ -186,12 +186,7 @@ async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
         .find(|m| m.pinned)
         .unwrap();
     // Declining is for the people on the report (nobody coordinates a fresh one yet).
-    app.act(
-        "U0CAROL",
-        "conversations.join",
-        serde_json::json!({ "channel": channel_id }),
-    )
-    .await;
+    app.join("U0CAROL", &channel_id).await;
     app.driver
         .block_action(
             "U0CAROL",
@@ -283,12 +278,7 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
         .into_iter()
         .find(|m| m.pinned)
         .unwrap();
-    app.act(
-        "U0BOB",
-        "conversations.join",
-        serde_json::json!({ "channel": channel_id }),
-    )
-    .await;
+    app.join("U0BOB", &channel_id).await;
     app.driver
         .block_action(
             "U0BOB",

@@ -119,6 +119,16 @@ impl App {
             .collect()
     }
 
+    /// `user` joins the channel `channel_id`, as people do before acting in it.
+    pub async fn join(&self, user: &str, channel_id: &str) {
+        self.act(
+            user,
+            "conversations.join",
+            serde_json::json!({ "channel": channel_id }),
+        )
+        .await;
+    }
+
     /// A person acting through the Web API (`xoxp-<user>`), e.g. posting or reacting.
     pub async fn act(&self, user: &str, method: &str, params: Value) -> Value {
         let v = self

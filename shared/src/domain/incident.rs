@@ -246,6 +246,14 @@ impl Incident {
         }
     }
 
+    /// Its reporter or a role holder: people Flare itself put in the channel.
+    pub fn involves(&self, user: &super::ids::UserId) -> bool {
+        self.reporter.user_id() == Some(user)
+            || super::role::Role::ALL
+                .iter()
+                .any(|r| self.roles.holds(*r, user))
+    }
+
     /// Rebuilds an incident from its whole timeline.
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a Recorded>) -> Option<Self> {
         let mut events = events.into_iter();

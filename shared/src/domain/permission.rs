@@ -2,7 +2,7 @@
 //! for (channel membership, the incident-manager group) and this decides.
 
 use super::command::Command;
-use super::ids::{Actor, UserId};
+use super::ids::Actor;
 use super::incident::Incident;
 use super::role::Role;
 
@@ -119,7 +119,7 @@ pub fn questions(
     let has_group = policy.managers.is_some();
     match access {
         Access::Anyone => Questions::default(),
-        Access::Members if involved(inc, user) => Questions::default(),
+        Access::Members if inc.involves(user) => Questions::default(),
         Access::Members => Questions {
             member: true,
             manager: has_group,
@@ -131,7 +131,7 @@ pub fn questions(
                 manager: has_group,
             },
             None => Questions {
-                member: !involved(inc, user),
+                member: !inc.involves(user),
                 manager: has_group,
             },
         },
@@ -157,7 +157,7 @@ pub fn authorize(
         .map(|g| format!(" or an incident manager (<!subteam^{g}>)"))
         .unwrap_or_default();
     let what = doing(command);
-    let member = standing.member || involved(inc, user);
+    let member = standing.member || inc.involves(user);
     match access {
         Access::Anyone => Ok(()),
         Access::Members if member || standing.manager => Ok(()),
@@ -176,11 +176,6 @@ pub fn authorize(
             )),
         },
     }
-}
-
-/// Reporter or role holder: invited to the channel by Flare itself.
-fn involved(inc: &Incident, user: &UserId) -> bool {
-    inc.reporter.user_id() == Some(user) || Role::ALL.iter().any(|r| inc.roles.holds(*r, user))
 }
 
 /// The command as the end of "Only … can ___".

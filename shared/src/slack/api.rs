@@ -190,6 +190,14 @@ pub fn message(channel: &str, text: &str, blocks: Option<Value>) -> Value {
     m
 }
 
+/// Where the next page of a paginated Web API answer starts (`""` after the last).
+pub fn next_cursor(page: &Value) -> String {
+    page["response_metadata"]["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A channel by name, archived ones included, paging through `conversations.list`.
 pub async fn find_channel(api: &dyn SlackApi, name: &str) -> Result<Option<Value>, SlackError> {
     let mut cursor = String::new();
@@ -203,10 +211,7 @@ pub async fn find_channel(api: &dyn SlackApi, name: &str) -> Result<Option<Value
         {
             return Ok(Some(c.clone()));
         }
-        cursor = page["response_metadata"]["next_cursor"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        cursor = next_cursor(&page);
         if cursor.is_empty() {
             return Ok(None);
         }
@@ -232,10 +237,7 @@ pub async fn channel_members(api: &dyn SlackApi, channel: &str) -> Result<Vec<St
                 .flatten()
                 .filter_map(|m| m.as_str().map(str::to_owned)),
         );
-        cursor = page["response_metadata"]["next_cursor"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        cursor = next_cursor(&page);
         if cursor.is_empty() {
             break;
         }

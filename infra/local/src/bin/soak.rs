@@ -134,10 +134,7 @@ impl Ctx {
             {
                 return Ok(c["id"].as_str().map(str::to_owned));
             }
-            cursor = page["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            cursor = flare::slack::api::next_cursor(&page);
             if cursor.is_empty() {
                 return Ok(None);
             }

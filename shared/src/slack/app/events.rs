@@ -200,10 +200,7 @@ impl SlackApp {
                     .as_array()
                     .and_then(|m| m.iter().find(|x| x["ts"] == ts))
                     .cloned();
-                cursor = replies["response_metadata"]["next_cursor"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
+                cursor = crate::slack::api::next_cursor(&replies);
                 if message.is_some() || cursor.is_empty() {
                     break;
                 }

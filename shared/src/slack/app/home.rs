@@ -3,8 +3,9 @@
 
 use super::{Reject, SlackApp};
 use crate::domain::{Incident, Role, UserId, human_duration};
-use crate::slack::api::{SlackError, channel_members};
+use crate::slack::api::SlackDirectory;
 use crate::slack::mrkdwn::escape;
+use crate::worker::Directory;
 use serde_json::{Value, json};
 
 /// Open incidents are few; this bounds the work on Slack's 3-second path.
@@ -61,20 +62,20 @@ impl SlackApp {
         user: &UserId,
         channel: Option<&str>,
     ) -> Result<bool, Reject> {
-        if !inc.private
-            || inc.reporter.user_id() == Some(user)
-            || Role::ALL.iter().any(|r| inc.roles.holds(*r, user))
-        {
+        if !inc.private || inc.involves(user) {
             return Ok(true);
         }
         let Some(channel) = channel else {
             return Ok(false);
         };
-        match channel_members(self.api.as_ref(), channel).await {
-            Ok(members) => Ok(members.iter().any(|m| m == user.as_str())),
-            Err(SlackError::Api(_)) => Ok(false),
-            Err(e) => Err(Reject::Unavailable(e.to_string())),
-        }
+        // The same membership answer the worker's permission rules get.
+        let directory = SlackDirectory {
+            api: self.api.clone(),
+        };
+        directory
+            .in_channel(channel, user)
+            .await
+            .map_err(Reject::Unavailable)
     }
 
     /// `app_home_opened`: the Home tab, rebuilt for this person.
