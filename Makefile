@@ -1,7 +1,8 @@
 # Flare: the commands in the README. Every target installs what it needs.
 SHELL := /bin/bash
 CARGO ?= cargo
-PORT ?= 3000
+# `make run PORT=N` or `FLARE_LOCAL_PORT=N make run`: both serve on N.
+PORT ?= $(or $(FLARE_LOCAL_PORT),3000)
 
 .PHONY: help run demo test unit lint fmt clippy build bench clean-tools
 

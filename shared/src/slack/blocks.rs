@@ -166,22 +166,27 @@ fn person(user: Option<&crate::domain::UserId>) -> String {
     user.map_or_else(|| "_unassigned_".to_owned(), |u| format!("<@{u}>"))
 }
 
-/// One line for topics: severity · status · coordinator (plain text, ≤250).
+/// One line for topics: severity · status · coordinator (≤250 as Slack counts, after
+/// escaping; the coordinator stays a live mention).
 pub fn topic(config: &Config, incident: &Incident) -> String {
     let coordinator = incident.roles.coordinator.as_ref().map_or_else(
         || "no coordinator".to_owned(),
         |u| format!("coordinator <@{u}>"),
     );
-    super::mrkdwn::plain(
-        &format!(
+    super::mrkdwn::cut(
+        &super::mrkdwn::flat(&format!(
             "{} · {} · {}",
-            severity_text(config, incident),
+            escape(&severity_text(config, incident)),
             incident.status,
             coordinator
-        ),
-        250,
+        )),
+        TOPIC_MAX,
+        "…",
     )
 }
+
+/// Slack's limit on a channel topic or purpose.
+pub const TOPIC_MAX: usize = 250;
 
 /// The card pinned in the incident channel, kept up to date in place.
 pub fn card(config: &Config, incident: &Incident) -> (String, Value) {

@@ -8,7 +8,8 @@
 
 use super::api::{SlackApi, SlackError, message, ts_of};
 use super::blocks;
-use super::mrkdwn::{escape, quote};
+use super::limits;
+use super::mrkdwn::{escape, escape_people, quote, quote_people};
 use crate::bus::CommandEnvelope;
 use crate::config::Config;
 use crate::domain::{
@@ -241,12 +242,33 @@ impl SlackEffect {
         params: Value,
     ) -> Result<(), EffectError> {
         let key = format!("msg#{version}");
-        if refs.contains_key(&key) {
-            return Ok(());
-        }
-        let posted = self.api.call("chat.postMessage", params).await?;
-        if let Some(ts) = ts_of(&posted) {
-            self.store.set_ref(incident, &key, &ts).await?;
+        let rest_key = format!("msg#{version}#full");
+        let mut params = params;
+        // Over Slack's limits, a section is cut where it says so, and the whole text
+        // follows in the thread, so nothing people wrote is lost.
+        let cut = params
+            .get_mut("blocks")
+            .is_some_and(|b| limits::fit_blocks(b, limits::CUT_TO_THREAD));
+        let full = params["text"].as_str().unwrap_or_default().to_owned();
+        params["text"] = json!(limits::fit_message_text(&full));
+        let ts = match refs.get(&key) {
+            Some(ts) => ts.clone(),
+            None => {
+                let posted = self.api.call("chat.postMessage", params.clone()).await?;
+                let Some(ts) = ts_of(&posted) else {
+                    return Ok(());
+                };
+                self.store.set_ref(incident, &key, &ts).await?;
+                ts
+            }
+        };
+        if cut && !refs.contains_key(&rest_key) {
+            let channel = params["channel"].as_str().unwrap_or_default();
+            let mut reply = message(channel, &limits::fit_message_text(&full), None);
+            reply["thread_ts"] = json!(params["thread_ts"].as_str().unwrap_or(&ts));
+            let posted = self.api.call("chat.postMessage", reply).await?;
+            let reply_ts = ts_of(&posted).unwrap_or_default();
+            self.store.set_ref(incident, &rest_key, &reply_ts).await?;
         }
         Ok(())
     }
@@ -260,6 +282,9 @@ impl SlackEffect {
         create: bool,
         (text, blocks): (String, Value),
     ) -> Result<(), EffectError> {
+        let mut blocks = blocks;
+        limits::fit_blocks(&mut blocks, "…");
+        let text = limits::fit_message_text(&text);
         if let Some(ts) = refs.get(at.ref_key) {
             self.api
                 .call(
@@ -281,17 +306,11 @@ impl SlackEffect {
         };
         self.store.set_ref(id, at.ref_key, &ts).await?;
         if at.pin {
-            match self
-                .api
-                .call(
-                    "pins.add",
-                    json!({ "channel": at.channel, "timestamp": ts }),
-                )
-                .await
-            {
-                Ok(_) | Err(SlackError::Api(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.best_effort(
+                "pins.add",
+                json!({ "channel": at.channel, "timestamp": ts }),
+            )
+            .await?;
         }
         refs.insert(at.ref_key.to_owned(), ts);
         Ok(())
@@ -358,12 +377,11 @@ impl SlackEffect {
             }
         }
         if !incident.status.is_terminal() {
-            self.api
-                .call(
-                    "conversations.setTopic",
-                    json!({ "channel": channel, "topic": blocks::topic(&self.config, &incident) }),
-                )
-                .await?;
+            self.best_effort(
+                "conversations.setTopic",
+                json!({ "channel": channel, "topic": blocks::topic(&self.config, &incident) }),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -390,6 +408,9 @@ impl SlackEffect {
         users
     }
 
+    /// The declaration in Slack. Essential, in order: the channel, its people, the card
+    /// and the announcement (paging runs after, as its own effect). Cosmetic, after
+    /// them and never in their way: the purpose and the topic.
     async fn declared(
         &self,
         incident: &Incident,
@@ -397,13 +418,6 @@ impl SlackEffect {
         refs: &mut Refs,
     ) -> Result<(), EffectError> {
         let channel = self.ensure_channel(incident, refs).await?;
-        let purpose = escape(&super::mrkdwn::plain(&incident.title, 240));
-        self.api
-            .call(
-                "conversations.setPurpose",
-                json!({ "channel": channel, "purpose": purpose }),
-            )
-            .await?;
         self.invite(&channel, &self.people_to_invite(incident, rec))
             .await?;
         self.refresh(&incident.id, refs, true).await?;
@@ -415,16 +429,22 @@ impl SlackEffect {
                 .as_deref()
                 .map(|p| format!(" (<{p}|original message>)"))
                 .unwrap_or_default();
-            let author = m
-                .author
-                .as_ref()
-                .map_or_else(|| "someone".into(), |a| format!("<@{a}>"));
+            let declarer = match &rec.actor {
+                Actor::User { id } => format!("<@{id}>"),
+                Actor::Email { address } => escape(address),
+                Actor::System { name } => escape(name),
+            };
             let text = if m.channel == EMAIL_CHANNEL {
                 format!(":email: Reported by mail:\n{}", quote(&m.text))
             } else {
+                // Who declared, and whose message it was: often an alert's bot.
+                let author = m.author.as_ref().map_or_else(
+                    || "a bot or an integration".into(),
+                    |a| format!("<@{a}>"),
+                );
                 format!(
-                    ":inbox_tray: Declared from a message by {author}{link}:\n{}",
-                    quote(&m.text)
+                    ":inbox_tray: {declarer} declared this from a message by {author}{link}:\n{}",
+                    quote_people(&m.text)
                 )
             };
             self.post_once(
@@ -435,7 +455,25 @@ impl SlackEffect {
             )
             .await?;
         }
-        Ok(())
+        let purpose = super::mrkdwn::plain(&incident.title, blocks::TOPIC_MAX);
+        self.best_effort(
+            "conversations.setPurpose",
+            json!({ "channel": channel, "purpose": purpose }),
+        )
+        .await
+    }
+
+    /// A cosmetic call (purpose, topic, pin, bookmark): Slack refusing it is logged and
+    /// passed over; only an outage (worth a retry of the whole effect) is an error.
+    async fn best_effort(&self, method: &str, params: Value) -> Result<(), EffectError> {
+        match self.api.call(method, params).await {
+            Ok(_) => Ok(()),
+            Err(SlackError::Api(code)) if !TRANSIENT_CODES.contains(&code.as_str()) => {
+                tracing::warn!(method, %code, "a cosmetic Slack call was refused; going on");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn say(
@@ -468,11 +506,13 @@ impl SlackEffect {
         let text = match &rec.event {
             Event::Declared(_) => return self.declared(incident, rec, &mut refs).await,
             Event::Acknowledged => format!(":wave: {who} acknowledged."),
-            Event::UpdatePosted { text } => format!(":mega: *Update* from {who}\n{}", quote(text)),
+            Event::UpdatePosted { text } => {
+                format!(":mega: *Update* from {who}\n{}", quote_people(text))
+            }
             Event::StatusChanged { from, to, summary } => {
                 let why = summary
                     .as_deref()
-                    .map(|s| format!("\n{}", quote(s)))
+                    .map(|s| format!("\n{}", quote_people(s)))
                     .unwrap_or_default();
                 let text = format!(
                     "{} {who} changed the status from *{from}* to *{to}*.{why}",
@@ -572,12 +612,12 @@ impl SlackEffect {
                         Err(e) => return Err(e.into()),
                     }
                 }
-                format!(":link: {who} linked <{}|{}>.", escape(url), escape(label))
+                format!(":link: {who} linked <{}|{}>.", escape(url), escape_people(label))
             }
             Event::StatusPublished { status, message } => {
                 let note = message
                     .as_deref()
-                    .map(|m| format!("\n{}", quote(m)))
+                    .map(|m| format!("\n{}", quote_people(m)))
                     .unwrap_or_default();
                 let text = format!(
                     ":globe_with_meridians: {who} published to the status page: *{status}*.{note}"
@@ -595,7 +635,7 @@ impl SlackEffect {
                     .unwrap_or_default();
                 let text = format!(
                     ":ballot_box_with_check: Action item {number}: {}{owner}",
-                    escape(text)
+                    escape_people(text)
                 );
                 let button = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } },
                     { "type": "actions", "elements": [{ "type": "button", "action_id": format!("ticket:{number}"),

@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit_export;
 pub mod blocks;
 pub mod effects;
+pub mod limits;
 pub mod mrkdwn;
 pub mod signature;
 pub mod upload;

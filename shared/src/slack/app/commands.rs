@@ -158,10 +158,20 @@ const SUBCOMMANDS: &[Sub] = &[
         help: "Attach a customer ticket, dashboard or any page (card, bookmark, postmortem)",
         parse: |rest, _| {
             let (url, label) = split_first(rest);
-            Ok(Command::AddLink {
-                url: url.to_owned(),
-                label: (!label.is_empty()).then(|| label.to_owned()),
-            })
+            // Slack turns a pasted URL into a reference: `<https://…>` or `<https://…|text>`.
+            let (url, shown) = match url.strip_prefix('<').and_then(|u| u.strip_suffix('>')) {
+                Some(inner) => match inner.split_once('|') {
+                    Some((u, l)) => (u, Some(l)),
+                    None => (inner, None),
+                },
+                None => (url, None),
+            };
+            let url = url.replace("&amp;", "&");
+            let label = Some(label)
+                .filter(|l| !l.is_empty())
+                .or(shown)
+                .map(crate::slack::mrkdwn::from_slack);
+            Ok(Command::AddLink { url, label })
         },
     },
     Sub {
@@ -306,7 +316,8 @@ pub fn help_text() -> String {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
     out.push_str("• `/incident list` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
-    out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.");
+    out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.\n");
+    out.push_str("Shortcuts: *Declare incident* (the ⚡ menu, from anywhere) and *Declare from message* (a message's ⋯ menu, prefilled from an alert or a customer's words). Flare's *Home* tab lists the open incidents you can see, your roles, and a *Declare incident* button.");
     out
 }
 
@@ -315,7 +326,10 @@ impl SlackApp {
         let cmd: SlackCommandEvent = serde_urlencoded::from_bytes(&req.body)
             .map_err(|e| bad(format!("not a slash command: {e}")))?;
         let user = UserId::parse(&cmd.user_id.0).ok_or_else(|| bad("bad user id"))?;
-        let text = cmd.text.as_deref().unwrap_or_default().trim();
+        // Slack sends `&`, `<`, `>` as entities: undone once here, escaped once on the
+        // way out (mentions and links stay references).
+        let decoded = crate::slack::mrkdwn::from_slack(cmd.text.as_deref().unwrap_or_default());
+        let text = decoded.trim();
         let (word, rest) = split_first(text);
         let word = word.to_ascii_lowercase();
         match word.as_str() {
@@ -324,9 +338,10 @@ impl SlackApp {
                     channel: Some(cmd.channel_id.0.clone()),
                     source_message: None,
                 };
+                let title = self.plain_words(rest, &user).await;
                 self.open_modal(
                     &cmd.trigger_id.0,
-                    declare_modal(&self.config, rest, "", &origin),
+                    declare_modal(&self.config, &title, "", &origin),
                 )
                 .await?;
                 return Ok(Response::empty());
@@ -384,7 +399,7 @@ impl SlackApp {
         self.enqueue(env).await?;
         Ok(Response::ephemeral(&format!(
             "On it: `/incident {}`",
-            escape(text)
+            crate::slack::mrkdwn::escape_people(text)
         )))
     }
 

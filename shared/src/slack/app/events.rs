@@ -34,6 +34,10 @@ impl SlackApp {
                     .and_then(Value::as_str)
                     .ok_or_else(|| bad("no event_id"))?;
                 let event = body.get("event").ok_or_else(|| bad("no event"))?;
+                // Slack tells the app of its own bot's pins and reactions too.
+                if from_own_bot(&body, event) {
+                    return Ok(Response::empty());
+                }
                 self.inner_event(event_id, event).await?;
                 Ok(Response::empty())
             }
@@ -220,12 +224,38 @@ impl SlackApp {
     }
 }
 
+/// Whether the event is the app's own doing: its bot user (named in the envelope's
+/// `authorizations`, or the legacy `authed_users`) reacted or pinned.
+fn from_own_bot(body: &Value, event: &Value) -> bool {
+    let actor = event["user"].as_str().or_else(|| {
+        event["item"]["created_by"]
+            .as_str()
+            .or_else(|| event["pinned_info"]["pinned_by"].as_str())
+    });
+    let Some(actor) = actor else {
+        return false;
+    };
+    let bots = body["authorizations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["is_bot"] == true)
+        .filter_map(|a| a["user_id"].as_str());
+    bots.chain(
+        event["bot_id"]
+            .as_str()
+            .filter(|_| event["type"] == "message")
+            .map(|_| actor),
+    )
+    .any(|b| b == actor)
+}
+
 fn captured(channel: &str, ts: &str, m: &Value, permalink: Option<&str>) -> CapturedMessage {
     CapturedMessage {
         channel: channel.to_owned(),
         ts: ts.to_owned(),
         author: m["user"].as_str().and_then(UserId::parse),
-        text: clip(m["text"].as_str().unwrap_or_default(), MAX_TEXT),
+        text: clip(&super::message_text::message_text(m), MAX_TEXT),
         permalink: permalink.map(str::to_owned),
         posted_at: ts_time(ts).unwrap_or_default(),
     }

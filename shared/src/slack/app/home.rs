@@ -103,6 +103,8 @@ fn home_view(
 ) -> Value {
     let mut blocks = vec![
         json!({ "type": "header", "text": { "type": "plain_text", "text": "Open incidents" } }),
+        json!({ "type": "actions", "block_id": "home", "elements": [{ "type": "button", "action_id": super::interactions::DECLARE_ACTION,
+            "style": "danger", "text": { "type": "plain_text", "text": "Declare incident" } }] }),
     ];
     let mine: Vec<String> = visible
         .iter()

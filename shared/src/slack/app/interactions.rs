@@ -9,6 +9,8 @@ use serde_json::{Value, json};
 
 pub const DECLARE_SHORTCUT: &str = "declare_incident";
 pub const DECLARE_FROM_MESSAGE: &str = "declare_incident_from_message";
+/// The App Home's *Declare incident* button.
+pub const DECLARE_ACTION: &str = "declare";
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter()
@@ -30,49 +32,110 @@ impl SlackApp {
         let user = str_at(&p, &["user", "id"])
             .and_then(UserId::parse)
             .ok_or_else(|| bad("no user"))?;
-        match str_at(&p, &["type"]).unwrap_or_default() {
-            "shortcut" => {
+        let kind = str_at(&p, &["type"]).unwrap_or_default();
+        let callback = str_at(&p, &["callback_id"]).unwrap_or_default();
+        let result = match kind {
+            "shortcut" if callback == DECLARE_SHORTCUT => {
                 let trigger = str_at(&p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
                 self.open_modal(
                     trigger,
                     declare_modal(&self.config, "", "", &ModalOrigin::default()),
                 )
-                .await?;
+                .await
+                .map(|()| Response::empty())
+            }
+            "message_action" if callback == DECLARE_FROM_MESSAGE => {
+                self.declare_from_message(&p, &user).await
+            }
+            "shortcut" | "message_action" => {
+                // Another app's shortcut, or one from an older manifest: not ours to act on.
+                tracing::info!(kind, callback, "ignored a shortcut Flare doesn't define");
                 Ok(Response::empty())
             }
-            "message_action" => self.declare_from_message(&p).await,
             "view_submission" => self.view_submission(&p, &user).await,
             "block_actions" => self.block_action(&p, &user).await,
             // view_closed and anything newer: nothing to do.
             _ => Ok(Response::empty()),
+        };
+        match result {
+            // The form didn't open: the person pressed something and saw nothing, so
+            // say what happened, where they are (the answer body of an interaction is
+            // not shown).
+            Err(Reject::Modal(why)) => {
+                let text = super::modal_failure(&why);
+                let told = match str_at(&p, &["response_url"]) {
+                    Some(url) => self.api.respond(url, &text).await,
+                    None => self
+                        .api
+                        .call(
+                            "chat.postMessage",
+                            json!({ "channel": user.as_str(), "text": text }),
+                        )
+                        .await
+                        .map(|_| ()),
+                };
+                if let Err(e) = told {
+                    tracing::warn!(error = %e, "could not tell that the form did not open");
+                }
+                Ok(Response::empty())
+            }
+            other => other,
         }
     }
 
-    async fn declare_from_message(&self, p: &Value) -> Result<Response, Reject> {
+    async fn declare_from_message(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
         let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
         let channel = str_at(p, &["channel", "id"]).ok_or_else(|| bad("no channel"))?;
         let ts = str_at(p, &["message", "ts"]).ok_or_else(|| bad("no message ts"))?;
-        let text = str_at(p, &["message", "text"]).unwrap_or_default();
+        // Alerts from bots carry their words in attachments or blocks, not `text`.
+        let text = super::message_text::message_text(&p["message"]);
         let author = str_at(p, &["message", "user"]).and_then(UserId::parse);
         let posted_at = ts_time(ts).unwrap_or_else(|| self.clock.now());
         let source = CapturedMessage {
             channel: channel.to_owned(),
             ts: ts.to_owned(),
             author,
-            text: crate::domain::clip(text, crate::domain::MAX_TEXT),
+            text: crate::domain::clip(&text, crate::domain::MAX_TEXT),
             // Filled by the worker's first effect would cost a call here; the link is
             // built the way Slack builds permalinks.
             permalink: None,
             posted_at,
         };
-        let title = text.lines().next().unwrap_or_default();
+        // The form's inputs are plain text: names, not `<@U…>` markup.
+        let plain = self.plain_words(&text, user).await;
+        let title = plain.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
         let origin = ModalOrigin {
             channel: Some(channel.to_owned()),
             source_message: Some(source),
         };
-        self.open_modal(trigger, declare_modal(&self.config, title, text, &origin))
+        self.open_modal(trigger, declare_modal(&self.config, title.trim(), &plain, &origin))
             .await?;
         Ok(Response::empty())
+    }
+
+    /// Slack text as plain words: mentioned people by their names (a few `users.info`
+    /// lookups at most, on Slack's 3-second path; an id where a lookup fails).
+    pub(super) async fn plain_words(&self, text: &str, _asker: &UserId) -> String {
+        let mut names = std::collections::HashMap::new();
+        for id in crate::slack::mrkdwn::mentioned_users(text).into_iter().take(5) {
+            let info = tokio::time::timeout(
+                std::time::Duration::from_millis(400),
+                self.api.call("users.info", json!({ "user": id })),
+            )
+            .await;
+            if let Ok(Ok(v)) = info {
+                let profile = &v["user"]["profile"];
+                let name = [&profile["display_name"], &profile["real_name"], &v["user"]["name"]]
+                    .into_iter()
+                    .filter_map(Value::as_str)
+                    .find(|n| !n.is_empty())
+                    .map(str::to_owned);
+                if let Some(name) = name {
+                    names.insert(id, name);
+                }
+            }
+        }
+        crate::slack::mrkdwn::to_plain(text, &|id| names.get(id).cloned())
     }
 
     async fn view_submission(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
@@ -258,6 +321,16 @@ impl SlackApp {
         };
         let action_id = str_at(action, &["action_id"]).unwrap_or_default();
         let value = str_at(action, &["value"]).unwrap_or_default();
+        if action_id == DECLARE_ACTION {
+            // The App Home's button: the same form as `/incident`.
+            let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+            self.open_modal(
+                trigger,
+                declare_modal(&self.config, "", "", &ModalOrigin::default()),
+            )
+            .await?;
+            return Ok(Response::empty());
+        }
         // "Post this update" carries the draft with the incident: {"i": id, "t": text}.
         let draft: Option<Value> = (action_id == "post_update")
             .then(|| serde_json::from_str(value).ok())
@@ -317,20 +390,32 @@ impl SlackApp {
             },
             _ => return Ok(Response::empty()),
         };
-        let message_ts = str_at(p, &["container", "message_ts"])
-            .or_else(|| str_at(p, &["message", "ts"]))
-            .unwrap_or_default();
         let reply = ReplyTo {
             response_url: str_at(p, &["response_url"]).map(str::to_owned),
             channel: str_at(p, &["channel", "id"]).map(str::to_owned),
             user: Some(user.to_string()),
         };
-        // A double click is the same person, button and message: one command.
-        let id = format!("action#{message_ts}#{action_id}#{user}");
+        let id = action_key(p, action, &incident, action_id)
+            .ok_or_else(|| bad("no trigger_id or action_ts"))?;
         let env = self.envelope(id, Some(incident), command, user, Some(reply));
         self.enqueue(env).await?;
         Ok(Response::empty())
     }
+}
+
+/// The idempotency key of a button press. Every press has its own `trigger_id` (and
+/// `action_ts`): pressing again later is a new action, and only Slack re-sending the
+/// same press repeats the key. A drafted update is posted once, whoever presses its
+/// button and however often, so its key is the message (or view) it sits in.
+fn action_key(p: &Value, action: &Value, incident: &IncidentId, action_id: &str) -> Option<String> {
+    if action_id == "post_update" {
+        let place = str_at(p, &["container", "message_ts"])
+            .or_else(|| str_at(p, &["message", "ts"]))
+            .or_else(|| str_at(p, &["view", "id"]))?;
+        return Some(format!("action#{incident}#{action_id}#{place}"));
+    }
+    let press = str_at(p, &["trigger_id"]).or_else(|| str_at(action, &["action_ts"]))?;
+    Some(format!("action#{incident}#{action_id}#{press}"))
 }
 
 pub const DECLINE_CALLBACK: &str = "decline";

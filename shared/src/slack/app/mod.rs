@@ -5,6 +5,7 @@ mod commands;
 mod events;
 mod home;
 mod interactions;
+mod message_text;
 mod when;
 
 pub use commands::help_text;
@@ -95,7 +96,12 @@ impl SlackApp {
         if req.body.len() > MAX_BODY {
             return Response::error(413, "request too large");
         }
-        // Nothing of the request is read before its signature is checked.
+        // Slack checks the certificate of a command URL with an unsigned
+        // `token=…&ssl_check=1` post that wants a 200 and nothing else.
+        if is_ssl_check(req) {
+            return Response::empty();
+        }
+        // Nothing else of the request is read before its signature is checked.
         if let Err(e) = signature::verify(
             self.signing_secret.as_bytes(),
             req.header("x-slack-request-timestamp"),
@@ -134,6 +140,8 @@ impl SlackApp {
                 Response::error(400, &why)
             }
             Err(Reject::NotFound) => Response::error(404, "no such endpoint"),
+            // Reached for slash commands: the answer body is shown to the person.
+            Err(Reject::Modal(why)) => Response::ephemeral(&modal_failure(&why)),
             Err(Reject::Unavailable(why)) => {
                 // Slack retries events answered with an error; commands show an error.
                 tracing::error!(path = %req.path, %why, "could not accept the request");
@@ -190,14 +198,20 @@ impl SlackApp {
         if !fresh {
             return Ok(());
         }
-        self.api
+        match self
+            .api
             .call(
                 "views.open",
                 json!({ "trigger_id": trigger_id, "view": view }),
             )
             .await
-            .map(|_| ())
-            .map_err(|e| Reject::Unavailable(format!("views.open: {e}")))
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "views.open failed; the person is told");
+                Err(Reject::Modal(e))
+            }
+        }
     }
 }
 
@@ -206,6 +220,40 @@ enum Reject {
     BadRequest(String),
     NotFound,
     Unavailable(String),
+    /// `views.open` failed (an expired trigger, a refused view, Slack not answering):
+    /// the person is told in place, not with an error page.
+    Modal(super::api::SlackError),
+}
+
+/// Slack's certificate check: a small form with `ssl_check=1` and at most a token, and
+/// nothing else. It is answered without being acted on, so reading it unsigned is safe.
+fn is_ssl_check(req: &Request) -> bool {
+    if req.body.len() > 512 || !req.path.trim_end_matches('/').ends_with("/commands") {
+        return false;
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&req.body) else {
+        return false;
+    };
+    form.iter().any(|(k, v)| k == "ssl_check" && v == "1")
+        && form.iter().all(|(k, _)| k == "ssl_check" || k == "token")
+}
+
+/// What to tell a person whose form did not open, and what to do.
+fn modal_failure(why: &super::api::SlackError) -> String {
+    use super::api::SlackError;
+    let what = match why {
+        SlackError::Api(code) if code == "expired_trigger_id" || code == "exchanged_trigger_id" => {
+            "Slack gave up waiting for it (apps get 3 seconds)".to_owned()
+        }
+        SlackError::Api(code) => format!(
+            "Slack refused it (`{}`)",
+            crate::slack::mrkdwn::escape(code)
+        ),
+        SlackError::Unavailable(_) => "Slack didn't answer in time".to_owned(),
+    };
+    format!(
+        ":warning: I couldn't open the incident form: {what}. Please try again; if it keeps failing, `/incident help` lists commands that work without the form, and your Flare admins can find this in the logs."
+    )
 }
 
 fn bad(why: impl Into<String>) -> Reject {
