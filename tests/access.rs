@@ -671,3 +671,37 @@ async fn merging_a_duplicate_moves_every_entry_once_invites_its_people_and_archi
             .any(|c| c.params.to_string().contains(&dup_channel.id))
     );
 }
+
+#[tokio::test]
+async fn stats_count_private_incidents_only_for_the_people_who_can_see_them() {
+    let app = App::start().await;
+    let (public, _) = app
+        .declare(ALICE, "Public outage", "S3", ViewValues::new())
+        .await;
+    let (private, _) = app
+        .declare(
+            ALICE,
+            "Secret outage",
+            "S2",
+            ViewValues::new().set_many("options", "value", &["private"]),
+        )
+        .await;
+    let stats = |who: &'static str, format: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.slash(who, "general", &format!("stats 7 {format}")).await;
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            body["text"].as_str().unwrap().to_owned()
+        }
+    };
+    // Erin can't see the private one: in no format.
+    let csv = stats(ERIN, "csv").await;
+    assert!(csv.contains(public.as_str()), "{csv}");
+    assert!(!csv.contains(private.as_str()), "{csv}");
+    assert!(stats(ERIN, "").await.contains("7 days:* 1 "));
+    let json = stats(ERIN, "json").await;
+    assert!(json.contains("\"incidents\": 1"), "{json}");
+    // Alice reported it: she sees both.
+    let csv = stats(ALICE, "csv").await;
+    assert!(csv.contains(public.as_str()) && csv.contains(private.as_str()), "{csv}");
+}

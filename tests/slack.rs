@@ -389,6 +389,21 @@ async fn bad_requests_get_clear_answers_and_never_a_panic() {
         app.driver
             .prepare_raw("/slack/commands", "application/json", cmd.body.clone());
     assert_eq!(app.driver.send(&wrong_type).await.unwrap().status, 415);
+    // Events only as JSON; forms never without their type; media types in any case.
+    let event_as_text = app.driver.prepare_raw(
+        "/slack/events",
+        "text/plain",
+        br#"{"type":"url_verification","challenge":"c"}"#.to_vec(),
+    );
+    assert_eq!(app.driver.send(&event_as_text).await.unwrap().status, 415);
+    let untyped = app.driver.prepare_raw("/slack/commands", "", cmd.body.clone());
+    assert_eq!(app.driver.send(&untyped).await.unwrap().status, 415);
+    let shouted = app.driver.prepare_raw(
+        "/slack/events",
+        "Application/JSON; charset=UTF-8",
+        br#"{"type":"url_verification","challenge":"c"}"#.to_vec(),
+    );
+    assert_eq!(app.driver.send(&shouted).await.unwrap().status, 200);
     let not_a_command = app.driver.prepare_raw(
         "/slack/commands",
         "application/x-www-form-urlencoded",
@@ -555,7 +570,7 @@ async fn shortcuts_open_the_form_and_a_message_becomes_the_first_timeline_entry(
     assert!(
         texts
             .iter()
-            .any(|t| t.contains("Declared from a message by <@U0BOB>")
+            .any(|t| t.contains("<@U0ALICE> declared this from a message by <@U0BOB>")
                 && t.contains("since 09:12 UTC")),
         "{texts:?}"
     );

@@ -15,7 +15,12 @@ pub fn write(out: &mut String, incident: &flare::domain::Incident) {
     if !incident.links.is_empty() {
         out.push_str("## Links\n\n");
         for (label, url) in &incident.links {
-            out.push_str(&format!("- [{}]({url})\n", label.replace(['[', ']'], "")));
+            // The label is people's text; the target only ever an http(s) URL.
+            let label = super::escape::text(&label.replace(['[', ']'], ""));
+            match super::escape::safe_url(url) {
+                Some(url) => out.push_str(&format!("- [{label}]({url})\n")),
+                None => out.push_str(&format!("- {label} (`{}`)\n", url.replace('`', "'"))),
+            }
         }
         out.push('\n');
     }
@@ -67,19 +72,54 @@ fn action_rows(incident: &flare::domain::Incident) -> Vec<Vec<String>> {
         .actions
         .iter()
         .map(|a| {
+            let ticket = a.ticket.as_ref().map(|(key, url)| {
+                let key = super::escape::cell(&key.replace(['[', ']'], ""));
+                super::escape::safe_url(url)
+                    .map_or_else(|| key.clone(), |url| format!("[{key}]({url})"))
+            });
             vec![
-                format!("{}. {}", a.number, a.text),
+                super::escape::cell(&format!("{}. {}", a.number, a.text)),
                 String::new(),
                 a.owner
                     .as_ref()
                     .map(|o| format!("@{o}"))
                     .unwrap_or_default(),
-                a.ticket
-                    .as_ref()
-                    .map(|(key, url)| format!("[{key}]({url})"))
-                    .unwrap_or_default(),
+                ticket.unwrap_or_default(),
                 String::new(),
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flare::domain::{ActionItem, Incident};
+
+    fn incident() -> Incident {
+        crate::fixtures::scripted().unwrap().0
+    }
+
+    #[test]
+    fn links_and_action_items_cannot_inject_markup() {
+        let mut inc = incident();
+        inc.links = vec![
+            ("<img src=x onerror=alert(1)>".into(), "https://ok.example/a".into()),
+            ("click".into(), "javascript:alert(1)".into()),
+        ];
+        inc.actions = vec![ActionItem {
+            number: 1,
+            text: "fix | the <script>alert(1)</script> table".into(),
+            owner: None,
+            ticket_requested: true,
+            ticket: Some(("GH-1".into(), "javascript:alert(2)".into())),
+        }];
+        let mut out = String::new();
+        write(&mut out, &inc);
+        assert!(!out.contains("<img") && !out.contains("<script>"), "{out}");
+        assert!(!out.contains("](javascript:"), "{out}");
+        let row = out.lines().find(|l| l.contains("1. fix")).unwrap();
+        // One row of five cells: the `|` in the text is escaped.
+        assert_eq!(row.matches(" |").count() - row.matches("\\|").count(), 5, "{row}");
+    }
 }

@@ -349,7 +349,7 @@ impl SlackApp {
             "help" => return Ok(Response::ephemeral(&help_text())),
             "list" => return self.list(&user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
-            "stats" => return self.stats(rest).await,
+            "stats" => return self.stats(rest, &user).await,
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -438,7 +438,7 @@ impl SlackApp {
     }
 
     /// `/incident stats [days] [json|csv]`: the response over the last days.
-    async fn stats(&self, rest: &str) -> Result<Response, Reject> {
+    async fn stats(&self, rest: &str, user: &UserId) -> Result<Response, Reject> {
         let mut days = 30i64;
         let mut format = "text";
         for w in rest.split_whitespace() {
@@ -462,7 +462,26 @@ impl SlackApp {
             ids.extend(self.stats.month(&month).await.map_err(unavailable)?);
         }
         ids.truncate(1000);
-        let incidents = self.stats.load_many(&ids).await.map_err(unavailable)?;
+        let mut incidents = self.stats.load_many(&ids).await.map_err(unavailable)?;
+        // Private incidents count only for the people who can see them, in every format.
+        let mut visible = Vec::with_capacity(incidents.len());
+        for inc in incidents.drain(..) {
+            if !inc.private || inc.involves(user) {
+                visible.push(inc);
+                continue;
+            }
+            let channel = self
+                .store
+                .refs(&inc.id)
+                .await
+                .map_err(unavailable)?
+                .get("channel")
+                .cloned();
+            if self.can_see(&inc, user, channel.as_deref()).await? {
+                visible.push(inc);
+            }
+        }
+        let incidents = visible;
         let stats = crate::stats::compute(&incidents, since, until);
         let body = match format {
             "json" => format!(

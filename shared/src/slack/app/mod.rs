@@ -118,12 +118,20 @@ impl SlackApp {
         let form = path.ends_with("/commands")
             || path.ends_with("/interactions")
             || path.ends_with("/interactivity");
-        if form
-            && !req
+        // What Slack sends each endpoint, and nothing else (media types are
+        // case-insensitive; parameters such as `charset` are allowed).
+        let expected = if form {
+            "application/x-www-form-urlencoded"
+        } else {
+            "application/json"
+        };
+        if path.ends_with("/events") || form {
+            let media = req
                 .header("content-type")
-                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
-        {
-            return Response::error(415, "expected application/x-www-form-urlencoded");
+                .map(|c| c.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+            if media.as_deref() != Some(expected) {
+                return Response::error(415, &format!("expected {expected}"));
+            }
         }
         let result = match path {
             p if p.ends_with("/commands") => self.command(req).await,
