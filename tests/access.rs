@@ -572,6 +572,12 @@ async fn merging_a_duplicate_moves_every_entry_once_invites_its_people_and_archi
     );
     let dup_channel = app.channel(&dup_name);
     assert!(dup_channel.is_archived);
+    // Its topic says where the incident went, not its last status.
+    assert!(
+        dup_channel.topic.starts_with("Merged into <#"),
+        "{}",
+        dup_channel.topic
+    );
     assert!(
         dup_channel
             .messages
@@ -704,4 +710,31 @@ async fn stats_count_private_incidents_only_for_the_people_who_can_see_them() {
     // Alice reported it: she sees both.
     let csv = stats(ALICE, "csv").await;
     assert!(csv.contains(public.as_str()) && csv.contains(private.as_str()), "{csv}");
+}
+
+#[tokio::test]
+async fn roles_go_to_people_not_to_bots_or_unknown_ids() {
+    let app = App::start().await;
+    let (id, channel) = app.declare(ALICE, "Roles for people", "S3", ViewValues::new()).await;
+    for (who, says) in [
+        ("<@U0FLAREBOT>", "is a bot"),
+        ("<@U0NOBODY1>", "is not a person in this workspace"),
+    ] {
+        let r = app.slash(ALICE, &channel, &format!("role ops {who}")).await;
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert!(body["text"].as_str().unwrap().contains(says), "{}", r.body);
+    }
+    let inc = app.host.store.load(&id).await.unwrap().unwrap();
+    assert!(
+        !inc.roles
+            .operations
+            .iter()
+            .any(|u| u.as_str() == "U0FLAREBOT" || u.as_str() == "U0NOBODY1"),
+        "{:?}",
+        inc.roles
+    );
+    // A person still gets it.
+    app.slash(ALICE, &channel, "role ops <@U0BOB>").await;
+    let inc = app.host.store.load(&id).await.unwrap().unwrap();
+    assert!(inc.roles.operations.iter().any(|u| u.as_str() == BOB));
 }

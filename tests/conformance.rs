@@ -614,10 +614,13 @@ async fn a_reaction_with_a_grid_envelope_captures_once_however_often_slack_retri
     );
     let r = event(&app, body.clone(), &SendOptions::default()).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let fetched = app.host.sim.calls_to("conversations.history").len();
     for n in 1..=3 {
         let r = event(&app, body.clone(), &SendOptions::default().retry(n, "http_timeout")).await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
+    // Retries of an applied event cost no Slack call.
+    assert_eq!(app.host.sim.calls_to("conversations.history").len(), fetched);
     let captured: Vec<_> = app
         .timeline(&id)
         .await

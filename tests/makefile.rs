@@ -1,6 +1,7 @@
 //! The Makefile's side of the local-mode contract: `make run PORT=N` and
 //! `FLARE_LOCAL_PORT=N make run` both serve on N (checked with `make -n`, which prints
 //! the command without running it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

@@ -16,6 +16,8 @@ pub const PER_TICK: i32 = 100;
 pub struct TickReport {
     pub due: usize,
     pub sent: usize,
+    /// `Resume` commands sent for incidents still owing effects.
+    pub resumed: usize,
 }
 
 pub async fn tick(
@@ -28,7 +30,7 @@ pub async fn tick(
     let policy = Box::new(config.reminder_policy());
     let mut report = TickReport {
         due: due.len(),
-        sent: 0,
+        ..TickReport::default()
     };
     for open in due {
         let Some(at) = open.due else { continue };
@@ -47,8 +49,31 @@ pub async fn tick(
         queue.send(&envelope).await.map_err(|e| e.to_string())?;
         report.sent += 1;
     }
-    if report.sent > 0 {
-        tracing::info!(due = report.due, sent = report.sent, "reminders tick");
+    // The sweep: incidents still owing effects (Slack or a pager was down) are resumed
+    // until done, with the backoff the worker chose.
+    for unfinished in store
+        .unfinished(now, PER_TICK)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let envelope = CommandEnvelope {
+            id: format!(
+                "resume#{}#{}",
+                unfinished.id,
+                unfinished.at.timestamp_millis()
+            ),
+            incident: Some(unfinished.id.clone()),
+            command: Command::Resume,
+            actor: Actor::system("sweeper"),
+            source: Source::Reminders,
+            received_at: now,
+            reply: None,
+        };
+        queue.send(&envelope).await.map_err(|e| e.to_string())?;
+        report.resumed += 1;
+    }
+    if report.sent > 0 || report.resumed > 0 {
+        tracing::info!(due = report.due, sent = report.sent, resumed = report.resumed, "reminders tick");
     }
     Ok(report)
 }

@@ -103,6 +103,9 @@ pub enum Command {
         part: u32,
         entries: Vec<MovedEntry>,
     },
+    /// Finish the effects the incident still owes (sent by the reminders' sweep after
+    /// Slack or a pager failed for a while). Changes nothing in the incident.
+    Resume,
     /// The tracker made the ticket (sent by the ticket effect).
     LinkTicket {
         number: u32,
@@ -140,6 +143,7 @@ impl Command {
             Command::LinkTicket { .. } => "ticket-linked",
             Command::Absorb { .. } => "absorb",
             Command::ExportAudit => "audit",
+            Command::Resume => "resume",
         }
     }
 }

@@ -138,6 +138,8 @@ pub fn decide(
                 vec![Event::Captured { kind, message }]
             })
         }
+        // The worker finishes owed effects without deciding anything.
+        Command::Resume => Ok(Vec::new()),
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
         Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
         Command::PublishStatus { message } => {

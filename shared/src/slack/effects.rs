@@ -455,6 +455,30 @@ impl SlackEffect {
             )
             .await?;
         }
+        // Slack was down when this was declared (the effect failed before): the
+        // declarer saw nothing happen, so say it is in hand now.
+        if !refs.contains_key("delayed_note")
+            && self.store.resume_attempts(&incident.id).await? > 0
+            && let Actor::User { id: declarer } = &rec.actor
+        {
+            let paged = match &rec.event {
+                Event::Declared(d) if d.page_oncall => " and paged on-call without waiting for Slack",
+                _ => "",
+            };
+            let text = format!(
+                ":hourglass_flowing_sand: Slack was unavailable when you declared *{}* (<!date^{}^{{date_short_pretty}} {{time}}|{}>). Flare recorded it then{paged}; its channel <#{channel}> is ready now.",
+                escape(&incident.title),
+                rec.at.timestamp(),
+                rec.at.format("%Y-%m-%d %H:%M UTC"),
+            );
+            self.api
+                .call("chat.postMessage", message(declarer.as_str(), &text, None))
+                .await?;
+            self.store
+                .set_ref(&incident.id, "delayed_note", "sent")
+                .await?;
+            refs.insert("delayed_note".into(), "sent".into());
+        }
         let purpose = super::mrkdwn::plain(&incident.title, blocks::TOPIC_MAX);
         self.best_effort(
             "conversations.setPurpose",
@@ -666,6 +690,15 @@ impl SlackEffect {
                     let people: Vec<&UserId> =
                         people.iter().filter(|u| u.as_str() != bot).collect();
                     self.invite(there, &people).await?;
+                }
+                // The archived channel's topic says where the incident went, not its
+                // last status.
+                if let Some(here) = refs.get("channel") {
+                    self.best_effort(
+                        "conversations.setTopic",
+                        json!({ "channel": here, "topic": super::mrkdwn::cut(&format!("Merged into {there}"), blocks::TOPIC_MAX, "…") }),
+                    )
+                    .await?;
                 }
                 let text = format!(
                     ":twisted_rightwards_arrows: {who} merged this incident into {there}; follow it there. This channel will be archived."

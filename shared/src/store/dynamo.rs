@@ -474,6 +474,95 @@ impl IncidentStore for DynamoStore {
     async fn open(&self) -> Result<Vec<OpenIncident>, StoreError> {
         self.query_open(None, None).await
     }
+
+    async fn schedule_resume(
+        &self,
+        id: &IncidentId,
+        at: DateTime<Utc>,
+        attempts: u32,
+    ) -> Result<(), StoreError> {
+        let at_key = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(keys::incident(id)))
+            .item(SK, s(keys::RESUME))
+            .item(keys::GSI1_PK, s(keys::RESUME))
+            .item(keys::GSI1_SK, s(format!("{at_key}#{id}")))
+            .item("id", s(id.as_str()))
+            .item("at", s(&at_key))
+            .item("attempts", n(u64::from(attempts)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn clear_resume(&self, id: &IncidentId) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::incident(id)))
+            .key(SK, s(keys::RESUME))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn unfinished(
+        &self,
+        now: DateTime<Utc>,
+        limit: i32,
+    ) -> Result<Vec<super::Unfinished>, StoreError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :resume AND gsi1sk <= :bound")
+            .expression_attribute_values(":resume", s(keys::RESUME))
+            .expression_attribute_values(":bound", s(keys::due_bound(now)))
+            .limit(limit)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        page.items()
+            .iter()
+            .map(|item| {
+                let id = text(item, "id").and_then(IncidentId::parse);
+                let at = text(item, "at").and_then(|d| d.parse::<DateTime<Utc>>().ok());
+                let attempts = item
+                    .get("attempts")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                match (id, at) {
+                    (Some(id), Some(at)) => Ok(super::Unfinished { id, at, attempts }),
+                    _ => Err(StoreError::Corrupt("resume entry without an id or time".into())),
+                }
+            })
+            .collect()
+    }
+
+    async fn resume_attempts(&self, id: &IncidentId) -> Result<u32, StoreError> {
+        let got = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(keys::incident(id)))
+            .key(SK, s(keys::RESUME))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(got
+            .item()
+            .and_then(|i| i.get("attempts"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
 }
 
 fn index_key(index: Index, key: &str) -> String {

@@ -12,6 +12,8 @@ pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
 pub const OPEN: &str = "OPEN";
+/// An incident owing effects that failed for now: the sweep resumes it (sparse, on gsi1).
+pub const RESUME: &str = "RESUME";
 pub const TTL: &str = "ttl";
 /// Sorts after every timestamp: open incidents with nothing due.
 pub const NEVER: &str = "~never";

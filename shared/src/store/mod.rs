@@ -132,6 +132,41 @@ pub trait IncidentStore: Send + Sync {
     async fn due(&self, now: DateTime<Utc>, limit: i32) -> Result<Vec<OpenIncident>, StoreError>;
     /// Every open (not closed, not declined) incident.
     async fn open(&self) -> Result<Vec<OpenIncident>, StoreError>;
+    /// Marks `id` as owing effects that failed for now (Slack or a pager down): the
+    /// reminders' sweep sends it a `Resume` at `at`. Test doubles without a sweep keep
+    /// the default.
+    async fn schedule_resume(
+        &self,
+        _id: &IncidentId,
+        _at: DateTime<Utc>,
+        _attempts: u32,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Everything it owed is done: no more sweeps.
+    async fn clear_resume(&self, _id: &IncidentId) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Incidents whose resume is due at or before `now`, soonest first.
+    async fn unfinished(
+        &self,
+        _now: DateTime<Utc>,
+        _limit: i32,
+    ) -> Result<Vec<Unfinished>, StoreError> {
+        Ok(Vec::new())
+    }
+    /// How many resumes an incident has had (0 when none is scheduled).
+    async fn resume_attempts(&self, _id: &IncidentId) -> Result<u32, StoreError> {
+        Ok(0)
+    }
+}
+
+/// An incident owing effects, due to be resumed by the sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub id: IncidentId,
+    pub at: DateTime<Utc>,
+    pub attempts: u32,
 }
 
 /// The audit trail: one entry per command and incident, applied or refused.

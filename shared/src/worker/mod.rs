@@ -57,6 +57,9 @@ pub struct Worker {
 impl Worker {
     /// Applies one command, exactly once however often it is delivered.
     pub async fn process(&self, env: &CommandEnvelope) -> Result<(), WorkerError> {
+        if let (Command::Resume, Some(id)) = (&env.command, &env.incident) {
+            return self.resume(id).await;
+        }
         let (incident, versions) = match self.store.outcome(&env.id).await? {
             Some(Outcome::Applied { incident, versions }) => {
                 info!(command = %env.id, incident = %incident, "redelivered: finishing effects");
@@ -287,6 +290,39 @@ impl Worker {
         ))
     }
 
+    /// The sweep's `Resume`: finish whatever the incident owes. A failure has already
+    /// scheduled the next attempt, so it is not worth an SQS redelivery too.
+    async fn resume(&self, id: &IncidentId) -> Result<(), WorkerError> {
+        let Some(incident) = self.store.load(id).await? else {
+            self.store.clear_resume(id).await?;
+            return Ok(());
+        };
+        match self.finish(id, &[incident.version]).await {
+            Ok(()) => {
+                self.store.clear_resume(id).await?;
+                info!(incident = %id, "resumed: every owed effect is done");
+                Ok(())
+            }
+            Err(WorkerError::Transient(why)) => {
+                info!(incident = %id, %why, "resume failed for now; the sweep tries again");
+                Ok(())
+            }
+        }
+    }
+
+    /// After a failure, the next attempt: 1, 2, 4 … minutes after this one, at most
+    /// 30 minutes apart, for as long as the incident owes something.
+    async fn schedule_resume(&self, id: &IncidentId) -> Result<(), WorkerError> {
+        let attempts = self.store.resume_attempts(id).await?.saturating_add(1);
+        let wait = chrono::Duration::minutes(1i64 << attempts.saturating_sub(1).min(5)).min(
+            chrono::Duration::minutes(30),
+        );
+        self.store
+            .schedule_resume(id, self.clock.now() + wait, attempts)
+            .await?;
+        Ok(())
+    }
+
     /// Runs the effects still owed by these events and by any older event whose
     /// effects an earlier delivery never finished (one that went to the DLQ, say),
     /// oldest first, each marked done.
@@ -306,10 +342,15 @@ impl Worker {
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
         let stored = self.store.events(id, done_before.min(first)).await?;
+        // Owed from an earlier delivery: once done, the sweep can stop.
+        let catching_up = done_before < first;
         for ev in stored
             .iter()
             .filter(|e| e.record.version <= last && !e.pending.is_empty())
         {
+            // One effect failing for now (Slack down) doesn't hold up the others of the
+            // same event (the page goes out); later events wait, to keep their order.
+            let mut failed: Option<String> = None;
             for effect in &self.effects {
                 if !ev.pending.iter().any(|p| p == effect.name()) {
                     continue;
@@ -335,13 +376,21 @@ impl Worker {
                     }
                     Err(EffectError::Transient(why)) => {
                         warn!(incident = %id, version = ev.record.version, effect = effect.name(), %why, "effect failed; will retry");
-                        return Err(WorkerError::Transient(why));
+                        failed.get_or_insert(why);
+                        continue;
                     }
                 }
                 self.store
                     .effect_done(id, ev.record.version, effect.name())
                     .await?;
             }
+            if let Some(why) = failed {
+                self.schedule_resume(id).await?;
+                return Err(WorkerError::Transient(why));
+            }
+        }
+        if catching_up {
+            self.store.clear_resume(id).await?;
         }
         if last + 1 > done_before {
             self.store

@@ -309,6 +309,9 @@ fn mention(word: &str) -> Option<UserId> {
     UserId::parse(inner.split('|').next().unwrap_or_default())
 }
 
+/// How many open incidents `/incident list` shows; it says how many more there are.
+const LIST_PAGE: usize = 30;
+
 pub fn help_text() -> String {
     let mut out =
         String::from("*Flare* — `/incident` opens the declare form. In an incident channel:\n");
@@ -383,6 +386,15 @@ impl SlackApp {
                 )));
             }
         };
+        // Roles go to people: not to a bot, a deactivated account or an unknown id.
+        if let Command::AssignRole { user: holder, .. } = &command
+            && let Some(problem) = self.not_a_person(holder).await
+        {
+            return Ok(Response::ephemeral(&format!(
+                "{problem}\nUsage: `/incident {}`",
+                sub.usage
+            )));
+        }
         let reply = ReplyTo {
             response_url: Some(cmd.response_url.0.to_string()),
             channel: Some(cmd.channel_id.0.clone()),
@@ -530,7 +542,7 @@ impl SlackApp {
         }
         let lines: Vec<String> = visible
             .iter()
-            .take(30)
+            .take(LIST_PAGE)
             .map(|(inc, channel)| {
                 let place = channel
                     .as_ref()
@@ -546,8 +558,15 @@ impl SlackApp {
                 )
             })
             .collect();
+        let more = visible.len().saturating_sub(LIST_PAGE);
+        let more = if more > 0 {
+            format!("\n…and {more} more, less severe or older (the most severe and newest come first).")
+        } else {
+            String::new()
+        };
         Ok(Response::ephemeral(&format!(
-            "*Open incidents*\n{}",
+            "*Open incidents* ({})\n{}{more}",
+            visible.len(),
             lines.join("\n")
         )))
     }

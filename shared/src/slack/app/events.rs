@@ -69,6 +69,16 @@ impl SlackApp {
                 if self.incident_for_channel(channel).await?.is_none() {
                     return Ok(());
                 }
+                // Slack's retry of an event already applied: no Slack calls for it.
+                if self
+                    .store
+                    .outcome(&format!("event#{event_id}"))
+                    .await
+                    .map_err(|e| Reject::Unavailable(e.to_string()))?
+                    .is_some()
+                {
+                    return Ok(());
+                }
                 let command = if t == "reaction_added" {
                     let message = self.fetch_message(channel, ts).await?;
                     Command::Capture { kind, message }

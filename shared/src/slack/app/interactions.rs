@@ -113,6 +113,30 @@ impl SlackApp {
         Ok(Response::empty())
     }
 
+    /// Why `user` can't hold a role (a bot, a deactivated or unknown account), if so.
+    /// Slack not answering in time lets it through: the worker's rules still apply.
+    pub(super) async fn not_a_person(&self, user: &UserId) -> Option<String> {
+        let info = tokio::time::timeout(
+            std::time::Duration::from_millis(800),
+            self.api.call("users.info", json!({ "user": user.as_str() })),
+        )
+        .await;
+        match info {
+            Ok(Ok(v)) if v["user"]["is_bot"] == true || v["user"]["id"] == "USLACKBOT" => {
+                Some(format!("<@{user}> is a bot: roles are for people."))
+            }
+            Ok(Ok(v)) if v["user"]["deleted"] == true => {
+                Some(format!("<@{user}> is deactivated: pick someone who can help."))
+            }
+            Ok(Err(crate::slack::api::SlackError::Api(code)))
+                if code == "user_not_found" || code == "user_not_visible" =>
+            {
+                Some(format!("`{user}` is not a person in this workspace."))
+            }
+            _ => None,
+        }
+    }
+
     /// Slack text as plain words: mentioned people by their names (a few `users.info`
     /// lookups at most, on Slack's 3-second path; an id where a lookup fails).
     pub(super) async fn plain_words(&self, text: &str, _asker: &UserId) -> String {
@@ -205,6 +229,11 @@ impl SlackApp {
             .and_then(|f| f.get("selected_user"))
             .and_then(Value::as_str)
             .and_then(UserId::parse);
+        if let Some(c) = &coordinator
+            && let Some(problem) = self.not_a_person(c).await
+        {
+            errors.insert("coordinator".into(), json!(problem));
+        }
         let (Some(severity), true) = (severity, errors.is_empty()) else {
             return Ok(Response::json(
                 &json!({ "response_action": "errors", "errors": errors }),
