@@ -3,6 +3,7 @@
 //! once, with no person acting, and tells the declarer.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use flare::clock::Clock;
 use flare::store::IncidentStore;
 use flare_slack_sim::{Fault, ViewValues};
 use flare_tests::app::App;

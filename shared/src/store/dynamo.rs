@@ -490,7 +490,8 @@ impl IncidentStore for DynamoStore {
             .item(keys::GSI1_PK, s(keys::RESUME))
             .item(keys::GSI1_SK, s(format!("{at_key}#{id}")))
             .item("id", s(id.as_str()))
-            .item("at", s(&at_key))
+            // `id` and `due` are what gsi1 projects.
+            .item("due", s(&at_key))
             .item("attempts", n(u64::from(attempts)))
             .send()
             .await
@@ -531,14 +532,9 @@ impl IncidentStore for DynamoStore {
             .iter()
             .map(|item| {
                 let id = text(item, "id").and_then(IncidentId::parse);
-                let at = text(item, "at").and_then(|d| d.parse::<DateTime<Utc>>().ok());
-                let attempts = item
-                    .get("attempts")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
+                let at = text(item, "due").and_then(|d| d.parse::<DateTime<Utc>>().ok());
                 match (id, at) {
-                    (Some(id), Some(at)) => Ok(super::Unfinished { id, at, attempts }),
+                    (Some(id), Some(at)) => Ok(super::Unfinished { id, at }),
                     _ => Err(StoreError::Corrupt("resume entry without an id or time".into())),
                 }
             })

@@ -165,8 +165,8 @@ pub trait IncidentStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unfinished {
     pub id: IncidentId,
+    /// When it is due to be resumed.
     pub at: DateTime<Utc>,
-    pub attempts: u32,
 }
 
 /// The audit trail: one entry per command and incident, applied or refused.
