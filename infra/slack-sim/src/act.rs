@@ -198,12 +198,13 @@ pub(crate) struct ViewsQuery {
 }
 
 /// `GET /sim/views?user=U…`: the person's open views, newest first.
-pub(crate) async fn views(
-    State(sim): State<Simulator>,
-    Query(query): Query<ViewsQuery>,
-) -> Answer {
+pub(crate) async fn views(State(sim): State<Simulator>, Query(query): Query<ViewsQuery>) -> Answer {
     let Some(user) = query.user.filter(|u| !u.is_empty()) else {
-        return refuse(StatusCode::BAD_REQUEST, "invalid_arguments", "give ?user=U…");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_arguments",
+            "give ?user=U…",
+        );
     };
     let list: Vec<Value> = sim
         .views()
@@ -226,7 +227,10 @@ pub(crate) struct SubmitAct {
 /// The values a person gives, keyed by input `block_id`, as [`ViewValues`]: a string (or
 /// number) or a list goes to the block's input element; an object is
 /// `{action_id: value}` for blocks with several elements.
-fn submitted_values(view: &Value, given: &serde_json::Map<String, Value>) -> Result<ViewValues, Answer> {
+fn submitted_values(
+    view: &Value,
+    given: &serde_json::Map<String, Value>,
+) -> Result<ViewValues, Answer> {
     let mut values = ViewValues::new();
     let blocks = view.get("blocks").and_then(Value::as_array);
     for (block_id, value) in given {
@@ -243,7 +247,9 @@ fn submitted_values(view: &Value, given: &serde_json::Map<String, Value>) -> Res
             (Value::Object(_), _) => {
                 let nested = json!({ block_id: value });
                 let mut merged = values;
-                merged.entries.extend(ViewValues::from_json(&nested).entries);
+                merged
+                    .entries
+                    .extend(ViewValues::from_json(&nested).entries);
                 merged
             }
             (_, None) => {
@@ -294,7 +300,8 @@ pub(crate) async fn submit(State(sim): State<Simulator>, bytes: Bytes) -> Answer
         let (response, late) = send(&driver, &prepared).await?;
         let mut out = answered(&response, late);
         if !late {
-            let refused = sim.apply_view_submission_answer(&view.id, response.status, &response.body);
+            let refused =
+                sim.apply_view_submission_answer(&view.id, response.status, &response.body);
             if !refused.is_empty() {
                 out["view_errors"] = json!(refused);
             }

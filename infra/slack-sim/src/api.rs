@@ -231,11 +231,12 @@ impl Simulator {
             );
         }
         let channel = params.str("channel").or_else(|| params.str("channel_id"));
-        if let Some(secs) =
-            state
-                .rate_limits
-                .check(&actor, method, channel.as_deref(), std::time::Instant::now())
-        {
+        if let Some(secs) = state.rate_limits.check(
+            &actor,
+            method,
+            channel.as_deref(),
+            std::time::Instant::now(),
+        ) {
             record(state, method, recorded, &actor, Some("ratelimited"));
             return ApiReply {
                 status: StatusCode::TOO_MANY_REQUESTS,

@@ -45,7 +45,10 @@ pub(crate) fn check_view(view: &Value) -> Vec<String> {
         }
     };
     if let Err(err) = serde_json::from_value::<SlackView>(view.clone()) {
-        problems.push(at(&format!("failed to match the view schema: {err}"), "/view"));
+        problems.push(at(
+            &format!("failed to match the view schema: {err}"),
+            "/view",
+        ));
     }
     for (key, max) in [("title", 24), ("submit", 24), ("close", 24)] {
         if let Some(text) = view.get(key) {
@@ -54,9 +57,24 @@ pub(crate) fn check_view(view: &Value) -> Vec<String> {
             max_text(text, max, &pointer, &mut problems);
         }
     }
-    max_str(view.get("private_metadata"), 3000, "/view/private_metadata", &mut problems);
-    max_str(view.get("callback_id"), 255, "/view/callback_id", &mut problems);
-    max_str(view.get("external_id"), 255, "/view/external_id", &mut problems);
+    max_str(
+        view.get("private_metadata"),
+        3000,
+        "/view/private_metadata",
+        &mut problems,
+    );
+    max_str(
+        view.get("callback_id"),
+        255,
+        "/view/callback_id",
+        &mut problems,
+    );
+    max_str(
+        view.get("external_id"),
+        255,
+        "/view/external_id",
+        &mut problems,
+    );
     let Some(items) = view.get("blocks").and_then(Value::as_array) else {
         problems.push(at("must provide blocks", "/view/blocks"));
         return problems;
@@ -103,7 +121,10 @@ fn check_blocks(items: &[Value], base: &str, surface: Surface, problems: &mut Ve
                 ));
             }
         }
-        let kind = block.get("type").and_then(Value::as_str).unwrap_or_default();
+        let kind = block
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if let Some(err) = parse_error(kind, block) {
             problems.push(at(&err, &pointer));
             continue;
@@ -168,17 +189,17 @@ fn max_str(value: Option<&Value>, max: usize, pointer: &str, problems: &mut Vec<
 }
 
 fn max_items(value: Option<&Value>, max: usize, pointer: &str, problems: &mut Vec<String>) {
-    if value.and_then(Value::as_array).is_some_and(|a| a.len() > max) {
+    if value
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.len() > max)
+    {
         problems.push(at(&format!("no more than {max} items allowed"), pointer));
     }
 }
 
 fn plain_text_only(text: &Value, pointer: &str, problems: &mut Vec<String>) {
     if text.get("type").and_then(Value::as_str) != Some("plain_text") {
-        problems.push(at(
-            "must be one of: plain_text",
-            &format!("{pointer}/type"),
-        ));
+        problems.push(at("must be one of: plain_text", &format!("{pointer}/type")));
     }
 }
 
@@ -192,14 +213,24 @@ fn check_block(kind: &str, block: &Value, pointer: &str, problems: &mut Vec<Stri
                 max_text(text, 3000, &format!("{pointer}/text"), problems);
             }
             if let Some(fields) = block.get("fields").and_then(Value::as_array) {
-                max_items(block.get("fields"), 10, &format!("{pointer}/fields"), problems);
+                max_items(
+                    block.get("fields"),
+                    10,
+                    &format!("{pointer}/fields"),
+                    problems,
+                );
                 for (i, field) in fields.iter().enumerate() {
                     max_text(field, 2000, &format!("{pointer}/fields/{i}"), problems);
                 }
             }
             if let Some(accessory) = block.get("accessory") {
                 let mut ids = HashSet::new();
-                check_element(accessory, &format!("{pointer}/accessory"), &mut ids, problems);
+                check_element(
+                    accessory,
+                    &format!("{pointer}/accessory"),
+                    &mut ids,
+                    problems,
+                );
             }
         }
         "header" => {
@@ -209,7 +240,12 @@ fn check_block(kind: &str, block: &Value, pointer: &str, problems: &mut Vec<Stri
             }
         }
         "context" => {
-            max_items(block.get("elements"), 10, &format!("{pointer}/elements"), problems);
+            max_items(
+                block.get("elements"),
+                10,
+                &format!("{pointer}/elements"),
+                problems,
+            );
             for (i, element) in elements(block).iter().enumerate() {
                 if matches!(
                     element.get("type").and_then(Value::as_str),
@@ -220,10 +256,20 @@ fn check_block(kind: &str, block: &Value, pointer: &str, problems: &mut Vec<Stri
             }
         }
         "actions" => {
-            max_items(block.get("elements"), 25, &format!("{pointer}/elements"), problems);
+            max_items(
+                block.get("elements"),
+                25,
+                &format!("{pointer}/elements"),
+                problems,
+            );
             let mut ids = HashSet::new();
             for (i, element) in elements(block).iter().enumerate() {
-                check_element(element, &format!("{pointer}/elements/{i}"), &mut ids, problems);
+                check_element(
+                    element,
+                    &format!("{pointer}/elements/{i}"),
+                    &mut ids,
+                    problems,
+                );
             }
         }
         "input" => {
@@ -239,8 +285,18 @@ fn check_block(kind: &str, block: &Value, pointer: &str, problems: &mut Vec<Stri
             }
         }
         "image" => {
-            max_str(block.get("alt_text"), 2000, &format!("{pointer}/alt_text"), problems);
-            max_str(block.get("image_url"), 3000, &format!("{pointer}/image_url"), problems);
+            max_str(
+                block.get("alt_text"),
+                2000,
+                &format!("{pointer}/alt_text"),
+                problems,
+            );
+            max_str(
+                block.get("image_url"),
+                3000,
+                &format!("{pointer}/image_url"),
+                problems,
+            );
             if let Some(title) = block.get("title") {
                 max_text(title, 2000, &format!("{pointer}/title"), problems);
             }
@@ -271,23 +327,51 @@ fn check_element(
                 &format!("{pointer}/action_id"),
             ));
         }
-        max_str(element.get("action_id"), 255, &format!("{pointer}/action_id"), problems);
+        max_str(
+            element.get("action_id"),
+            255,
+            &format!("{pointer}/action_id"),
+            problems,
+        );
     }
-    let kind = element.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = element
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     match kind {
         "button" => {
             if let Some(text) = element.get("text") {
                 max_text(text, 75, &format!("{pointer}/text"), problems);
             }
-            max_str(element.get("value"), 2000, &format!("{pointer}/value"), problems);
-            max_str(element.get("url"), 3000, &format!("{pointer}/url"), problems);
+            max_str(
+                element.get("value"),
+                2000,
+                &format!("{pointer}/value"),
+                problems,
+            );
+            max_str(
+                element.get("url"),
+                3000,
+                &format!("{pointer}/url"),
+                problems,
+            );
         }
         "image" => {
-            max_str(element.get("alt_text"), 2000, &format!("{pointer}/alt_text"), problems);
+            max_str(
+                element.get("alt_text"),
+                2000,
+                &format!("{pointer}/alt_text"),
+                problems,
+            );
         }
         _ => {
             if let Some(placeholder) = element.get("placeholder") {
-                max_text(placeholder, 150, &format!("{pointer}/placeholder"), problems);
+                max_text(
+                    placeholder,
+                    150,
+                    &format!("{pointer}/placeholder"),
+                    problems,
+                );
             }
             if kind == "plain_text_input" {
                 max_str(
@@ -302,7 +386,12 @@ fn check_element(
                 "checkboxes" | "radio_buttons" => 10,
                 _ => 100,
             };
-            max_items(element.get("options"), option_limit, &format!("{pointer}/options"), problems);
+            max_items(
+                element.get("options"),
+                option_limit,
+                &format!("{pointer}/options"),
+                problems,
+            );
             let options = element
                 .get("options")
                 .and_then(Value::as_array)
@@ -313,9 +402,19 @@ fn check_element(
                 if let Some(text) = option.get("text") {
                     max_text(text, 75, &format!("{at_option}/text"), problems);
                 }
-                max_str(option.get("value"), 150, &format!("{at_option}/value"), problems);
+                max_str(
+                    option.get("value"),
+                    150,
+                    &format!("{at_option}/value"),
+                    problems,
+                );
                 if let Some(description) = option.get("description") {
-                    max_text(description, 75, &format!("{at_option}/description"), problems);
+                    max_text(
+                        description,
+                        75,
+                        &format!("{at_option}/description"),
+                        problems,
+                    );
                 }
             }
         }

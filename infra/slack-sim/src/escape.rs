@@ -91,7 +91,9 @@ fn is_reference(inner: &str) -> bool {
     let is_id = |s: &str, first: &[char]| {
         s.len() >= 2
             && s.starts_with(first)
-            && s.chars().skip(1).all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && s.chars()
+                .skip(1)
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     };
     if let Some(id) = id_part.strip_prefix('@') {
         return is_id(id, &['U', 'W', 'B']);
@@ -132,24 +134,41 @@ mod tests {
             "R&amp;D &lt;-&gt; QA &lt;b&gt;"
         );
         assert_eq!(
-            typed("see <https://x.io/a?b=1&c|the doc> & <@U0BOB>", &Dir, Style::Message),
+            typed(
+                "see <https://x.io/a?b=1&c|the doc> & <@U0BOB>",
+                &Dir,
+                Style::Message
+            ),
             "see <https://x.io/a?b=1&c|the doc> &amp; <@U0BOB>"
         );
         assert_eq!(typed("&amp;", &Dir, Style::Message), "&amp;amp;");
-        assert_eq!(typed("<!channel> <!subteam^S0PAY>", &Dir, Style::Message), "<!channel> <!subteam^S0PAY>");
+        assert_eq!(
+            typed("<!channel> <!subteam^S0PAY>", &Dir, Style::Message),
+            "<!channel> <!subteam^S0PAY>"
+        );
     }
 
     #[test]
     fn typed_mentions_become_references() {
         assert_eq!(
-            typed("ping @alice and @here in #general, mail a@alice", &Dir, Style::Message),
+            typed(
+                "ping @alice and @here in #general, mail a@alice",
+                &Dir,
+                Style::Message
+            ),
             "ping <@U0ALICE> and <!here> in <#C0GENERAL|general>, mail a@alice"
         );
         assert_eq!(
             typed("role lead @alice", &Dir, Style::Command),
             "role lead <@U0ALICE|alice>"
         );
-        assert_eq!(typed("@nobody #nowhere", &Dir, Style::Command), "@nobody #nowhere");
-        assert_eq!(typed("@alice & co", &Dir, Style::UnescapedCommand), "@alice &amp; co");
+        assert_eq!(
+            typed("@nobody #nowhere", &Dir, Style::Command),
+            "@nobody #nowhere"
+        );
+        assert_eq!(
+            typed("@alice & co", &Dir, Style::UnescapedCommand),
+            "@alice &amp; co"
+        );
     }
 }

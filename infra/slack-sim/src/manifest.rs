@@ -182,7 +182,12 @@ mod tests {
 
     #[test]
     fn every_method_the_simulator_serves_has_scopes() {
-        for method in ["chat.postMessage", "conversations.invite", "users.info", "views.open"] {
+        for method in [
+            "chat.postMessage",
+            "conversations.invite",
+            "users.info",
+            "views.open",
+        ] {
             assert!(method_scopes(method).is_some(), "{method}");
         }
         assert_eq!(method_scopes("chat.postMessage"), Some(&["chat:write"][..]));

@@ -154,7 +154,10 @@ mod tests {
         let mut limiter = RateLimiter::new(true);
         let start = Instant::now();
         for _ in 0..20 {
-            assert_eq!(limiter.check("B", "conversations.create", None, start), None);
+            assert_eq!(
+                limiter.check("B", "conversations.create", None, start),
+                None
+            );
         }
         let retry = limiter.check("B", "conversations.create", None, start);
         assert_eq!(retry, Some(60));
@@ -171,13 +174,25 @@ mod tests {
         let mut limiter = RateLimiter::new(true);
         let now = Instant::now();
         for _ in 0..3 {
-            assert_eq!(limiter.check("B", "chat.postMessage", Some("C1"), now), None);
+            assert_eq!(
+                limiter.check("B", "chat.postMessage", Some("C1"), now),
+                None
+            );
         }
-        assert_eq!(limiter.check("B", "chat.postMessage", Some("C1"), now), Some(3));
-        assert_eq!(limiter.check("B", "chat.postMessage", Some("C2"), now), None);
+        assert_eq!(
+            limiter.check("B", "chat.postMessage", Some("C1"), now),
+            Some(3)
+        );
+        assert_eq!(
+            limiter.check("B", "chat.postMessage", Some("C2"), now),
+            None
+        );
         limiter.set(false);
         for _ in 0..200 {
-            assert_eq!(limiter.check("B", "chat.postMessage", Some("C1"), now), None);
+            assert_eq!(
+                limiter.check("B", "chat.postMessage", Some("C1"), now),
+                None
+            );
         }
     }
 }

@@ -318,7 +318,12 @@ impl Simulator {
     /// an empty 2xx closes the view; `response_action` `errors` keeps it open, `update`
     /// replaces it, `push` pushes a new view, `clear` closes the whole stack. A view Slack
     /// would refuse is not applied: its problems are returned (the view stays as it was).
-    pub fn apply_view_submission_answer(&self, view_id: &str, status: u16, body: &str) -> Vec<String> {
+    pub fn apply_view_submission_answer(
+        &self,
+        view_id: &str,
+        status: u16,
+        body: &str,
+    ) -> Vec<String> {
         if !(200..300).contains(&status) {
             return Vec::new();
         }

@@ -70,7 +70,13 @@ pub(super) fn command(
     let trigger_id = sim.issue_trigger(user_id);
     let user_name = user["name"].as_str().unwrap_or_default().to_string();
     // Slack escapes what the person typed before the app sees it.
-    let style = if sim.config().manifest.escaped_commands.iter().any(|c| c == command) {
+    let style = if sim
+        .config()
+        .manifest
+        .escaped_commands
+        .iter()
+        .any(|c| c == command)
+    {
         crate::escape::Style::Command
     } else {
         crate::escape::Style::UnescapedCommand

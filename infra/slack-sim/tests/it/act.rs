@@ -83,7 +83,8 @@ fn option(value: &str) -> Value {
 #[tokio::test]
 async fn a_command_reaches_the_app_signed_with_a_live_trigger() {
     let s = Setup::start().await;
-    s.app.answer_next(200, "{\"response_type\":\"ephemeral\",\"text\":\"ok\"}");
+    s.app
+        .answer_next(200, "{\"response_type\":\"ephemeral\",\"text\":\"ok\"}");
     let (status, answer) = s
         .post(
             "/sim/act/command",
@@ -92,7 +93,10 @@ async fn a_command_reaches_the_app_signed_with_a_live_trigger() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["status"], 200);
-    assert_eq!(answer["body"], "{\"response_type\":\"ephemeral\",\"text\":\"ok\"}");
+    assert_eq!(
+        answer["body"],
+        "{\"response_type\":\"ephemeral\",\"text\":\"ok\"}"
+    );
     let received = s.app.last();
     assert_eq!(received.path, "/slack/commands");
     assert!(signature_ok(SECRET, &received, 300));
@@ -106,26 +110,37 @@ async fn a_command_reaches_the_app_signed_with_a_live_trigger() {
     // The trigger works once, for 3 seconds.
     let trigger = answer["trigger_id"].as_str().unwrap();
     s.open(trigger, modal("declare", json!([])));
-    let again = s
-        .sim
-        .call_as_bot("views.open", json!({"trigger_id": trigger, "view": modal("x", json!([]))}));
+    let again = s.sim.call_as_bot(
+        "views.open",
+        json!({"trigger_id": trigger, "view": modal("x", json!([]))}),
+    );
     assert_eq!(again.unwrap_err(), "exchanged_trigger_id");
-    let made_up = s
-        .sim
-        .call_as_bot("views.open", json!({"trigger_id": "1.2.abc", "view": modal("x", json!([]))}));
+    let made_up = s.sim.call_as_bot(
+        "views.open",
+        json!({"trigger_id": "1.2.abc", "view": modal("x", json!([]))}),
+    );
     assert_eq!(made_up.unwrap_err(), "invalid_trigger_id");
 
     // Another command name; unknown people and channels are refused.
     let (_, other) = s
-        .post("/sim/act/command", json!({"user": "U0BOB", "channel": "incidents", "text": "", "command": "/other"}))
+        .post(
+            "/sim/act/command",
+            json!({"user": "U0BOB", "channel": "incidents", "text": "", "command": "/other"}),
+        )
         .await;
     assert_eq!(other["status"], 200);
     let (status, _) = s
-        .post("/sim/act/command", json!({"user": "U0NOBODY", "channel": "incidents", "text": ""}))
+        .post(
+            "/sim/act/command",
+            json!({"user": "U0NOBODY", "channel": "incidents", "text": ""}),
+        )
         .await;
     assert_eq!(status, 404);
     let (status, _) = s
-        .post("/sim/act/command", json!({"user": "U0ALICE", "channel": "nowhere", "text": ""}))
+        .post(
+            "/sim/act/command",
+            json!({"user": "U0ALICE", "channel": "nowhere", "text": ""}),
+        )
         .await;
     assert_eq!(status, 404);
     let (status, _) = s.post("/sim/act/command", json!({"user": "U0ALICE"})).await;
@@ -137,14 +152,24 @@ async fn shortcuts_global_and_on_a_message() {
     let s = Setup::start().await;
     let c = s.sim.channel_by_name("incidents").unwrap().id;
     let (_, answer) = s
-        .post("/sim/act/shortcut", json!({"user": "U0BOB", "callback_id": "declare_incident"}))
+        .post(
+            "/sim/act/shortcut",
+            json!({"user": "U0BOB", "callback_id": "declare_incident"}),
+        )
         .await;
     assert_eq!(answer["status"], 200);
     let global = payload(&s.app.last());
     assert_eq!(global["type"], "shortcut");
     assert_eq!(global["trigger_id"], answer["trigger_id"]);
 
-    let ts = s.sim.act("U0CAROL", "chat.postMessage", json!({"channel": c, "text": "alert"})).unwrap()["ts"]
+    let ts = s
+        .sim
+        .act(
+            "U0CAROL",
+            "chat.postMessage",
+            json!({"channel": c, "text": "alert"}),
+        )
+        .unwrap()["ts"]
         .as_str()
         .unwrap()
         .to_string();
@@ -159,7 +184,10 @@ async fn shortcuts_global_and_on_a_message() {
     assert_eq!(message["type"], "message_action");
     assert_eq!(message["message"]["text"], "alert");
     let (status, _) = s
-        .post("/sim/act/shortcut", json!({"user": "U0BOB", "callback_id": "x", "message_ts": ts}))
+        .post(
+            "/sim/act/shortcut",
+            json!({"user": "U0BOB", "callback_id": "x", "message_ts": ts}),
+        )
         .await;
     assert_eq!(status, 400, "a message shortcut needs its channel");
 }
@@ -168,20 +196,44 @@ async fn shortcuts_global_and_on_a_message() {
 async fn submitting_builds_state_values_per_element_and_applies_the_answer() {
     let s = Setup::start().await;
     let (_, cmd) = s
-        .post("/sim/act/command", json!({"user": "U0ALICE", "channel": "incidents", "text": ""}))
+        .post(
+            "/sim/act/command",
+            json!({"user": "U0ALICE", "channel": "incidents", "text": ""}),
+        )
         .await;
     let view = modal(
         "declare",
         json!([
-            input("title", json!({"type": "plain_text_input", "action_id": "value"})),
-            input("severity", json!({"type": "static_select", "action_id": "value", "options": [option("S1"), option("S2")]})),
-            input("services", json!({"type": "checkboxes", "action_id": "value", "options": [option("api"), option("web")]})),
-            input("people", json!({"type": "multi_users_select", "action_id": "value"})),
-            input("room", json!({"type": "conversations_select", "action_id": "value"})),
+            input(
+                "title",
+                json!({"type": "plain_text_input", "action_id": "value"})
+            ),
+            input(
+                "severity",
+                json!({"type": "static_select", "action_id": "value", "options": [option("S1"), option("S2")]})
+            ),
+            input(
+                "services",
+                json!({"type": "checkboxes", "action_id": "value", "options": [option("api"), option("web")]})
+            ),
+            input(
+                "people",
+                json!({"type": "multi_users_select", "action_id": "value"})
+            ),
+            input(
+                "room",
+                json!({"type": "conversations_select", "action_id": "value"})
+            ),
             input("day", json!({"type": "datepicker", "action_id": "value"})),
             input("time", json!({"type": "timepicker", "action_id": "value"})),
-            input("at", json!({"type": "datetimepicker", "action_id": "value"})),
-            input("notes", json!({"type": "plain_text_input", "action_id": "value", "multiline": true})),
+            input(
+                "at",
+                json!({"type": "datetimepicker", "action_id": "value"})
+            ),
+            input(
+                "notes",
+                json!({"type": "plain_text_input", "action_id": "value", "multiline": true})
+            ),
         ]),
     );
     let view_id = s.open(cmd["trigger_id"].as_str().unwrap(), view);
@@ -192,7 +244,10 @@ async fn submitting_builds_state_values_per_element_and_applies_the_answer() {
     assert!(s.views("U0BOB").await.is_empty());
 
     // The app answers with field errors: the view stays open.
-    s.app.answer_next(200, "{\"response_action\":\"errors\",\"errors\":{\"title\":\"Too short\"}}");
+    s.app.answer_next(
+        200,
+        "{\"response_action\":\"errors\",\"errors\":{\"title\":\"Too short\"}}",
+    );
     let (status, answer) = s
         .post(
             "/sim/act/submit",
@@ -208,25 +263,50 @@ async fn submitting_builds_state_values_per_element_and_applies_the_answer() {
     let sent = payload(&s.app.last());
     assert_eq!(sent["type"], "view_submission");
     let values = &sent["view"]["state"]["values"];
-    assert_eq!(values["title"]["value"]["value"], "R&D <down>", "inputs are not escaped");
-    assert_eq!(values["severity"]["value"]["selected_option"]["value"], "S2");
-    assert_eq!(values["services"]["value"]["selected_options"][1]["value"], "web");
-    assert_eq!(values["people"]["value"]["selected_users"], json!(["U0BOB", "U0CAROL"]));
-    assert_eq!(values["room"]["value"]["selected_conversation"], "C0GENERAL");
+    assert_eq!(
+        values["title"]["value"]["value"], "R&D <down>",
+        "inputs are not escaped"
+    );
+    assert_eq!(
+        values["severity"]["value"]["selected_option"]["value"],
+        "S2"
+    );
+    assert_eq!(
+        values["services"]["value"]["selected_options"][1]["value"],
+        "web"
+    );
+    assert_eq!(
+        values["people"]["value"]["selected_users"],
+        json!(["U0BOB", "U0CAROL"])
+    );
+    assert_eq!(
+        values["room"]["value"]["selected_conversation"],
+        "C0GENERAL"
+    );
     assert_eq!(values["day"]["value"]["selected_date"], "2024-01-22");
     assert_eq!(values["time"]["value"]["selected_time"], "09:30");
     assert_eq!(values["at"]["value"]["selected_date_time"], 1705915800);
-    assert_eq!(values["notes"]["value"]["value"], Value::Null, "not given: empty");
+    assert_eq!(
+        values["notes"]["value"]["value"],
+        Value::Null,
+        "not given: empty"
+    );
     assert_eq!(s.views("U0ALICE").await.len(), 1);
 
     // An unknown block is refused before anything is sent.
     let (status, _) = s
-        .post("/sim/act/submit", json!({"user": "U0ALICE", "view_id": view_id, "values": {"nope": "x"}}))
+        .post(
+            "/sim/act/submit",
+            json!({"user": "U0ALICE", "view_id": view_id, "values": {"nope": "x"}}),
+        )
         .await;
     assert_eq!(status, 400);
     // Someone else's view is not theirs to submit.
     let (status, _) = s
-        .post("/sim/act/submit", json!({"user": "U0BOB", "view_id": view_id, "values": {}}))
+        .post(
+            "/sim/act/submit",
+            json!({"user": "U0BOB", "view_id": view_id, "values": {}}),
+        )
         .await;
     assert_eq!(status, 404);
 
@@ -234,27 +314,44 @@ async fn submitting_builds_state_values_per_element_and_applies_the_answer() {
     let too_long = json!({"response_action": "update", "view": modal(&"c".repeat(256), json!([]))});
     s.app.answer_next(200, &too_long.to_string());
     let (_, answer) = s
-        .post("/sim/act/submit", json!({"user": "U0ALICE", "view_id": view_id, "values": {"title": "x"}}))
+        .post(
+            "/sim/act/submit",
+            json!({"user": "U0ALICE", "view_id": view_id, "values": {"title": "x"}}),
+        )
         .await;
-    assert!(answer["view_errors"].to_string().contains("/view/callback_id"), "{answer}");
+    assert!(
+        answer["view_errors"]
+            .to_string()
+            .contains("/view/callback_id"),
+        "{answer}"
+    );
     assert_eq!(s.views("U0ALICE").await[0]["callback_id"], "declare");
     let update = json!({"response_action": "update", "view": modal("step2", json!([input("why", json!({"type": "plain_text_input", "action_id": "v"}))]))});
     s.app.answer_next(200, &update.to_string());
-    s.post("/sim/act/submit", json!({"user": "U0ALICE", "view_id": view_id, "values": {"title": "x"}}))
-        .await;
+    s.post(
+        "/sim/act/submit",
+        json!({"user": "U0ALICE", "view_id": view_id, "values": {"title": "x"}}),
+    )
+    .await;
     assert_eq!(s.views("U0ALICE").await[0]["callback_id"], "step2");
     // push → a second view on top; clear → the whole stack closes.
     let push = json!({"response_action": "push", "view": modal("step3", json!([]))});
     s.app.answer_next(200, &push.to_string());
-    s.post("/sim/act/submit", json!({"user": "U0ALICE", "view_id": view_id, "values": {}}))
-        .await;
+    s.post(
+        "/sim/act/submit",
+        json!({"user": "U0ALICE", "view_id": view_id, "values": {}}),
+    )
+    .await;
     let listed = s.views("U0ALICE").await;
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0]["callback_id"], "step3", "newest first");
     s.app.answer_next(200, "{\"response_action\":\"clear\"}");
     let top = listed[0]["id"].as_str().unwrap();
-    s.post("/sim/act/submit", json!({"user": "U0ALICE", "view_id": top, "values": {}}))
-        .await;
+    s.post(
+        "/sim/act/submit",
+        json!({"user": "U0ALICE", "view_id": top, "values": {}}),
+    )
+    .await;
     assert!(s.views("U0ALICE").await.is_empty());
 }
 
@@ -282,10 +379,16 @@ async fn clicks_send_block_actions_with_fresh_action_ts_and_trigger() {
     assert_eq!(one["type"], "block_actions");
     assert_eq!(one["container"]["type"], "message");
     assert_eq!(one["actions"][0]["value"], "inc-1");
-    assert_ne!(one["actions"][0]["action_ts"], two["actions"][0]["action_ts"]);
+    assert_ne!(
+        one["actions"][0]["action_ts"],
+        two["actions"][0]["action_ts"]
+    );
     assert_ne!(one["trigger_id"], two["trigger_id"]);
     let (status, _) = s
-        .post("/sim/act/click", json!({"user": "U0BOB", "channel": c, "ts": ts, "action_id": "nope"}))
+        .post(
+            "/sim/act/click",
+            json!({"user": "U0BOB", "channel": c, "ts": ts, "action_id": "nope"}),
+        )
         .await;
     assert_eq!(status, 404);
 
@@ -301,13 +404,21 @@ async fn clicks_send_block_actions_with_fresh_action_ts_and_trigger() {
     let home = s.views("U0CAROL").await;
     let home_id = home[0]["id"].as_str().unwrap();
     let (_, answer) = s
-        .post("/sim/act/click", json!({"user": "U0CAROL", "view_id": home_id, "action_id": "refresh"}))
+        .post(
+            "/sim/act/click",
+            json!({"user": "U0CAROL", "view_id": home_id, "action_id": "refresh"}),
+        )
         .await;
     assert_eq!(answer["status"], 200);
     let in_home = payload(&s.app.last());
     assert_eq!(in_home["container"]["type"], "view");
     assert_eq!(in_home["view"]["type"], "home");
-    let (status, _) = s.post("/sim/act/click", json!({"user": "U0CAROL", "action_id": "refresh"})).await;
+    let (status, _) = s
+        .post(
+            "/sim/act/click",
+            json!({"user": "U0CAROL", "action_id": "refresh"}),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 

@@ -19,17 +19,40 @@ pub const BOT_TOKEN: &str = "xoxb-flare-local";
 /// Every bot scope of the methods the simulator serves: for tests of the methods
 /// themselves (the scope rules have their own tests in `strict.rs`).
 pub const ALL_SCOPES: &[&str] = &[
-    "commands", "chat:write", "chat:write.public", "channels:manage", "groups:write",
-    "im:write", "channels:join", "channels:read", "groups:read", "channels:history",
-    "groups:history", "pins:write", "pins:read", "reactions:write", "reactions:read",
-    "bookmarks:write", "bookmarks:read", "users:read", "users:read.email",
-    "usergroups:read", "files:write", "canvases:write",
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:manage",
+    "groups:write",
+    "im:write",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "pins:write",
+    "pins:read",
+    "reactions:write",
+    "reactions:read",
+    "bookmarks:write",
+    "bookmarks:read",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "files:write",
+    "canvases:write",
 ];
 
 /// Every event the simulator sends.
 pub const ALL_EVENTS: &[&str] = &[
-    "message.channels", "message.groups", "message.im", "reaction_added",
-    "reaction_removed", "pin_added", "pin_removed", "app_home_opened",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "reaction_added",
+    "reaction_removed",
+    "pin_added",
+    "pin_removed",
+    "app_home_opened",
 ];
 
 /// The default configuration with an app that has every scope and subscribes to every
@@ -104,13 +127,16 @@ impl Received {
     }
 }
 
+/// A queued answer: status, body, and a header to add.
+pub type Answer = (u16, String, Option<(String, String)>);
+
 /// A stand-in for Flare's Slack endpoints: records requests and answers with the queued
 /// answers (else an empty 200).
 #[derive(Clone, Default)]
 pub struct FakeApp {
     pub received: Arc<Mutex<Vec<Received>>>,
     /// Queued answers: status, body, and a header to add.
-    pub answers: Arc<Mutex<Vec<(u16, String, Option<(String, String)>)>>>,
+    pub answers: Arc<Mutex<Vec<Answer>>>,
     /// Queued delays before answering.
     pub delays: Arc<Mutex<Vec<std::time::Duration>>>,
 }
