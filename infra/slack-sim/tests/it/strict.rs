@@ -737,3 +737,26 @@ async fn a_slow_app_gets_an_http_timeout_retry() {
     assert_eq!(reactions[1].retry_reason.as_deref(), Some("http_timeout"));
     assert_eq!(reactions[1].status, Some(200));
 }
+
+#[tokio::test]
+async fn response_url_posts_are_held_to_block_kit() {
+    let (_app, app_url) = FakeApp::start().await;
+    let (sim, _) = Simulator::start(SimConfig::default()).await.unwrap();
+    let driver = Driver::new(&sim, &app_url, SECRET);
+    let sent = driver
+        .command("U0BOB", "general", "/incident", "status")
+        .await
+        .unwrap();
+    let url = sent.request.response_url.unwrap();
+    let post = |body: Value| reqwest::Client::new().post(&url).json(&body).send();
+    let refused = post(json!({"text": "x", "blocks": [section(&"a".repeat(3001))]}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_blocks");
+    assert!(sim.ephemeral_for("U0BOB").is_empty());
+    let ok = post(json!({"text": "x", "blocks": [section("fine")]})).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(sim.ephemeral_for("U0BOB").len(), 1);
+}
