@@ -756,7 +756,9 @@ async fn response_url_posts_are_held_to_block_kit() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "invalid_blocks");
     assert!(sim.ephemeral_for("U0BOB").is_empty());
-    let ok = post(json!({"text": "x", "blocks": [section("fine")]})).await.unwrap();
+    let ok = post(json!({"text": "x", "blocks": [section("fine")]}))
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
     assert_eq!(sim.ephemeral_for("U0BOB").len(), 1);
 }
