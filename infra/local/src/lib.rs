@@ -20,7 +20,7 @@ use flare_integrations::fakes::Fakes;
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::FixedSecrets;
-use flare_slack_sim::{Seed, SimConfig, Simulator};
+use flare_slack_sim::{Redelivery, Seed, SimConfig, Simulator};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -85,11 +85,18 @@ impl Host {
         let seed = Seed::load_default()
             .with_channel(&config.channels.incidents)
             .with_channel(&config.channels.triage);
+        // The simulator holds Flare to its committed app manifest (scopes, events), sends
+        // people's actions (`/sim/act/*`) to Flare's endpoints on this host, and redelivers
+        // unanswered events on Slack's schedule with minutes turned into seconds.
         let sim = Simulator::new(
             SimConfig::default()
                 .with_base_url(&base_url)
+                .with_app_url(&base_url)
                 .with_events_url(format!("{base_url}/slack/events"))
                 .with_signing_secret(&opts.signing_secret)
+                .with_manifest(flare_slack_sim::FLARE_MANIFEST)
+                .map_err(anyhow::Error::msg)?
+                .with_redelivery(Redelivery::compressed())
                 .with_seed(seed),
         );
 

@@ -30,6 +30,10 @@ async fn main() -> anyhow::Result<()> {
             .filter(|t| t.starts_with("xoxb-")),
     })
     .await?;
+    // Slack's rate-limit tiers: off unless asked for (also `POST /sim/rate-limits`).
+    if std::env::var("FLARE_SLACK_RATE_LIMITS").is_ok_and(|v| v == "1") {
+        host.sim.set_rate_limits(true);
+    }
     let b = &host.base_url;
     if host.real_slack {
         println!(
@@ -40,6 +44,9 @@ async fn main() -> anyhow::Result<()> {
     println!("  Slack endpoints   {b}/slack/commands  {b}/slack/interactions  {b}/slack/events");
     println!(
         "  simulated Slack   {b}/  (channels)   {b}/api/<method>   {b}/sim/state   {b}/sim/calls"
+    );
+    println!(
+        "  act as a person   {b}/sim/act/command  /sim/act/shortcut  /sim/act/submit  /sim/act/click  /sim/act/home  /sim/views?user=U0ALICE"
     );
     println!("  clock             {b}/local/clock   readiness {b}/healthz");
     println!("Try it: see docs/local-mode.md. Ctrl-C stops.");

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::methods::{Ctx, dispatch};
+use crate::methods::{ApiError, Ctx, dispatch};
 use crate::model::Call;
 use crate::params::{DecodeError, Params};
 use crate::simulator::Simulator;
@@ -33,6 +33,19 @@ impl ApiReply {
             status: StatusCode::OK,
             retry_after: None,
             body: Value::Object(obj),
+        }
+    }
+
+    /// `{"ok":false,"error":…}` with the fields Slack puts beside the error.
+    fn refusal(err: ApiError) -> ApiReply {
+        let mut body = serde_json::Map::new();
+        body.insert("ok".into(), json!(false));
+        body.insert("error".into(), json!(err.code));
+        body.extend(err.extra);
+        ApiReply {
+            status: StatusCode::OK,
+            retry_after: None,
+            body: Value::Object(body),
         }
     }
 
@@ -202,6 +215,36 @@ impl Simulator {
             },
         };
 
+        // Slack checks the token's scopes before anything else about the call.
+        if is_bot
+            && let Some(needed) = crate::manifest::method_scopes(method)
+            && !needed.is_empty()
+            && !needed
+                .iter()
+                .any(|n| config.manifest.bot_scopes.iter().any(|s| s == n))
+        {
+            record(state, method, recorded, &actor, Some("missing_scope"));
+            return ApiReply::refusal(
+                ApiError::from("missing_scope")
+                    .with("needed", json!(needed.join(",")))
+                    .with("provided", json!(config.manifest.bot_scopes.join(","))),
+            );
+        }
+        let channel = params.str("channel").or_else(|| params.str("channel_id"));
+        if let Some(secs) = state.rate_limits.check(
+            &actor,
+            method,
+            channel.as_deref(),
+            std::time::Instant::now(),
+        ) {
+            record(state, method, recorded, &actor, Some("ratelimited"));
+            return ApiReply {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: Some(secs),
+                body: json!({"ok": false, "error": "ratelimited"}),
+            };
+        }
+
         let mut ctx = Ctx {
             state,
             config,
@@ -214,7 +257,7 @@ impl Simulator {
         let reply = match result {
             None => ApiReply::error("unknown_method"),
             Some(Ok(body)) => ApiReply::ok(body),
-            Some(Err(code)) => ApiReply::error(&code),
+            Some(Err(err)) => ApiReply::refusal(err),
         };
         let error = reply.body.get("error").and_then(Value::as_str);
         record(state, method, recorded, &actor, error);
@@ -226,41 +269,57 @@ impl Simulator {
         reply
     }
 
-    /// Queues an Events API callback (if an events URL is configured and the bot is in
-    /// the channel).
-    fn deliver(&self, state: &mut State, channel: &str, event: Value) {
-        let Some(url) = self.config().events_url.clone() else {
-            return;
-        };
+    /// Queues an Events API callback, as Slack would send it: only if an events URL is
+    /// configured, the app subscribes to the event, and (for events in a channel) the
+    /// bot is a member of the channel. `channel` is empty for events outside channels
+    /// (`app_home_opened`). Otherwise the event is recorded as not sent.
+    pub(crate) fn deliver(&self, state: &mut State, channel: &str, event: Value) -> Option<String> {
+        let config = self.config();
+        let url = config.events_url.clone()?;
         let event_type = event
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let channel_type = event.get("channel_type").and_then(Value::as_str);
+        let subscribed = config.manifest.subscribes(&event_type, channel_type);
         let (event_id, body) = crate::events::envelope(event, &state.bot_user_id);
-        let bot_in_channel = state
-            .channel(channel)
-            .is_some_and(|c| c.has_member(&state.bot_user_id));
-        if !bot_in_channel {
+        let bot_in_channel = channel.is_empty()
+            || state
+                .channel(channel)
+                .is_some_and(|c| c.has_member(&state.bot_user_id));
+        let not_sent = if !subscribed {
+            Some(format!(
+                "not sent: the app manifest does not subscribe to {event_type}"
+            ))
+        } else if !bot_in_channel {
+            Some(format!("not sent: the bot is not a member of {channel}"))
+        } else {
+            None
+        };
+        if let Some(why) = not_sent {
             state.deliveries.push(crate::model::Delivery {
-                event_id,
+                event_id: event_id.clone(),
                 event_type,
                 url,
                 status: None,
-                error: Some(format!("not sent: the bot is not a member of {channel}")),
+                error: Some(why),
                 elapsed_ms: None,
                 at: crate::now_rfc3339(),
+                retry_num: 0,
+                retry_reason: None,
             });
-            return;
+            return Some(event_id);
         }
         self.events().enqueue(
             &self.state_handle(),
             state,
             &url,
-            event_id,
+            event_id.clone(),
             event_type,
             &body,
         );
+        Some(event_id)
     }
 }
 

@@ -9,16 +9,21 @@
 //!
 //! See the crate's README for the routes and how to point slack-morphism at it.
 
+mod act;
 mod api;
+mod blockkit;
 mod config;
 mod driver;
+mod escape;
 mod events;
 mod html;
 mod ids;
+mod manifest;
 mod methods;
 mod model;
 mod mrkdwn;
 mod params;
+mod rate_limits;
 mod response_url;
 mod routes;
 mod seed;
@@ -32,7 +37,8 @@ pub use driver::{
     COMMANDS_PATH, Driver, DriverError, DriverResponse, EVENTS_PATH, INTERACTIONS_PATH, Prepared,
     SendOptions, SentRequest, ViewValues,
 };
-pub use events::envelope;
+pub use events::{Redelivery, envelope};
+pub use manifest::{AppManifest, FLARE_MANIFEST};
 pub use model::{
     Bookmark, Call, Canvas, Channel, Delivery, Edited, Ephemeral, Fault, FileUpload, Flaky,
     Message, Reaction, ResponsePost, SimState, Team, User, UserGroup, View,

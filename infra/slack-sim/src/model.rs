@@ -303,6 +303,12 @@ pub struct Delivery {
     pub elapsed_ms: Option<u64>,
     /// When (RFC 3339).
     pub at: String,
+    /// 0 for the first delivery, else the `X-Slack-Retry-Num` sent (1–3).
+    #[serde(default)]
+    pub retry_num: u32,
+    /// The `X-Slack-Retry-Reason` sent with a retry (`http_timeout`, `http_error`, …).
+    #[serde(default)]
+    pub retry_reason: Option<String>,
 }
 
 /// A post received on a `response_url`.

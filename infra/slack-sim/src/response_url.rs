@@ -72,6 +72,12 @@ fn post(state: &mut SimState, id: &str, body: &[u8]) -> Outcome {
     if !payload.is_object() {
         return Err((StatusCode::BAD_REQUEST, "invalid_payload"));
     }
+    // Slack holds these messages to Block Kit as it holds chat.postMessage.
+    if let Some(blocks) = payload.get("blocks").filter(|b| !b.is_null())
+        && !crate::blockkit::check_message_blocks(blocks).is_empty()
+    {
+        return Err((StatusCode::BAD_REQUEST, "invalid_blocks"));
+    }
     url.uses += 1;
     let url = url.clone();
 

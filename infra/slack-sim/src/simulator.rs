@@ -36,7 +36,7 @@ impl Simulator {
     pub fn new(mut config: SimConfig) -> Simulator {
         config.base_url = config.base_url.trim_end_matches('/').to_string();
         let state = State::new(&config);
-        let events = EventQueue::new(config.signing_secret.clone());
+        let events = EventQueue::new(config.signing_secret.clone(), config.redelivery.clone());
         Simulator {
             inner: Arc::new(Inner {
                 config,
@@ -63,7 +63,8 @@ impl Simulator {
     }
 
     /// The routes (all absolute): `/api/{method}`, `/sim/state`, `/sim/calls`,
-    /// `/sim/faults`, `/sim/response/{id}`, `/sim/upload/{id}`, and `/` (HTML view).
+    /// `/sim/faults`, `/sim/response/{id}`, `/sim/upload/{id}`, the person routes
+    /// `/sim/act/*` and `/sim/views`, `/sim/rate-limits`, and `/` (HTML view).
     pub fn router(&self) -> Router {
         Router::new()
             .route("/", get(crate::html::index))
@@ -83,6 +84,16 @@ impl Simulator {
                     .delete(crate::routes::clear_faults),
             )
             .route("/sim/response/{*id}", post(crate::response_url::handler))
+            .route("/sim/act/command", post(crate::act::command))
+            .route("/sim/act/shortcut", post(crate::act::shortcut))
+            .route("/sim/act/submit", post(crate::act::submit))
+            .route("/sim/act/click", post(crate::act::click))
+            .route("/sim/act/home", post(crate::act::home))
+            .route("/sim/views", get(crate::act::views))
+            .route(
+                "/sim/rate-limits",
+                get(crate::act::rate_limits).post(crate::act::set_rate_limits),
+            )
             .route("/sim/upload/{id}", post(crate::routes::upload))
             .with_state(self.clone())
     }
@@ -305,10 +316,16 @@ impl Simulator {
 
     /// Applies the app's answer to a `view_submission` of `view_id` as Slack would:
     /// an empty 2xx closes the view; `response_action` `errors` keeps it open, `update`
-    /// replaces it, `push` pushes a new view, `clear` closes the whole stack.
-    pub fn apply_view_submission_answer(&self, view_id: &str, status: u16, body: &str) {
+    /// replaces it, `push` pushes a new view, `clear` closes the whole stack. A view Slack
+    /// would refuse is not applied: its problems are returned (the view stays as it was).
+    pub fn apply_view_submission_answer(
+        &self,
+        view_id: &str,
+        status: u16,
+        body: &str,
+    ) -> Vec<String> {
         if !(200..300).contains(&status) {
-            return;
+            return Vec::new();
         }
         let answer: Value = if body.trim().is_empty() {
             Value::Null
@@ -320,11 +337,16 @@ impl Simulator {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let new_view = answer
-            .get("view")
-            .filter(|v| v.is_object())
-            .cloned()
-            .map(crate::methods::fill_view_block_ids);
+        let new_view = answer.get("view").filter(|v| v.is_object()).cloned();
+        if matches!(action.as_str(), "update" | "push")
+            && let Some(view) = &new_view
+        {
+            let problems = crate::methods::check_view(view);
+            if !problems.is_empty() {
+                return problems;
+            }
+        }
+        let new_view = new_view.map(crate::methods::fill_view_block_ids);
         self.with_state(|s| {
             let Some(index) = s.views.iter().position(|v| v.id == view_id) else {
                 return;
@@ -348,6 +370,38 @@ impl Simulator {
                 _ => s.views[index].open = false,
             }
         });
+        Vec::new()
+    }
+
+    /// `user` opens the app's Home tab: Slack sends `app_home_opened` (with the Home view
+    /// the app published for them, if any). Returns the event id, if an events URL is set.
+    pub fn open_home(&self, user: &str) -> Option<String> {
+        let ts = crate::ids::format_ts(crate::ids::now_micros());
+        self.with_state(|s| {
+            let idx = s.im_with(user);
+            let channel = s.channels[idx].id.clone();
+            let mut event = serde_json::json!({
+                "type": "app_home_opened",
+                "user": user,
+                "channel": channel,
+                "tab": "home",
+                "event_ts": ts,
+            });
+            if let Some(home) = s.views.iter().find(|v| v.kind == "home" && v.user == user) {
+                event["view"] = crate::shapes::view(home);
+            }
+            self.deliver(s, "", event)
+        })
+    }
+
+    /// Whether Slack's rate-limit tiers are on.
+    pub fn rate_limits(&self) -> bool {
+        self.with_state(|s| s.rate_limits.on)
+    }
+
+    /// Switches Slack's rate-limit tiers on or off (counting starts afresh).
+    pub fn set_rate_limits(&self, on: bool) {
+        self.with_state(|s| s.rate_limits.set(on));
     }
 
     /// Resolves once every queued event delivery has been attempted.

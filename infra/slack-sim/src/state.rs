@@ -50,6 +50,7 @@ pub(crate) struct State {
     pub(crate) triggers: HashMap<String, Trigger>,
     pub(crate) response_urls: HashMap<String, ResponseUrl>,
     pub(crate) clock: TsClock,
+    pub(crate) rate_limits: crate::rate_limits::RateLimiter,
 }
 
 impl State {
@@ -168,6 +169,7 @@ impl State {
             triggers: HashMap::new(),
             response_urls: HashMap::new(),
             clock: TsClock::default(),
+            rate_limits: crate::rate_limits::RateLimiter::new(config.rate_limits),
         }
     }
 
@@ -240,5 +242,22 @@ impl State {
             messages: Vec::new(),
         });
         self.channels.len() - 1
+    }
+}
+
+/// Typed `@name` and `#channel` resolve against the workspace, as Slack's client does.
+impl crate::escape::Directory for State {
+    fn user_id(&self, name: &str) -> Option<String> {
+        self.users
+            .iter()
+            .find(|u| u.name == name && !u.is_bot)
+            .map(|u| u.id.clone())
+    }
+
+    fn channel_id(&self, name: &str) -> Option<String> {
+        self.channels
+            .iter()
+            .find(|c| !c.is_im && c.name == name)
+            .map(|c| c.id.clone())
     }
 }

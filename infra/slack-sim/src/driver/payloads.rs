@@ -69,6 +69,19 @@ pub(super) fn command(
     let response_url = sim.issue_response_url(&channel_id, user_id, None);
     let trigger_id = sim.issue_trigger(user_id);
     let user_name = user["name"].as_str().unwrap_or_default().to_string();
+    // Slack escapes what the person typed before the app sees it.
+    let style = if sim
+        .config()
+        .manifest
+        .escaped_commands
+        .iter()
+        .any(|c| c == command)
+    {
+        crate::escape::Style::Command
+    } else {
+        crate::escape::Style::UnescapedCommand
+    };
+    let text = sim.with_state(|s| crate::escape::typed(text, &*s, style));
     let fields = vec![
         ("token", VERIFICATION_TOKEN.to_string()),
         ("team_id", TEAM_ID.to_string()),
@@ -78,7 +91,7 @@ pub(super) fn command(
         ("user_id", user_id.to_string()),
         ("user_name", user_name),
         ("command", command.to_string()),
-        ("text", text.to_string()),
+        ("text", text),
         ("api_app_id", APP_ID.to_string()),
         ("is_enterprise_install", "false".to_string()),
         ("response_url", response_url.clone()),

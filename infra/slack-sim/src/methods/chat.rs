@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Ctx, MethodResult, fill_block_ids};
+use super::{ApiError, Ctx, MethodResult, fill_block_ids};
 use crate::config::BOT_ID;
 use crate::model::{Edited, Ephemeral, Message};
 use crate::params::Params;
@@ -22,30 +22,47 @@ fn post_target(ctx: &mut Ctx<'_>, p: &Params) -> Result<usize, String> {
     if channel.is_archived {
         return Err("is_archived".into());
     }
-    // The bot has chat:write.public: it may post in public channels it has not joined.
-    if !channel.has_member(&ctx.actor) && (!ctx.is_bot || channel.is_private) {
+    // With chat:write.public the bot may post in public channels it has not joined.
+    let public_ok = ctx.is_bot && !channel.is_private && ctx.bot_has_scope("chat:write.public");
+    if !channel.has_member(&ctx.actor) && !public_ok {
         return Err("not_in_channel".into());
     }
     Ok(idx)
 }
 
-/// `text` and `blocks` of a message, or `no_text` / `invalid_blocks`.
-fn content(p: &Params) -> Result<(String, Option<Value>), String> {
-    let text = p.str("text").unwrap_or_default();
+/// A message's `text` as Slack stores it: a person's typed text is escaped (and typed
+/// mentions become references) as Slack's client does; the bot's is taken as sent.
+fn message_text(ctx: &Ctx<'_>, text: String) -> String {
+    if ctx.is_bot {
+        text
+    } else {
+        crate::escape::typed(&text, &*ctx.state, crate::escape::Style::Message)
+    }
+}
+
+/// The `blocks` argument checked as Slack checks it: `None` when absent or `[]`,
+/// `invalid_blocks_format` when it is not JSON, `invalid_blocks` (with Slack's list of
+/// problems) when a block breaks Block Kit's shapes or limits.
+fn blocks_arg(p: &Params) -> Result<Option<Value>, ApiError> {
     let blocks = match p.json("blocks") {
-        None => None,
-        Some(Value::Array(items)) if items.is_empty() => None,
-        Some(Value::Array(items)) => {
-            if items
-                .iter()
-                .any(|b| b.get("type").and_then(Value::as_str).is_none())
-            {
-                return Err("invalid_blocks".into());
-            }
-            Some(fill_block_ids(Value::Array(items)))
-        }
-        Some(_) => return Err("invalid_blocks".into()),
+        None if p.str("blocks").is_some() => return Err("invalid_blocks_format".into()),
+        None => return Ok(None),
+        Some(blocks) => blocks,
     };
+    if blocks.as_array().is_some_and(Vec::is_empty) {
+        return Ok(None);
+    }
+    let problems = crate::blockkit::check_message_blocks(&blocks);
+    if !problems.is_empty() {
+        return Err(ApiError::with_problems("invalid_blocks", &problems));
+    }
+    Ok(Some(fill_block_ids(blocks)))
+}
+
+/// `text` and `blocks` of a message, or `no_text` / `invalid_blocks` / `msg_too_long`.
+fn content(ctx: &Ctx<'_>, p: &Params) -> Result<(String, Option<Value>), ApiError> {
+    let text = message_text(ctx, p.str("text").unwrap_or_default());
+    let blocks = blocks_arg(p)?;
     if text.trim().is_empty() && blocks.is_none() && !p.has("attachments") {
         return Err("no_text".into());
     }
@@ -57,7 +74,7 @@ fn content(p: &Params) -> Result<(String, Option<Value>), String> {
 
 pub(super) fn post_message(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     let idx = post_target(ctx, p)?;
-    let (text, blocks) = content(p)?;
+    let (text, blocks) = content(ctx, p)?;
     // A reply to a reply joins the parent's thread.
     let thread_ts = p.str("thread_ts").map(|t| {
         ctx.state.channels[idx]
@@ -109,6 +126,13 @@ pub(super) fn post_message(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     if let Some(thread_ts) = thread_ts {
         event["thread_ts"] = json!(thread_ts);
     }
+    if ctx.is_bot {
+        event["bot_id"] = json!(BOT_ID);
+        event["app_id"] = json!(crate::config::APP_ID);
+        if let Some(obj) = event.as_object_mut() {
+            obj.remove("client_msg_id");
+        }
+    }
     ctx.emit(&channel_id, event);
     Ok(json!({ "channel": channel_id, "ts": ts, "message": message_json }))
 }
@@ -126,8 +150,8 @@ pub(super) fn post_ephemeral(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     if !channel.has_member(&user) {
         return Err("user_not_in_channel".into());
     }
-    let (text, blocks) = content(p)?;
-    let channel_id = channel.id.clone();
+    let (text, blocks) = content(ctx, p)?;
+    let channel_id = ctx.state.channels[idx].id.clone();
     let ts = ctx.next_ts();
     ctx.state.ephemeral.push(Ephemeral {
         channel: channel_id,
@@ -148,16 +172,18 @@ pub(super) fn update(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
         return Err("cant_update_message".into());
     }
     ctx.require_unarchived(idx)?;
-    let text = p.str("text");
-    let blocks = p.json("blocks");
-    if text.is_none() && blocks.is_none() && !p.has("attachments") {
+    let text = p.str("text").map(|t| message_text(ctx, t));
+    if text.is_none() && !p.has("blocks") && !p.has("attachments") {
         return Err("no_text".into());
     }
-    let blocks = match blocks {
-        Some(Value::Array(items)) if items.is_empty() => Some(None),
-        Some(Value::Array(items)) => Some(Some(fill_block_ids(Value::Array(items)))),
-        Some(_) => return Err("invalid_blocks".into()),
-        None => None,
+    if text.as_ref().is_some_and(|t| t.chars().count() > 40_000) {
+        return Err("msg_too_long".into());
+    }
+    // Blocks left out are kept; `[]` removes them.
+    let blocks = if p.has("blocks") {
+        Some(blocks_arg(p)?)
+    } else {
+        None
     };
     let edit_ts = ctx.next_ts();
     let actor = ctx.actor.clone();

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Ctx, MethodResult, check_channel_name, page};
+use super::{ApiError, Ctx, MethodResult, check_channel_name, page};
 use crate::ids::parse_ts;
 use crate::model::Channel;
 use crate::params::Params;
@@ -50,6 +50,11 @@ pub(super) fn create(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     Ok(json!({ "channel": channel_json(ctx, idx) }))
 }
 
+/// Slack's rules (docs.slack.dev conversations.invite): every user is checked; without
+/// `force`, one failing user fails the whole call and nobody is invited (the error is
+/// the first failure, `errors` lists each one); with `force=true` the valid users are
+/// invited and the failures listed in `errors` beside `ok: true` (the call fails only
+/// when nobody could be invited).
 pub(super) fn invite(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     let idx = ctx.channel_arg(p, "channel")?;
     if ctx.state.channels[idx].is_im {
@@ -61,32 +66,43 @@ pub(super) fn invite(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {
     if users.is_empty() {
         return Err("no_user".into());
     }
-    if users.len() > 100 {
+    if users.len() > 1000 {
         return Err("too_many_users".into());
     }
+    let mut failures: Vec<Value> = Vec::new();
+    let mut valid: Vec<String> = Vec::new();
     for user in &users {
-        if *user == ctx.actor {
-            return Err("cant_invite_self".into());
+        let error = if *user == ctx.actor {
+            Some("cant_invite_self")
+        } else if ctx.state.user(user).is_none() {
+            Some("user_not_found")
+        } else if ctx.state.channels[idx].has_member(user) || valid.contains(user) {
+            Some("already_in_channel")
+        } else {
+            None
+        };
+        match error {
+            Some(error) => failures.push(json!({"user": user, "ok": false, "error": error})),
+            None => valid.push(user.clone()),
         }
-        if ctx.state.user(user).is_none() {
-            return Err("user_not_found".into());
-        }
+    }
+    let first_error = failures
+        .first()
+        .and_then(|f| f.get("error"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(error) = first_error
+        && (!p.bool("force") || valid.is_empty())
+    {
+        return Err(ApiError::from(error).with("errors", Value::Array(failures)));
     }
     let channel = &mut ctx.state.channels[idx];
-    let new: Vec<String> = users
-        .iter()
-        .filter(|u| !channel.has_member(u))
-        .cloned()
-        .collect();
-    if new.is_empty() {
-        return Err("already_in_channel".into());
+    channel.members.extend(valid);
+    let mut body = json!({ "channel": channel_json(ctx, idx) });
+    if !failures.is_empty() {
+        body["errors"] = Value::Array(failures);
     }
-    for user in new {
-        if !channel.has_member(&user) {
-            channel.members.push(user);
-        }
-    }
-    Ok(json!({ "channel": channel_json(ctx, idx) }))
+    Ok(body)
 }
 
 pub(super) fn join(ctx: &mut Ctx<'_>, p: &Params) -> MethodResult {

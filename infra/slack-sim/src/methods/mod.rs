@@ -15,14 +15,57 @@ mod views;
 
 use serde_json::{Value, json};
 
-pub(crate) use views::{fill_view_block_ids, new_view, replace_view};
+pub(crate) use views::{check_view, fill_view_block_ids, new_view, replace_view};
 
 use crate::config::SimConfig;
 use crate::params::Params;
 use crate::state::State;
 
-/// What a method answers: the response body without `ok`, or a Slack error code.
-pub(crate) type MethodResult = Result<Value, String>;
+/// What a method answers: the response body without `ok`, or a Slack error.
+pub(crate) type MethodResult = Result<Value, ApiError>;
+
+/// A Slack error: its code plus the fields Slack adds beside it (`errors`, `needed`,
+/// `provided`, `response_metadata`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub(crate) code: String,
+    pub(crate) extra: serde_json::Map<String, Value>,
+}
+
+impl ApiError {
+    /// Adds a field beside `error`.
+    pub(crate) fn with(mut self, key: &str, value: Value) -> ApiError {
+        self.extra.insert(key.to_string(), value);
+        self
+    }
+
+    /// `code` with Slack's problem list: `errors` and `response_metadata.messages`
+    /// (each prefixed `[ERROR] `), as Slack answers refused blocks.
+    pub(crate) fn with_problems(code: &str, problems: &[String]) -> ApiError {
+        let messages: Vec<String> = problems.iter().map(|p| format!("[ERROR] {p}")).collect();
+        ApiError::from(code)
+            .with("errors", json!(problems))
+            .with("response_metadata", json!({ "messages": messages }))
+    }
+}
+
+impl From<&str> for ApiError {
+    fn from(code: &str) -> ApiError {
+        ApiError {
+            code: code.to_string(),
+            extra: serde_json::Map::new(),
+        }
+    }
+}
+
+impl From<String> for ApiError {
+    fn from(code: String) -> ApiError {
+        ApiError {
+            code,
+            extra: serde_json::Map::new(),
+        }
+    }
+}
 
 /// An Events API callback caused by a call, with the channel it happened in (the bot
 /// only hears about channels it is a member of).
@@ -38,20 +81,24 @@ pub(crate) struct Ctx<'a> {
     pub(crate) config: &'a SimConfig,
     /// The caller's user id.
     pub(crate) actor: String,
-    /// Whether the caller is the bot (bot actions cause no events).
+    /// Whether the caller is the bot.
     pub(crate) is_bot: bool,
     pub(crate) events: Vec<PendingEvent>,
 }
 
 impl Ctx<'_> {
-    /// Queues an Events API callback if a person (not the bot) acted.
+    /// Queues an Events API callback. Slack sends them for the bot's own actions too
+    /// (its pins, reactions and messages), so the app must recognise and ignore its own.
     pub(crate) fn emit(&mut self, channel: &str, event: Value) {
-        if !self.is_bot {
-            self.events.push(PendingEvent {
-                channel: channel.to_string(),
-                event,
-            });
-        }
+        self.events.push(PendingEvent {
+            channel: channel.to_string(),
+            event,
+        });
+    }
+
+    /// Whether the bot may do `scope`'s work (its manifest lists the scope).
+    pub(crate) fn bot_has_scope(&self, scope: &str) -> bool {
+        self.config.manifest.bot_scopes.iter().any(|s| s == scope)
     }
 
     /// The channel named by argument `key`, as the caller can see it: unknown channels

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Ctx, MethodResult};
+use super::{ApiError, Ctx, MethodResult};
 use crate::model::View;
 use crate::params::Params;
 use crate::shapes;
@@ -59,23 +59,32 @@ pub(crate) fn fill_view_block_ids(mut view: Value) -> Value {
     view
 }
 
-/// The `view` argument, which must be an object of type `kind`.
-fn view_arg(p: &Params, kind: &str) -> Result<Value, String> {
-    let view = p
-        .json("view")
-        .map(fill_view_block_ids)
-        .ok_or("invalid_arguments")?;
+/// The `view` argument, which must be an object of type `kind` that Slack would accept.
+/// Slack refuses a bad view with `invalid_arguments` and its problems in
+/// `response_metadata.messages` (`[ERROR] must be less than 25 characters
+/// [json-pointer:/view/title/text]`).
+fn view_arg(p: &Params, kind: &str) -> Result<Value, ApiError> {
+    let view = p.json("view").ok_or("invalid_arguments")?;
     if !view.is_object() || view.get("type").and_then(Value::as_str) != Some(kind) {
-        return Err("invalid_arguments".into());
+        return Err(view_refusal(&[format!(
+            "must be one of: {kind} [json-pointer:/view/type]"
+        )]));
     }
-    let blocks = view
-        .get("blocks")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    if blocks > 100 {
-        return Err("invalid_arguments".into());
+    let problems = check_view(&view);
+    if !problems.is_empty() {
+        return Err(view_refusal(&problems));
     }
-    Ok(view)
+    Ok(fill_view_block_ids(view))
+}
+
+/// Problems Slack finds in a view (empty when it would accept it).
+pub(crate) fn check_view(view: &Value) -> Vec<String> {
+    crate::blockkit::check_view(view)
+}
+
+fn view_refusal(problems: &[String]) -> ApiError {
+    let messages: Vec<String> = problems.iter().map(|p| format!("[ERROR] {p}")).collect();
+    ApiError::from("invalid_arguments").with("response_metadata", json!({ "messages": messages }))
 }
 
 fn external_id_taken(ctx: &Ctx<'_>, external_id: &str, except: Option<&str>) -> bool {

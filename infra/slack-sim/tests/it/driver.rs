@@ -51,7 +51,11 @@ async fn slash_commands_are_signed_and_parse_as_slack_command_event() {
 
     let command: SlackCommandEvent = serde_urlencoded::from_str(&got.body).unwrap();
     assert_eq!(command.command.0, "/incident");
-    assert_eq!(command.text.as_deref(), Some("new Checkout is down & slow"));
+    // Slack escapes `&`, `<`, `>` in what the person typed.
+    assert_eq!(
+        command.text.as_deref(),
+        Some("new Checkout is down &amp; slow")
+    );
     assert_eq!(command.channel_id.0, "C0GENERAL");
     assert_eq!(command.channel_name.as_deref(), Some("general"));
     assert_eq!(command.user_id.0, "U0ALICE");

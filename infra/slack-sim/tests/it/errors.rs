@@ -59,12 +59,21 @@ async fn slack_error_codes_come_back_as_api_errors() {
         .conversations_invite(&invite(&["U0ALICE"]))
         .await
         .unwrap();
-    // Some already in: the rest are added, no error (Slack's rule).
-    let partial = session
-        .conversations_invite(&invite(&["U0ALICE", "U0BOB"]))
+    // Some already in: without `force` the whole call fails and nobody is added
+    // (Slack's rule; strict.rs covers `force`).
+    assert_eq!(
+        api_error(
+            session
+                .conversations_invite(&invite(&["U0ALICE", "U0BOB"]))
+                .await
+        ),
+        "already_in_channel"
+    );
+    let added = session
+        .conversations_invite(&invite(&["U0BOB"]))
         .await
         .unwrap();
-    assert_eq!(partial.channel.num_members, Some(3));
+    assert_eq!(added.channel.num_members, Some(3));
     assert_eq!(
         api_error(
             session

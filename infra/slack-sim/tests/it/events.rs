@@ -1,7 +1,7 @@
 //! Events API delivery: what people do through the Web API reaches the app signed, in
-//! order, and parseable by slack-morphism; the bot's own actions send nothing.
+//! order, and parseable by slack-morphism; the bot's own actions send their events too.
 
-use flare_slack_sim::{Driver, SimConfig, Simulator};
+use flare_slack_sim::{Driver, Simulator};
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
@@ -10,7 +10,7 @@ use crate::support::*;
 #[tokio::test]
 async fn people_actions_are_delivered_in_order_and_signed() {
     let (app, app_url) = FakeApp::start().await;
-    let config = SimConfig::default()
+    let config = full_config()
         .with_seed(flare_slack_sim::Seed::load_default().with_channel("incidents"))
         .with_events_url(format!("{app_url}/slack/events"));
     let (sim, _addr) = Simulator::start(config).await.unwrap();
@@ -29,7 +29,7 @@ async fn people_actions_are_delivered_in_order_and_signed() {
         .unreact("U0ALICE", &incidents.id, &ts, "receipt")
         .unwrap();
     driver.unpin("U0CAROL", &incidents.id, &ts).unwrap();
-    // The bot's own actions cause no events.
+    // The bot's own actions send their events too, as on Slack.
     sim.call_as_bot(
         "chat.postMessage",
         json!({"channel": incidents.id, "text": "ack"}),
@@ -57,7 +57,9 @@ async fn people_actions_are_delivered_in_order_and_signed() {
             "reaction_added",
             "pin_added",
             "reaction_removed",
-            "pin_removed"
+            "pin_removed",
+            "message",
+            "reaction_added"
         ]
     );
     for r in &got {
@@ -105,8 +107,14 @@ async fn people_actions_are_delivered_in_order_and_signed() {
     assert_eq!(pin["item"]["message"]["text"], "checkout is returning 500s");
     assert_eq!(pin["pinned_info"]["pinned_by"], "U0CAROL");
 
+    let bot_message: Value = serde_json::from_str(&got[5].body).unwrap();
+    assert_eq!(bot_message["event"]["user"], "U0FLAREBOT");
+    assert_eq!(bot_message["event"]["bot_id"], flare_slack_sim::BOT_ID);
+    let bot_reaction: Value = serde_json::from_str(&got[6].body).unwrap();
+    assert_eq!(bot_reaction["event"]["user"], "U0FLAREBOT");
+
     let deliveries = sim.deliveries();
-    assert_eq!(deliveries.len(), 5);
+    assert_eq!(deliveries.len(), 7);
     assert!(deliveries.iter().all(|d| d.status == Some(200)));
     assert_eq!(deliveries[2].event_type, "pin_added");
 }
@@ -114,7 +122,7 @@ async fn people_actions_are_delivered_in_order_and_signed() {
 #[tokio::test]
 async fn the_bot_hears_nothing_from_channels_it_is_not_in() {
     let (app, app_url) = FakeApp::start().await;
-    let config = SimConfig::default().with_events_url(format!("{app_url}/slack/events"));
+    let config = full_config().with_events_url(format!("{app_url}/slack/events"));
     let (sim, _addr) = Simulator::start(config).await.unwrap();
     let driver = Driver::new(&sim, &app_url, SECRET);
     let ts = driver.post_as("U0BOB", "general", "hello", None).unwrap();
@@ -147,7 +155,7 @@ async fn the_bot_hears_nothing_from_channels_it_is_not_in() {
 #[tokio::test]
 async fn failed_deliveries_are_recorded() {
     let (app, app_url) = FakeApp::start().await;
-    let config = SimConfig::default()
+    let config = full_config()
         .with_seed(flare_slack_sim::Seed::load_default().with_channel("incidents"))
         .with_events_url(format!("{app_url}/slack/events"));
     let (sim, _addr) = Simulator::start(config).await.unwrap();

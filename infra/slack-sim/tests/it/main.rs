@@ -3,9 +3,11 @@
 //! fake app.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod act;
 mod api;
 mod driver;
 mod errors;
 mod events;
 mod http;
+mod strict;
 mod support;

@@ -16,9 +16,56 @@ use slack_morphism::prelude::*;
 pub const SECRET: &str = "flare-local-signing-secret";
 pub const BOT_TOKEN: &str = "xoxb-flare-local";
 
-/// A simulator on a random loopback port.
+/// Every bot scope of the methods the simulator serves: for tests of the methods
+/// themselves (the scope rules have their own tests in `strict.rs`).
+pub const ALL_SCOPES: &[&str] = &[
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:manage",
+    "groups:write",
+    "im:write",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "pins:write",
+    "pins:read",
+    "reactions:write",
+    "reactions:read",
+    "bookmarks:write",
+    "bookmarks:read",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "files:write",
+    "canvases:write",
+];
+
+/// Every event the simulator sends.
+pub const ALL_EVENTS: &[&str] = &[
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "reaction_added",
+    "reaction_removed",
+    "pin_added",
+    "pin_removed",
+    "app_home_opened",
+];
+
+/// The default configuration with an app that has every scope and subscribes to every
+/// event.
+pub fn full_config() -> SimConfig {
+    SimConfig::default()
+        .with_bot_scopes(ALL_SCOPES.iter().copied())
+        .with_bot_events(ALL_EVENTS.iter().copied())
+}
+
+/// A simulator on a random loopback port, for an app with every scope.
 pub async fn start_sim() -> (Simulator, SocketAddr) {
-    Simulator::start(SimConfig::default()).await.unwrap()
+    Simulator::start(full_config()).await.unwrap()
 }
 
 /// slack-morphism's hyper client, pointed at the simulator over plain HTTP — the same
@@ -80,12 +127,18 @@ impl Received {
     }
 }
 
+/// A queued answer: status, body, and a header to add.
+pub type Answer = (u16, String, Option<(String, String)>);
+
 /// A stand-in for Flare's Slack endpoints: records requests and answers with the queued
 /// answers (else an empty 200).
 #[derive(Clone, Default)]
 pub struct FakeApp {
     pub received: Arc<Mutex<Vec<Received>>>,
-    pub answers: Arc<Mutex<Vec<(u16, String)>>>,
+    /// Queued answers: status, body, and a header to add.
+    pub answers: Arc<Mutex<Vec<Answer>>>,
+    /// Queued delays before answering.
+    pub delays: Arc<Mutex<Vec<std::time::Duration>>>,
 }
 
 impl FakeApp {
@@ -116,7 +169,21 @@ impl FakeApp {
         self.answers
             .lock()
             .unwrap()
-            .push((status, body.to_string()));
+            .push((status, body.to_string(), None));
+    }
+
+    /// The next request gets this status, an empty body and this header.
+    pub fn answer_next_with_header(&self, status: u16, name: &str, value: &str) {
+        self.answers.lock().unwrap().push((
+            status,
+            String::new(),
+            Some((name.to_string(), value.to_string())),
+        ));
+    }
+
+    /// The next request is answered only after `delay`.
+    pub fn delay_next(&self, delay: std::time::Duration) {
+        self.delays.lock().unwrap().push(delay);
     }
 }
 
@@ -125,7 +192,18 @@ async fn receive(
     uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, String) {
+) -> (StatusCode, HeaderMap, String) {
+    let delay = {
+        let mut delays = app.delays.lock().unwrap();
+        if delays.is_empty() {
+            None
+        } else {
+            Some(delays.remove(0))
+        }
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     app.received.lock().unwrap().push(Received {
         path: uri.path().to_string(),
         headers,
@@ -140,8 +218,17 @@ async fn receive(
         }
     };
     match answer {
-        Some((status, body)) => (StatusCode::from_u16(status).unwrap(), body),
-        None => (StatusCode::OK, String::new()),
+        Some((status, body, header)) => {
+            let mut headers = HeaderMap::new();
+            if let Some((name, value)) = header {
+                headers.insert(
+                    axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    value.parse().unwrap(),
+                );
+            }
+            (StatusCode::from_u16(status).unwrap(), headers, body)
+        }
+        None => (StatusCode::OK, HeaderMap::new(), String::new()),
     }
 }
 
