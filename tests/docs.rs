@@ -72,7 +72,10 @@ fn every_quoted_log_line_is_written_by_the_code() {
         }
     }
     // operations.md has at least its JSON example and the two "logs `…`" quotes.
-    assert!(checked >= 3, "only {checked} quotes found: the parser broke");
+    assert!(
+        checked >= 3,
+        "only {checked} quotes found: the parser broke"
+    );
 }
 
 #[test]

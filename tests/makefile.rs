@@ -13,7 +13,11 @@ fn run_line(env: &[(&str, &str)], args: &[&str]) -> String {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("make runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -26,7 +30,10 @@ fn flare_local_port_from_the_environment_is_honoured() {
 fn port_on_the_command_line_is_honoured() {
     assert!(run_line(&[], &["PORT=4100"]).contains("FLARE_LOCAL_PORT=4100 "));
     // The command line wins over the environment.
-    assert!(run_line(&[("FLARE_LOCAL_PORT", "4000")], &["PORT=4100"]).contains("FLARE_LOCAL_PORT=4100 "));
+    assert!(
+        run_line(&[("FLARE_LOCAL_PORT", "4000")], &["PORT=4100"])
+            .contains("FLARE_LOCAL_PORT=4100 ")
+    );
 }
 
 #[test]
@@ -45,7 +52,11 @@ fn make(args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("make runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
