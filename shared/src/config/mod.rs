@@ -51,6 +51,10 @@ impl Config {
                 .to_owned();
             let field = if field == "." { String::new() } else { field };
             let (field, reason) = match unknown::explain(&reason) {
+                // The tracker may already have stepped onto the unknown key.
+                Some(u) if field == u.name || field.ends_with(&format!(".{}", u.name)) => {
+                    (field, u.reason)
+                }
                 Some(u) => (unknown::join(&field, &u.name), u.reason),
                 None => (field, reason),
             };

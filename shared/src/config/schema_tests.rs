@@ -36,95 +36,130 @@ fn schema() -> Value {
     serde_json::to_value(schemars::schema_for!(RawConfig)).unwrap()
 }
 
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let name = r.rsplit('/').next().unwrap();
-            resolve(root, &root["$defs"][name])
+/// Where a schema node sits: the type that defines it (`$defs` name, or `RawConfig`)
+/// and the path inside that type. Fields are counted per type, so an enum used in three
+/// places (on-call targets) needs each variant shown once, not at every place.
+#[derive(Clone)]
+struct At {
+    owner: String,
+    inner: String,
+}
+
+impl At {
+    fn child(&self, name: &str) -> At {
+        At {
+            owner: self.owner.clone(),
+            inner: super::unknown::join(&self.inner, name),
         }
-        None => node,
+    }
+
+    fn items(&self) -> At {
+        At {
+            owner: self.owner.clone(),
+            inner: format!("{}[]", self.inner),
+        }
+    }
+
+    fn key(&self) -> String {
+        format!("{}.{}", self.owner, self.inner)
     }
 }
 
-/// The node and every alternative it allows (`Option`, enums), references followed.
-fn alternatives<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>) {
-    let node = resolve(root, node);
-    out.push(node);
+/// The node and every alternative it allows (`Option`, enums), references followed,
+/// each with where it sits.
+fn alternatives<'a>(root: &'a Value, node: &'a Value, at: &At, out: &mut Vec<(&'a Value, At)>) {
+    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap();
+        let at = At {
+            owner: name.to_owned(),
+            inner: String::new(),
+        };
+        return alternatives(root, &root["$defs"][name], &at, out);
+    }
+    out.push((node, at.clone()));
     for key in ["oneOf", "anyOf", "allOf"] {
-        for alt in node
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            alternatives(root, alt, out);
+        for alt in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+            alternatives(root, alt, at, out);
         }
     }
 }
 
-/// Every path the model parses: `a.b`, `a[].b` for lists, `a.*` for free-form maps.
-fn model_paths(root: &Value, node: &Value, path: &str, out: &mut BTreeSet<String>) {
-    if path.matches('.').count() > 12 {
+fn top() -> At {
+    At {
+        owner: "RawConfig".into(),
+        inner: String::new(),
+    }
+}
+
+/// Every field the model parses, as `Type.path` (`[]` for list items, `*` for the
+/// values of free-form maps).
+fn model_fields(root: &Value, node: &Value, at: &At, out: &mut BTreeSet<String>) {
+    if at.inner.matches('.').count() > 12 || out.len() > 10_000 {
         return; // a recursive type; none today
     }
     let mut alts = Vec::new();
-    alternatives(root, node, &mut alts);
-    for alt in alts {
+    alternatives(root, node, at, &mut alts);
+    for (alt, at) in alts {
         if let Some(props) = alt.get("properties").and_then(Value::as_object) {
             for (k, sub) in props {
-                let p = super::unknown::join(path, k);
-                out.insert(p.clone());
-                model_paths(root, sub, &p, out);
+                let field = at.child(k);
+                out.insert(field.key());
+                model_fields(root, sub, &field, out);
             }
         }
         if let Some(items) = alt.get("items") {
-            model_paths(root, items, &format!("{path}[]"), out);
+            model_fields(root, items, &at.items(), out);
         }
         if let Some(values) = alt.get("additionalProperties").filter(|v| v.is_object()) {
-            let p = super::unknown::join(path, "*");
-            out.insert(p.clone());
-            model_paths(root, values, &p, out);
+            let field = at.child("*");
+            out.insert(field.key());
+            model_fields(root, values, &field, out);
         }
     }
 }
 
-/// Walks the example beside the schema: the model paths it covers, and its keys the
-/// model doesn't know.
-fn example_paths(
+/// Walks the example beside the schema: the model's fields it shows, and the keys it
+/// has that the model doesn't read (by their path in the file).
+fn example_fields(
     root: &Value,
     node: &Value,
+    at: &At,
     value: &Value,
     path: &str,
     seen: &mut BTreeSet<String>,
     unknown: &mut Vec<String>,
 ) {
     let mut alts = Vec::new();
-    alternatives(root, node, &mut alts);
+    alternatives(root, node, at, &mut alts);
     match value {
         Value::Object(m) => {
             for (k, v) in m {
-                let named = alts
-                    .iter()
-                    .find_map(|a| a.get("properties").and_then(|p| p.get(k)));
-                let free = alts
-                    .iter()
-                    .find_map(|a| a.get("additionalProperties").filter(|v| v.is_object()));
-                let (p, sub) = match (named, free) {
-                    (Some(sub), _) => (super::unknown::join(path, k), sub),
-                    (None, Some(sub)) => (super::unknown::join(path, "*"), sub),
-                    (None, None) => {
-                        unknown.push(super::unknown::join(path, k));
-                        continue;
-                    }
+                let named = alts.iter().find_map(|(a, at)| {
+                    a.get("properties")
+                        .and_then(|p| p.get(k))
+                        .map(|sub| (sub, at.child(k)))
+                });
+                let free = alts.iter().find_map(|(a, at)| {
+                    a.get("additionalProperties")
+                        .filter(|v| v.is_object())
+                        .map(|sub| (sub, at.child("*")))
+                });
+                let Some((sub, field)) = named.or(free) else {
+                    unknown.push(super::unknown::join(path, k));
+                    continue;
                 };
-                seen.insert(p.clone());
-                example_paths(root, sub, v, &p, seen, unknown);
+                seen.insert(field.key());
+                let p = super::unknown::join(path, k);
+                example_fields(root, sub, &field, v, &p, seen, unknown);
             }
         }
         Value::Array(items) => {
-            if let Some(item) = alts.iter().find_map(|a| a.get("items")) {
-                for v in items {
-                    example_paths(root, item, v, &format!("{path}[]"), seen, unknown);
+            if let Some((item, at)) = alts
+                .iter()
+                .find_map(|(a, at)| a.get("items").map(|i| (i, at.items())))
+            {
+                for (i, v) in items.iter().enumerate() {
+                    example_fields(root, item, &at, v, &format!("{path}[{i}]"), seen, unknown);
                 }
             }
         }
@@ -132,28 +167,32 @@ fn example_paths(
     }
 }
 
-#[test]
-fn the_example_documents_every_field_and_only_fields_the_model_reads() {
+/// The model's fields, and what the example shows of them and adds to them.
+fn compare(example: &Value) -> (BTreeSet<String>, BTreeSet<String>, Vec<String>) {
     let root = schema();
     let mut model = BTreeSet::new();
-    model_paths(&root, &root, "", &mut model);
-    // The schema really describes the model (else the comparison proves nothing).
-    for p in [
-        "severities[].update_every_minutes",
-        "services[].oncall.pagerduty.routing_key_param",
-        "triage.keyword_rules[].severity",
-        "statuspage.components.*",
-        "permissions.members_only",
-    ] {
-        assert!(
-            model.contains(p),
-            "{p} not in the model's paths: {model:#?}"
-        );
-    }
-    let example: Value = serde_yaml_ng::from_str(EXAMPLE).unwrap();
+    model_fields(&root, &root, &top(), &mut model);
     let mut seen = BTreeSet::new();
     let mut unknown = Vec::new();
-    example_paths(&root, &root, &example, "", &mut seen, &mut unknown);
+    example_fields(&root, &root, &top(), example, "", &mut seen, &mut unknown);
+    (model, seen, unknown)
+}
+
+#[test]
+fn the_example_documents_every_field_and_only_fields_the_model_reads() {
+    let example: Value = serde_yaml_ng::from_str(EXAMPLE).unwrap();
+    let (model, seen, unknown) = compare(&example);
+    // The schema really describes the model (else the comparison proves nothing).
+    for f in [
+        "SeverityLevel.update_every_minutes",
+        "OnCallTarget.pagerduty.routing_key_param",
+        "OnCallTarget.opsgenie.region",
+        "RawConfig.triage.keyword_rules[].severity",
+        "StatusPageConfig.components.*",
+        "Permissions.members_only",
+    ] {
+        assert!(model.contains(f), "{f} not among the model's fields: {model:#?}");
+    }
     assert!(
         unknown.is_empty(),
         "flare.example.yaml has fields the model doesn't read: {unknown:?}"
@@ -169,21 +208,23 @@ fn the_example_documents_every_field_and_only_fields_the_model_reads() {
 
 #[test]
 fn the_comparison_catches_a_missing_and_an_extra_field() {
-    let root = schema();
-    let mut model = BTreeSet::new();
-    model_paths(&root, &root, "", &mut model);
     let mut example: Value = serde_yaml_ng::from_str(EXAMPLE).unwrap();
     example["reminders"]
         .as_object_mut()
         .unwrap()
         .remove("triage_ack_minutes");
+    example["triage"]
+        .as_object_mut()
+        .unwrap()
+        .remove("max_excerpt");
     example["channels"]["colour"] = json!("red");
-    let mut seen = BTreeSet::new();
-    let mut unknown = Vec::new();
-    example_paths(&root, &root, &example, "", &mut seen, &mut unknown);
+    let (model, seen, unknown) = compare(&example);
     assert_eq!(unknown, ["channels.colour"]);
     let missing: Vec<&String> = model.difference(&seen).collect();
-    assert_eq!(missing, ["reminders.triage_ack_minutes"]);
+    assert_eq!(
+        missing,
+        ["RawConfig.triage.max_excerpt", "Reminders.triage_ack_minutes"]
+    );
 }
 
 fn error_of(yaml: &str) -> ConfigError {
@@ -194,9 +235,6 @@ fn error_of(yaml: &str) -> ConfigError {
 #[test]
 fn a_typo_in_any_section_is_refused_with_its_path() {
     let example: Value = serde_yaml_ng::from_str(EXAMPLE).unwrap();
-    let root = schema();
-    let mut model = BTreeSet::new();
-    model_paths(&root, &root, "", &mut model);
     // One typo per object of the example: its first key with its last letter dropped.
     let mut objects = Vec::new();
     fn objects_of(v: &Value, path: Vec<Value>, out: &mut Vec<(Vec<Value>, String)>) {

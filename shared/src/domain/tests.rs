@@ -479,7 +479,8 @@ proptest! {
             .iter()
             .map(|r| serde_json::from_str(&serde_json::to_string(r).unwrap()).unwrap())
             .collect();
-        prop_assert_eq!(Incident::replay(&stored).as_ref(), sim.incident.as_ref());
+        let replayed = Incident::replay(&stored);
+        prop_assert_eq!(replayed.as_ref(), sim.incident.as_ref());
     }
 }
 
