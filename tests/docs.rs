@@ -1,6 +1,8 @@
 //! The docs quote only log lines the code writes: every `"message":"…"` in a JSON log
 //! example and every "logs `…`" in docs/*.md is a string literal in Flare's source.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {

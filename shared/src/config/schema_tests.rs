@@ -78,7 +78,12 @@ fn alternatives<'a>(root: &'a Value, node: &'a Value, at: &At, out: &mut Vec<(&'
     }
     out.push((node, at.clone()));
     for key in ["oneOf", "anyOf", "allOf"] {
-        for alt in node.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for alt in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             alternatives(root, alt, at, out);
         }
     }
@@ -191,7 +196,10 @@ fn the_example_documents_every_field_and_only_fields_the_model_reads() {
         "StatusPageConfig.components.*",
         "Permissions.members_only",
     ] {
-        assert!(model.contains(f), "{f} not among the model's fields: {model:#?}");
+        assert!(
+            model.contains(f),
+            "{f} not among the model's fields: {model:#?}"
+        );
     }
     assert!(
         unknown.is_empty(),
@@ -223,7 +231,10 @@ fn the_comparison_catches_a_missing_and_an_extra_field() {
     let missing: Vec<&String> = model.difference(&seen).collect();
     assert_eq!(
         missing,
-        ["RawConfig.triage.max_excerpt", "Reminders.triage_ack_minutes"]
+        [
+            "RawConfig.triage.max_excerpt",
+            "Reminders.triage_ack_minutes"
+        ]
     );
 }
 
