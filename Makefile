@@ -10,14 +10,17 @@ help:
 	@echo "make run    - Flare locally: moto + every function + the Slack simulator on 127.0.0.1:$(PORT)"
 	@echo "make demo   - a whole incident played in the simulated workspace (target/demo/)"
 	@echo "make test   - every test, against a private moto started for the run"
+	@echo "make unit   - unit and property tests of every crate (no moto, no binaries)"
 	@echo "make bench  - Criterion, loopback load beside a Bolt app, cold starts (docs/performance.md)"
 	@echo "make soak   - 10 minutes of mixed traffic: no lost or duplicated command, flat memory"
 	@echo "make fuzz   - every cargo-fuzz target for FUZZ_SECONDS each"
-	@echo "make lint   - rustfmt check and clippy (warnings are errors)"
+	@echo "make lint   - rustfmt check, clippy (warnings are errors) and validate"
 	@echo "make validate - sam validate --lint and cfn-lint on template.yaml (installs the SAM CLI into .tools/)"
 	@echo "make build  - sam build: every function with cargo-lambda for arm64 (CONFIG=path/to/flare.yaml)"
 	@echo "make deploy - sam deploy with samconfig.toml (REGION=…, STACK=… to override); run make build first"
 	@echo "make manifest URL=https://… - target/slack-app-manifest.yaml for the deployed function URL"
+	@echo "make config-check CONFIG=flare.yaml - check a configuration (typos are named with their path)"
+	@echo "make config-sync CONFIG=flare.yaml TABLE=… - put its service catalog in the stack's table"
 
 ## run: the local host (see docs/local-mode.md)
 run:
@@ -27,6 +30,14 @@ run:
 test:
 	infra/scripts/ensure-chromium.sh
 	infra/scripts/with-moto.sh infra/scripts/run-tests.sh
+
+## unit: the library tests of every crate (unit and property tests); nothing needs moto
+unit:
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --workspace --lib --no-fail-fast; \
+	else \
+	  $(CARGO) test --workspace --lib --no-fail-fast; \
+	fi
 
 lint: fmt clippy validate
 
@@ -121,6 +132,7 @@ fuzz:
 	done
 
 ## config-check / config-sync: validate a configuration; put its service catalog in the stack's table
+.PHONY: config-check config-sync
 config-check:
 	$(CARGO) run -q -p flare --bin flare-config -- check $${CONFIG:-flare.yaml}
 

@@ -279,18 +279,51 @@ impl Host {
     }
 
     /// Waits until every command is applied and every simulated event delivered.
+    /// A test that asserts "nothing happened" after it is only sound if it settled, so
+    /// not settling in 60 s fails the test (see [`Host::try_settle`] to wait less).
     pub async fn settle(&self) {
-        for _ in 0..600 {
-            self.sim.wait_idle().await;
+        if let Err(e) = self.try_settle(std::time::Duration::from_secs(60)).await {
+            panic!("settle: {e}");
+        }
+    }
+
+    /// [`Host::settle`] within `within`, or an error saying what is still busy.
+    pub async fn try_settle(&self, within: std::time::Duration) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + within;
+        // The simulator's own wait has no end of its own: bound it by ours.
+        let sim_idle = async || {
+            tokio::time::timeout_at(deadline, self.sim.wait_idle())
+                .await
+                .map_err(|_| format!("Slack events still being delivered after {within:?}"))
+        };
+        loop {
+            sim_idle().await?;
             if self.poller.idle().await && self.poller.idle().await {
-                self.sim.wait_idle().await;
+                sim_idle().await?;
                 if self.poller.idle().await {
-                    return;
+                    return Ok(());
                 }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "commands still queued or being applied after {within:?}"
+                ));
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        tracing::warn!("settle: still busy after 30 s");
+    }
+
+    /// Waits until a killed worker ([`Host::kill_worker`]) has really stopped: after
+    /// this, nothing it received is still being applied.
+    pub async fn wait_worker_stopped(&self) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !self.poller.stopped() {
+            if tokio::time::Instant::now() >= deadline {
+                return Err("the worker still runs 10 s after it was killed".into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Ok(())
     }
 }
 

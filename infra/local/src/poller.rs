@@ -88,6 +88,12 @@ impl Poller {
     pub fn stop(&self) {
         self.task.abort();
     }
+
+    /// The polling task has ended (after [`Poller::stop`]): nothing it received is
+    /// still being applied.
+    pub fn stopped(&self) -> bool {
+        self.task.is_finished()
+    }
 }
 
 async fn run(

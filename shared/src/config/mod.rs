@@ -2,7 +2,10 @@
 //! Parsed once into typed values; a broken file is reported as `file: field: why`.
 
 mod model;
+#[cfg(test)]
+mod schema_tests;
 pub mod triage;
+mod unknown;
 mod validate;
 
 pub use model::*;
@@ -46,9 +49,22 @@ impl Config {
                 .strip_prefix(&format!("{field}: "))
                 .unwrap_or(&reason)
                 .to_owned();
+            let field = if field == "." { String::new() } else { field };
+            let (field, reason) = match unknown::explain(&reason) {
+                // The tracker may already have stepped onto the unknown key.
+                Some(u) if field == u.name || field.ends_with(&format!(".{}", u.name)) => {
+                    (field, u.reason)
+                }
+                Some(u) => (unknown::join(&field, &u.name), u.reason),
+                None => (field, reason),
+            };
             ConfigError {
                 file: file.into(),
-                field: if field == "." { "(file)".into() } else { field },
+                field: if field.is_empty() {
+                    "(file)".into()
+                } else {
+                    field
+                },
                 reason,
             }
         })?;

@@ -4,6 +4,7 @@ use crate::domain::{SeverityLevel, SeverityScale, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
     #[serde(default)]
@@ -19,6 +20,7 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub reminders: Reminders,
     #[serde(default)]
+    #[cfg_attr(test, schemars(schema_with = "super::schema_tests::triage_schema"))]
     pub triage: super::triage::TriagePolicy,
     #[serde(default)]
     pub tracker: Option<Tracker>,
@@ -29,6 +31,7 @@ pub(super) struct RawConfig {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawService {
     pub id: String,
@@ -43,6 +46,7 @@ pub(super) struct RawService {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawCustomer {
     pub id: String,
@@ -75,6 +79,7 @@ pub struct Config {
 /// Who may run which `/incident` subcommand; anything in neither list is open to
 /// everyone. Incident managers may do everything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Permissions {
     /// A Slack user group id (`S…`) whose members act as coordinators everywhere.
@@ -115,6 +120,7 @@ impl Default for Permissions {
 /// Atlassian Statuspage: the page, its API key (an SSM parameter name), and which
 /// component each service is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StatusPageConfig {
     pub page_id: String,
@@ -125,6 +131,7 @@ pub struct StatusPageConfig {
 
 /// The issue tracker for action items. The token is an SSM parameter name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Tracker {
     Github {
@@ -137,6 +144,7 @@ pub enum Tracker {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Channels {
     /// Incident channels are `<prefix><name>`.
@@ -180,6 +188,7 @@ pub struct Customer {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: String,
@@ -194,6 +203,7 @@ pub struct Contact {
 /// Who gets paged. Secrets are never in this file: only the names of the SSM
 /// parameters or Secrets Manager secrets that hold them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum OnCallTarget {
     Pagerduty {
@@ -209,6 +219,7 @@ pub enum OnCallTarget {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OpsgenieRegion {
     #[default]
@@ -217,6 +228,7 @@ pub enum OpsgenieRegion {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct OnCall {
     /// Paged for a critical incident with no affected service that has its own.
@@ -228,6 +240,7 @@ pub struct OnCall {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Reminders {
     /// A critical incident without a coordinator after this long gets a nudge.

@@ -334,11 +334,15 @@ mod tests {
                 "customers[0].mail_domains[0]",
                 "not a mail domain",
             ),
-            ("servics: []\n", "servics", "unknown field `servics`"),
+            (
+                "servics: []\n",
+                "servics",
+                "unknown field; did you mean services?",
+            ),
             (
                 "services:\n  - id: api\n    team: core\n    oncall: {pagerdoodie: {}}\n",
-                "services[0].oncall",
-                "unknown variant `pagerdoodie`",
+                "services[0].oncall.pagerdoodie",
+                "unknown variant; expected one of pagerduty, opsgenie",
             ),
         ];
         for (yaml, field, reason) in cases {

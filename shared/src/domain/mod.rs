@@ -41,4 +41,6 @@ pub use severity::{Severity, SeverityLevel, SeverityScale};
 pub use status::Status;
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod tests;

@@ -22,6 +22,8 @@ impl fmt::Display for Severity {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SeverityLevel {
     /// Short id used in commands and channel topics, e.g. `S1`.
     pub id: String,
