@@ -695,7 +695,9 @@ async fn stats_count_private_incidents_only_for_the_people_who_can_see_them() {
     let stats = |who: &'static str, format: &'static str| {
         let app = &app;
         async move {
-            let r = app.slash(who, "general", &format!("stats 7 {format}")).await;
+            let r = app
+                .slash(who, "general", &format!("stats 7 {format}"))
+                .await;
             let body: Value = serde_json::from_str(&r.body).unwrap();
             body["text"].as_str().unwrap().to_owned()
         }
@@ -709,13 +711,18 @@ async fn stats_count_private_incidents_only_for_the_people_who_can_see_them() {
     assert!(json.contains("\"incidents\": 1"), "{json}");
     // Alice reported it: she sees both.
     let csv = stats(ALICE, "csv").await;
-    assert!(csv.contains(public.as_str()) && csv.contains(private.as_str()), "{csv}");
+    assert!(
+        csv.contains(public.as_str()) && csv.contains(private.as_str()),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
 async fn roles_go_to_people_not_to_bots_or_unknown_ids() {
     let app = App::start().await;
-    let (id, channel) = app.declare(ALICE, "Roles for people", "S3", ViewValues::new()).await;
+    let (id, channel) = app
+        .declare(ALICE, "Roles for people", "S3", ViewValues::new())
+        .await;
     for (who, says) in [
         ("<@U0FLAREBOT>", "is a bot"),
         ("<@U0NOBODY1>", "is not a person in this workspace"),

@@ -396,7 +396,9 @@ async fn bad_requests_get_clear_answers_and_never_a_panic() {
         br#"{"type":"url_verification","challenge":"c"}"#.to_vec(),
     );
     assert_eq!(app.driver.send(&event_as_text).await.unwrap().status, 415);
-    let untyped = app.driver.prepare_raw("/slack/commands", "", cmd.body.clone());
+    let untyped = app
+        .driver
+        .prepare_raw("/slack/commands", "", cmd.body.clone());
     assert_eq!(app.driver.send(&untyped).await.unwrap().status, 415);
     let shouted = app.driver.prepare_raw(
         "/slack/events",
@@ -568,10 +570,10 @@ async fn shortcuts_open_the_form_and_a_message_becomes_the_first_timeline_entry(
         .map(|m| m.text)
         .collect();
     assert!(
-        texts
-            .iter()
-            .any(|t| t.contains("<@U0ALICE> declared this from a message by <@U0BOB>")
-                && t.contains("since 09:12 UTC")),
+        texts.iter().any(
+            |t| t.contains("<@U0ALICE> declared this from a message by <@U0BOB>")
+                && t.contains("since 09:12 UTC")
+        ),
         "{texts:?}"
     );
 }

@@ -28,11 +28,21 @@ async fn a_declaration_during_a_slack_outage_pages_at_once_and_finishes_itself_l
         )
         .await;
     // The pager is the fallback channel: paged without waiting for Slack.
-    assert_eq!(app.host.fakes.received_by("pagerduty").len(), 1, "paged once");
-    assert!(app.host.sim.channel_by_name(&channel).is_none(), "no channel yet");
+    assert_eq!(
+        app.host.fakes.received_by("pagerduty").len(),
+        1,
+        "paged once"
+    );
+    assert!(
+        app.host.sim.channel_by_name(&channel).is_none(),
+        "no channel yet"
+    );
     let later = app.host.clock.now() + chrono::Duration::days(1);
     let owed = app.host.store.unfinished(later, 100).await.unwrap();
-    assert!(owed.iter().any(|u| u.id == id), "the sweep knows it owes: {owed:?}");
+    assert!(
+        owed.iter().any(|u| u.id == id),
+        "the sweep knows it owes: {owed:?}"
+    );
 
     // Slack recovers; time passes; nobody does anything.
     app.host.sim.clear_faults();
@@ -54,19 +64,36 @@ async fn a_declaration_during_a_slack_outage_pages_at_once_and_finishes_itself_l
     assert!(ch.members.iter().any(|m| m == ALICE));
     assert!(ch.messages.iter().any(|m| m.pinned), "the card");
     assert!(
-        app.channel("incidents").messages.iter().any(|m| m.text.contains(id.as_str())),
+        app.channel("incidents")
+            .messages
+            .iter()
+            .any(|m| m.text.contains(id.as_str())),
         "announced"
     );
     let dm = app.host.sim.dm_with(ALICE).expect("the declarer is told");
     assert_eq!(
-        dm.messages.iter().filter(|m| m.text.contains("Slack was unavailable when you declared")).count(),
+        dm.messages
+            .iter()
+            .filter(|m| m.text.contains("Slack was unavailable when you declared"))
+            .count(),
         1
     );
     // Paged once in all; the incident is listed; nothing is owed any more.
     assert_eq!(app.host.fakes.received_by("pagerduty").len(), 1);
     let r = app.slash(ALICE, "general", "list").await;
-    assert!(r.body.contains("Checkout down during a Slack outage"), "{}", r.body);
-    assert!(app.host.store.unfinished(later, 100).await.unwrap().is_empty());
+    assert!(
+        r.body.contains("Checkout down during a Slack outage"),
+        "{}",
+        r.body
+    );
+    assert!(
+        app.host
+            .store
+            .unfinished(later, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     app.host.clock.advance(chrono::Duration::minutes(60));
     assert_eq!(app.host.tick().await.unwrap().resumed, 0);
 }

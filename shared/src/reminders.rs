@@ -73,7 +73,12 @@ pub async fn tick(
         report.resumed += 1;
     }
     if report.sent > 0 || report.resumed > 0 {
-        tracing::info!(due = report.due, sent = report.sent, resumed = report.resumed, "reminders tick");
+        tracing::info!(
+            due = report.due,
+            sent = report.sent,
+            resumed = report.resumed,
+            "reminders tick"
+        );
     }
     Ok(report)
 }

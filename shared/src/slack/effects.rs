@@ -438,10 +438,10 @@ impl SlackEffect {
                 format!(":email: Reported by mail:\n{}", quote(&m.text))
             } else {
                 // Who declared, and whose message it was: often an alert's bot.
-                let author = m.author.as_ref().map_or_else(
-                    || "a bot or an integration".into(),
-                    |a| format!("<@{a}>"),
-                );
+                let author = m
+                    .author
+                    .as_ref()
+                    .map_or_else(|| "a bot or an integration".into(), |a| format!("<@{a}>"));
                 format!(
                     ":inbox_tray: {declarer} declared this from a message by {author}{link}:\n{}",
                     quote_people(&m.text)
@@ -462,7 +462,9 @@ impl SlackEffect {
             && let Actor::User { id: declarer } = &rec.actor
         {
             let paged = match &rec.event {
-                Event::Declared(d) if d.page_oncall => " and paged on-call without waiting for Slack",
+                Event::Declared(d) if d.page_oncall => {
+                    " and paged on-call without waiting for Slack"
+                }
                 _ => "",
             };
             let text = format!(
@@ -636,7 +638,11 @@ impl SlackEffect {
                         Err(e) => return Err(e.into()),
                     }
                 }
-                format!(":link: {who} linked <{}|{}>.", escape(url), escape_people(label))
+                format!(
+                    ":link: {who} linked <{}|{}>.",
+                    escape(url),
+                    escape_people(label)
+                )
             }
             Event::StatusPublished { status, message } => {
                 let note = message

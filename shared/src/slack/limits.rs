@@ -110,7 +110,10 @@ fn fit_element(e: &mut Value) -> bool {
     }
     // A value is data, not prose: a cut one would mean something else. Flare builds
     // values that fit; one that doesn't is dropped rather than sent broken.
-    if e["value"].as_str().is_some_and(|v| v.chars().count() > BUTTON_VALUE) {
+    if e["value"]
+        .as_str()
+        .is_some_and(|v| v.chars().count() > BUTTON_VALUE)
+    {
         tracing::warn!(action = %e["action_id"], "a button value over Slack's limit was dropped");
         e["value"] = Value::String(String::new());
         changed = true;
@@ -142,15 +145,36 @@ mod tests {
         assert!(section.chars().count() <= SECTION_TEXT);
         assert!(section.ends_with(CUT_TO_THREAD));
         assert!(section.trim_end_matches(CUT_TO_THREAD).ends_with("&amp;"));
-        assert_eq!(blocks[1]["text"]["text"].as_str().unwrap().chars().count(), HEADER_TEXT);
-        assert_eq!(blocks[2]["fields"].as_array().unwrap().len(), SECTION_FIELDS);
-        assert!(blocks[2]["fields"][0]["text"].as_str().unwrap().chars().count() <= FIELD_TEXT);
-        assert_eq!(blocks[3]["elements"][0]["text"]["text"].as_str().unwrap().chars().count(), BUTTON_TEXT);
+        assert_eq!(
+            blocks[1]["text"]["text"].as_str().unwrap().chars().count(),
+            HEADER_TEXT
+        );
+        assert_eq!(
+            blocks[2]["fields"].as_array().unwrap().len(),
+            SECTION_FIELDS
+        );
+        assert!(
+            blocks[2]["fields"][0]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count()
+                <= FIELD_TEXT
+        );
+        assert_eq!(
+            blocks[3]["elements"][0]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            BUTTON_TEXT
+        );
     }
 
     #[test]
     fn blocks_within_the_limits_are_left_alone() {
-        let mut blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "fine" } }]);
+        let mut blocks =
+            json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "fine" } }]);
         let before = blocks.clone();
         assert!(!fit_blocks(&mut blocks, CUT_TO_THREAD));
         assert_eq!(blocks, before);

@@ -148,7 +148,9 @@ pub fn to_plain(text: &str, name: &dyn Fn(&str) -> Option<String>) -> String {
                 let id = &head[1..];
                 format!(
                     "@{}",
-                    name(id).or_else(|| label.map(str::to_owned)).unwrap_or_else(|| id.to_owned())
+                    name(id)
+                        .or_else(|| label.map(str::to_owned))
+                        .unwrap_or_else(|| id.to_owned())
                 )
             }
             (_, Some(l)) if head.starts_with('#') => format!("#{l}"),
@@ -274,14 +276,20 @@ mod tests {
         assert_eq!(escape_people("<!channel> look"), "&lt;!channel&gt; look");
         assert_eq!(escape_people("<!here|here>"), "&lt;!here|here&gt;");
         assert_eq!(escape_people("a < b > c"), "a &lt; b &gt; c");
-        assert_eq!(escape_people("<javascript:alert(1)|x>"), "&lt;javascript:alert(1)|x&gt;");
+        assert_eq!(
+            escape_people("<javascript:alert(1)|x>"),
+            "&lt;javascript:alert(1)|x&gt;"
+        );
     }
 
     #[test]
     fn plain_words_for_inputs() {
         let name = |id: &str| (id == "U0BOB").then(|| "bob".to_owned());
         assert_eq!(
-            to_plain("<@U0BOB> and <@U9|zed> in <#C1|ops>: <https://x|docs> <mailto:a@b>", &name),
+            to_plain(
+                "<@U0BOB> and <@U9|zed> in <#C1|ops>: <https://x|docs> <mailto:a@b>",
+                &name
+            ),
             "@bob and @zed in #ops: docs a@b"
         );
         assert_eq!(mentioned_users("<@U1> <@U2|b> <@U1>"), vec!["U1", "U2"]);
@@ -305,8 +313,16 @@ mod tests {
             let c = cut("a&amp;b <@U0BOB> &lt;tag&gt; <https://x|y> end", max, "…");
             assert!(c.chars().count() <= max, "{max}: {c}");
             let body = c.trim_end_matches('…');
-            assert_eq!(body.matches('&').count(), body.matches(';').count(), "{max}: {c}");
-            assert_eq!(body.matches('<').count(), body.matches('>').count(), "{max}: {c}");
+            assert_eq!(
+                body.matches('&').count(),
+                body.matches(';').count(),
+                "{max}: {c}"
+            );
+            assert_eq!(
+                body.matches('<').count(),
+                body.matches('>').count(),
+                "{max}: {c}"
+            );
         }
         assert_eq!(cut("short", 10, "…"), "short");
     }

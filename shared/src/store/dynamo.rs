@@ -535,7 +535,9 @@ impl IncidentStore for DynamoStore {
                 let at = text(item, "due").and_then(|d| d.parse::<DateTime<Utc>>().ok());
                 match (id, at) {
                     (Some(id), Some(at)) => Ok(super::Unfinished { id, at }),
-                    _ => Err(StoreError::Corrupt("resume entry without an id or time".into())),
+                    _ => Err(StoreError::Corrupt(
+                        "resume entry without an id or time".into(),
+                    )),
                 }
             })
             .collect()

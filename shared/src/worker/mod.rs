@@ -314,9 +314,8 @@ impl Worker {
     /// 30 minutes apart, for as long as the incident owes something.
     async fn schedule_resume(&self, id: &IncidentId) -> Result<(), WorkerError> {
         let attempts = self.store.resume_attempts(id).await?.saturating_add(1);
-        let wait = chrono::Duration::minutes(1i64 << attempts.saturating_sub(1).min(5)).min(
-            chrono::Duration::minutes(30),
-        );
+        let wait = chrono::Duration::minutes(1i64 << attempts.saturating_sub(1).min(5))
+            .min(chrono::Duration::minutes(30));
         self.store
             .schedule_resume(id, self.clock.now() + wait, attempts)
             .await?;

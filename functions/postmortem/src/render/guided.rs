@@ -104,7 +104,10 @@ mod tests {
     fn links_and_action_items_cannot_inject_markup() {
         let mut inc = incident();
         inc.links = vec![
-            ("<img src=x onerror=alert(1)>".into(), "https://ok.example/a".into()),
+            (
+                "<img src=x onerror=alert(1)>".into(),
+                "https://ok.example/a".into(),
+            ),
             ("click".into(), "javascript:alert(1)".into()),
         ];
         inc.actions = vec![ActionItem {

@@ -560,7 +560,9 @@ impl SlackApp {
             .collect();
         let more = visible.len().saturating_sub(LIST_PAGE);
         let more = if more > 0 {
-            format!("\n…and {more} more, less severe or older (the most severe and newest come first).")
+            format!(
+                "\n…and {more} more, less severe or older (the most severe and newest come first)."
+            )
         } else {
             String::new()
         };

@@ -103,13 +103,19 @@ impl SlackApp {
         };
         // The form's inputs are plain text: names, not `<@U…>` markup.
         let plain = self.plain_words(&text, user).await;
-        let title = plain.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        let title = plain
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
         let origin = ModalOrigin {
             channel: Some(channel.to_owned()),
             source_message: Some(source),
         };
-        self.open_modal(trigger, declare_modal(&self.config, title.trim(), &plain, &origin))
-            .await?;
+        self.open_modal(
+            trigger,
+            declare_modal(&self.config, title.trim(), &plain, &origin),
+        )
+        .await?;
         Ok(Response::empty())
     }
 
@@ -118,16 +124,17 @@ impl SlackApp {
     pub(super) async fn not_a_person(&self, user: &UserId) -> Option<String> {
         let info = tokio::time::timeout(
             std::time::Duration::from_millis(800),
-            self.api.call("users.info", json!({ "user": user.as_str() })),
+            self.api
+                .call("users.info", json!({ "user": user.as_str() })),
         )
         .await;
         match info {
             Ok(Ok(v)) if v["user"]["is_bot"] == true || v["user"]["id"] == "USLACKBOT" => {
                 Some(format!("<@{user}> is a bot: roles are for people."))
             }
-            Ok(Ok(v)) if v["user"]["deleted"] == true => {
-                Some(format!("<@{user}> is deactivated: pick someone who can help."))
-            }
+            Ok(Ok(v)) if v["user"]["deleted"] == true => Some(format!(
+                "<@{user}> is deactivated: pick someone who can help."
+            )),
             Ok(Err(crate::slack::api::SlackError::Api(code)))
                 if code == "user_not_found" || code == "user_not_visible" =>
             {
@@ -141,7 +148,10 @@ impl SlackApp {
     /// lookups at most, on Slack's 3-second path; an id where a lookup fails).
     pub(super) async fn plain_words(&self, text: &str, _asker: &UserId) -> String {
         let mut names = std::collections::HashMap::new();
-        for id in crate::slack::mrkdwn::mentioned_users(text).into_iter().take(5) {
+        for id in crate::slack::mrkdwn::mentioned_users(text)
+            .into_iter()
+            .take(5)
+        {
             let info = tokio::time::timeout(
                 std::time::Duration::from_millis(400),
                 self.api.call("users.info", json!({ "user": id })),
@@ -149,11 +159,15 @@ impl SlackApp {
             .await;
             if let Ok(Ok(v)) = info {
                 let profile = &v["user"]["profile"];
-                let name = [&profile["display_name"], &profile["real_name"], &v["user"]["name"]]
-                    .into_iter()
-                    .filter_map(Value::as_str)
-                    .find(|n| !n.is_empty())
-                    .map(str::to_owned);
+                let name = [
+                    &profile["display_name"],
+                    &profile["real_name"],
+                    &v["user"]["name"],
+                ]
+                .into_iter()
+                .filter_map(Value::as_str)
+                .find(|n| !n.is_empty())
+                .map(str::to_owned);
                 if let Some(name) = name {
                     names.insert(id, name);
                 }

@@ -129,8 +129,14 @@ fn rich(el: &Value, out: &mut String) {
                 _ => out.push_str(&format!("<{url}>")),
             }
         }
-        "user" => out.push_str(&format!("<@{}>", el["user_id"].as_str().unwrap_or_default())),
-        "channel" => out.push_str(&format!("<#{}>", el["channel_id"].as_str().unwrap_or_default())),
+        "user" => out.push_str(&format!(
+            "<@{}>",
+            el["user_id"].as_str().unwrap_or_default()
+        )),
+        "channel" => out.push_str(&format!(
+            "<#{}>",
+            el["channel_id"].as_str().unwrap_or_default()
+        )),
         "usergroup" => out.push_str(&format!(
             "<!subteam^{}>",
             el["usergroup_id"].as_str().unwrap_or_default()
@@ -170,7 +176,10 @@ mod tests {
             { "type": "rich_text_section", "elements": [
                 { "type": "text", "text": "R&D is down " }, { "type": "user", "user_id": "U0BOB" },
                 { "type": "text", "text": "\nsee " }, { "type": "link", "url": "https://status.example", "text": "status" } ] } ] }] });
-        assert_eq!(message_text(&m), "R&D is down <@U0BOB>\nsee <https://status.example|status>");
+        assert_eq!(
+            message_text(&m),
+            "R&D is down <@U0BOB>\nsee <https://status.example|status>"
+        );
     }
 
     #[test]

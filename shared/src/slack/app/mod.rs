@@ -126,9 +126,13 @@ impl SlackApp {
             "application/json"
         };
         if path.ends_with("/events") || form {
-            let media = req
-                .header("content-type")
-                .map(|c| c.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+            let media = req.header("content-type").map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
             if media.as_deref() != Some(expected) {
                 return Response::error(415, &format!("expected {expected}"));
             }
