@@ -72,11 +72,8 @@ pub fn excerpt_source(body: &str) -> String {
             i += used;
             continue;
         }
+        // An Outlook or Yahoo original: the rest is all history.
         if is_outlook_block(&lines[i..]) {
-            if written {
-                break;
-            }
-            // An Outlook/Yahoo original at the top: the rest is all history.
             break;
         }
         if !t.starts_with('>') {
@@ -124,6 +121,11 @@ fn attribution_lines(lines: &[&str]) -> Option<usize> {
         return Some(1);
     }
     let second = lines.get(1)?.trim();
+    // Clients without a verb (Yandex: `03.03.2026, 14:58, "Ana" <a@acme.ru>:`): an
+    // address, a colon at the end, and the quote right under it.
+    if second.starts_with('>') && first.ends_with(':') && first.contains('@') {
+        return Some(1);
+    }
     (!second.is_empty() && is_attribution(&format!("{first} {second}"))).then_some(2)
 }
 

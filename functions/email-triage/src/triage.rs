@@ -657,7 +657,8 @@ mod tests {
     fn a_new_mail_declares_a_triage_incident() {
         let p = TriagePolicy::default();
         let (env, d) = declared(to_command(&mail(), &delivery(), &p, &config(), now()));
-        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert!(env.id.starts_with("mail#abc@mx.acme.com#"), "{}", env.id);
+        assert_eq!(env.id.len(), "mail#abc@mx.acme.com#".len() + 16);
         assert_eq!(env.incident, None);
         assert_eq!(env.source, Source::Email);
         assert_eq!(
@@ -669,7 +670,10 @@ mod tests {
         assert_eq!(env.received_at, now());
         assert_eq!(d.title, "Checkout is down");
         assert_eq!(d.severity.as_str(), "S2");
-        assert_eq!(d.description, "Orders fail since 11:40.");
+        assert_eq!(
+            d.description,
+            "Orders fail since 11:40.\n\nSuggested severity S2: keyword \"down\" (keyword_rules[1])."
+        );
         assert_eq!(d.customer.as_deref(), Some("acme"));
         assert!(d.triage && !d.private && !d.page_oncall);
         assert_eq!(d.roles, Roles::default());
@@ -690,11 +694,28 @@ mod tests {
     fn identity_falls_back_to_ses_then_digest() {
         let mut m = mail();
         m.message_id = None;
-        assert_eq!(envelope_id(&m, &delivery()), "mail#ses-ses123");
+        assert_eq!(mail_key(&m, &delivery()), "ses-ses123");
         assert_eq!(
-            envelope_id(&m, &Delivery::default()),
-            format!("mail#sha256-{}", "f".repeat(32))
+            mail_key(&m, &Delivery::default()),
+            format!("sha256-{}", "f".repeat(32))
         );
+        // Without a Message-ID the content alone is the dedup key, whatever SES says.
+        let k = dedup_key(&m);
+        assert!(k.starts_with("content-") && k.len() == "content-".len() + 32, "{k}");
+        assert_eq!(envelope_id(&m, &delivery()), envelope_id(&m, &Delivery::default()));
+    }
+
+    #[test]
+    fn a_different_mail_reusing_an_id_is_a_new_mail() {
+        let a = mail();
+        let mut b = mail();
+        b.text_body = "Something else entirely.".into();
+        assert_eq!(mail_key(&a, &delivery()), mail_key(&b, &delivery()));
+        assert_ne!(dedup_key(&a), dedup_key(&b));
+        // Transport differences (another SES id, another raw digest) are the same mail.
+        let mut c = mail();
+        c.raw_sha256 = "0".repeat(64);
+        assert_eq!(envelope_id(&a, &delivery()), envelope_id(&c, &Delivery::default()));
     }
 
     #[test]
@@ -727,7 +748,8 @@ mod tests {
         assert_eq!(d.title, "(no subje…");
         assert_eq!(
             d.description,
-            "word word word word…\n\nAttachments: f0.pdf (12 KB), f1.pdf (12 KB), and 3 more"
+            "word word word word…\n\nSuggested severity S4: no keyword rule matched.\n\n\
+             Attachments: f0.pdf (application/pdf, 12 KB), f1.pdf (application/pdf, 12 KB), and 3 more"
         );
         assert!(
             d.source_message
@@ -859,7 +881,7 @@ mod tests {
             &TriagePolicy::default(),
             now(),
         );
-        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert_eq!(env.id, format!("mail#{}", dedup_key(&m)));
         assert_eq!(env.incident, Some(inc));
         let Command::Capture { kind, message } = env.command else {
             panic!("not a capture");

@@ -189,11 +189,16 @@ impl TriagePolicy {
         if self.max_subject == 0 {
             out.push("max_subject: must be at least 1".into());
         }
-        for (i, s) in self.allow_senders.iter().enumerate() {
-            if !s.contains('@') {
-                out.push(format!(
-                    "allow_senders[{i}]: `{s}` is neither an address nor `@domain`"
-                ));
+        for (field, list) in [
+            ("allow_senders", &self.allow_senders),
+            ("alert_senders", &self.alert_senders),
+        ] {
+            for (i, s) in list.iter().enumerate() {
+                if !s.contains('@') {
+                    out.push(format!(
+                        "{field}[{i}]: `{s}` is neither an address nor `@domain`"
+                    ));
+                }
             }
         }
         out
