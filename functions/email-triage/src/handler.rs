@@ -11,7 +11,7 @@
 //! Deduplication is honest: a mail whose command the worker already applied, or that
 //! was handed on before (a claim on its [`triage::dedup_key`], written after the send
 //! so a failed send is retried rather than lost), answers [`Handled::Duplicate`]. A
-//! quarantine note is claimed before it is posted, so it is posted once.
+//! quarantine note is a command too: the worker's quarantine effect posts it, once.
 
 use crate::parse::{self, InboundMail};
 use crate::policy::TriagePolicy;
@@ -143,8 +143,8 @@ pub enum Handled {
     Declared(CommandEnvelope),
     /// A reply to an incident's mail thread: a capture was sent for that incident.
     FollowedUp(CommandEnvelope),
-    /// Not from an allowed sender: nothing sent; post [`Quarantined::slack_note`]
-    /// in the triage channel.
+    /// Not from an allowed, authenticated, single sender: no incident; the note
+    /// command ([`Quarantined::envelope`]) was sent, and the worker posts it.
     Quarantined(Quarantined),
     /// Spam or a virus: nothing sent.
     Rejected { key: String, reason: String },
@@ -303,8 +303,10 @@ pub async fn handle_raw(
             }
         }
         Outcome::Quarantine(q) => {
-            let claim = format!("mailnote#{}", q.mail.dedup);
-            if !claim_once(deps, &claim, now).await? {
+            // The note goes through the queue; the worker posts it once per mail.
+            let env = q.envelope(now);
+            send(deps, &env).await?;
+            if !claim_once(deps, &format!("seen#{}", env.id), now).await? {
                 tracing::info!(ses_message_id = ses_id.as_deref(), mail_key = %key, "quarantined mail again; note already posted");
                 Handled::Duplicate {
                     key,

@@ -23,9 +23,8 @@ use flare::bus::{CommandEnvelope, Source};
 use flare::config::Config;
 use flare::domain::{
     Actor, CaptureKind, CapturedMessage, Command, Declaration, IncidentId, MAX_TEXT, MAX_TITLE,
-    Roles, clip,
+    QuarantineNote, Roles, clip,
 };
-use flare::slack::mrkdwn::escape;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -53,8 +52,8 @@ pub enum Outcome {
     /// Automated mail (auto-reply, bounce, feedback report, list, bulk, a recovered
     /// alert): recorded and counted, never declared, never a note.
     Ignore(Ignored),
-    /// Not from an allowed (or authenticated, or single) sender: the owner posts a
-    /// note in triage.
+    /// Not from an allowed (or authenticated, or single) sender: the handler sends
+    /// [`Quarantined::envelope`], and the worker posts the note in triage.
     Quarantine(Quarantined),
     /// A new triage incident — unless the handler finds one of [`thread_ids`] in the
     /// `MAIL#` index, in which case it sends [`follow_up`] instead.
@@ -85,31 +84,40 @@ pub struct MailSummary {
 }
 
 impl Quarantined {
-    /// A mrkdwn note for the triage channel; every piece of the mail is escaped, so
-    /// `<!channel>` or `<https://evil|click>` in it shows as text.
-    pub fn slack_note(&self) -> String {
+    /// What the quarantine note shows (raw text; the worker's effect escapes it).
+    pub fn note(&self) -> QuarantineNote {
         let m = &self.mail;
-        let mut note = format!(
-            ":no_entry: *Quarantined mail* from {}: {}\n*Subject:* {}",
-            escape(&sender_line(&m.from_address, m.from_name.as_deref())),
-            escape(&self.reason),
-            escape(&m.subject),
-        );
-        if !m.excerpt.is_empty() {
-            let quoted: Vec<String> = clip(&m.excerpt, 500)
-                .lines()
-                .map(|l| format!("> {}", escape(l)))
-                .collect();
-            note.push('\n');
-            note.push_str(&quoted.join("\n"));
+        QuarantineNote {
+            key: m.dedup.clone(),
+            reason: self.reason.clone(),
+            from_address: m.from_address.clone(),
+            from_name: m.from_name.clone(),
+            subject: m.subject.clone(),
+            excerpt: m.excerpt.clone(),
+            attachments: m.attachments.clone(),
+            date: m.date,
         }
-        if !m.attachments.is_empty() {
-            note.push_str(&format!(
-                "\n*Attachments:* {}",
-                escape(&m.attachments.join(", "))
-            ));
+    }
+
+    /// The command that posts the note: `quarantine#<dedup key>`, no incident.
+    pub fn envelope(&self, now: DateTime<Utc>) -> CommandEnvelope {
+        CommandEnvelope {
+            id: format!("quarantine#{}", self.mail.dedup),
+            incident: None,
+            command: Command::Quarantine(Box::new(self.note())),
+            actor: Actor::Email {
+                address: self.mail.from_address.clone(),
+            },
+            source: Source::Email,
+            received_at: now,
+            reply: None,
         }
-        note
+    }
+
+    /// The note in mrkdwn, as the worker posts it; every piece of the mail is
+    /// escaped, so `<!channel>` or `<https://evil|click>` in it shows as text.
+    pub fn slack_note(&self) -> String {
+        flare::slack::quarantine::note_text(&self.note())
     }
 }
 

@@ -109,6 +109,9 @@ pub enum Command {
         key: String,
         url: String,
     },
+    /// A mail held back from triage: no incident; the worker's quarantine effect posts
+    /// the note in the triage channel, once per mail (sent without an incident).
+    Quarantine(Box<super::quarantine::QuarantineNote>),
 }
 
 impl Command {
@@ -140,6 +143,7 @@ impl Command {
             Command::LinkTicket { .. } => "ticket-linked",
             Command::Absorb { .. } => "absorb",
             Command::ExportAudit => "audit",
+            Command::Quarantine(_) => "quarantine",
         }
     }
 }

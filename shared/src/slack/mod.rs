@@ -6,5 +6,6 @@ pub mod audit_export;
 pub mod blocks;
 pub mod effects;
 pub mod mrkdwn;
+pub mod quarantine;
 pub mod signature;
 pub mod upload;
