@@ -205,7 +205,8 @@ pub fn mail(data: &[u8]) {
     if let Some(f) = flare_email_triage::forward::inline(&text, "Fwd: x") {
         // A forward's sender is a well-formed address or nothing.
         assert!(
-            f.from_address.is_empty() || flare_email_triage::forward::valid_address(&f.from_address),
+            f.from_address.is_empty()
+                || flare_email_triage::forward::valid_address(&f.from_address),
             "forwarded sender {:?}",
             f.from_address
         );
@@ -213,7 +214,8 @@ pub fn mail(data: &[u8]) {
     let Ok(mail) = flare_email_triage::parse::parse(data) else {
         return;
     };
-    let _ = flare_email_triage::triage::ignored(&mail, &flare_email_triage::TriagePolicy::default());
+    let _ =
+        flare_email_triage::triage::ignored(&mail, &flare_email_triage::TriagePolicy::default());
     HARNESS.with(|h| {
         let now = h.now;
         let accept = Delivery {

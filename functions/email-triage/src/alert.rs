@@ -193,7 +193,10 @@ mod tests {
         let a = detect(&m, false).unwrap();
         assert_eq!(a.vendor, Vendor::Datadog);
         assert_eq!(a.title, "High error rate on checkout");
-        assert_eq!(a.link.as_deref(), Some("https://app.datadoghq.com/monitors/123?from_ts=1"));
+        assert_eq!(
+            a.link.as_deref(),
+            Some("https://app.datadoghq.com/monitors/123?from_ts=1")
+        );
         assert!(!a.resolved);
         let m = mail("alert@dtdg.co", "[Recovered] [P1] High error rate", "");
         assert!(detect(&m, false).unwrap().resolved);
@@ -209,7 +212,11 @@ mod tests {
         let a = detect(&m, false).unwrap();
         assert_eq!(a.title, "checkout-5xx-high (ALARM, EU (Ireland))");
         assert!(a.link.unwrap().contains("alarmsV2:alarm/checkout-5xx-high"));
-        let ok = mail("no-reply@sns.amazonaws.com", "OK: \"x\" in US East (N. Virginia)", "");
+        let ok = mail(
+            "no-reply@sns.amazonaws.com",
+            "OK: \"x\" in US East (N. Virginia)",
+            "",
+        );
         assert!(detect(&ok, false).unwrap().resolved);
     }
 
@@ -217,7 +224,10 @@ mod tests {
     fn alertmanager_grafana_pagerduty() {
         let m = mail("alerts@acme.com", "[FIRING:2] InstanceDown (node prod)", "");
         let a = detect(&m, false).unwrap();
-        assert_eq!((a.vendor, a.title.as_str()), (Vendor::Alertmanager, "InstanceDown (node prod)"));
+        assert_eq!(
+            (a.vendor, a.title.as_str()),
+            (Vendor::Alertmanager, "InstanceDown (node prod)")
+        );
         let g = mail("grafana@acme.grafana.net", "[RESOLVED] HighCPU", "");
         let a = detect(&g, false).unwrap();
         assert_eq!(a.vendor, Vendor::Grafana);
@@ -230,13 +240,22 @@ mod tests {
         let a = detect(&p, false).unwrap();
         assert_eq!(a.vendor, Vendor::PagerDuty);
         assert_eq!(a.title, "You have 1 TRIGGERED Incident (a1b2c3)");
-        assert_eq!(a.link.as_deref(), Some("https://acme.pagerduty.com/incidents/Q1ABCDEF"));
+        assert_eq!(
+            a.link.as_deref(),
+            Some("https://acme.pagerduty.com/incidents/Q1ABCDEF")
+        );
     }
 
     #[test]
     fn people_are_not_alerts() {
-        assert_eq!(detect(&mail("ana@acme.com", "[URGENT] down", ""), false), None);
-        assert_eq!(detect(&mail("ana@acme.com", "[FIRING:x] no", ""), false), None);
+        assert_eq!(
+            detect(&mail("ana@acme.com", "[URGENT] down", ""), false),
+            None
+        );
+        assert_eq!(
+            detect(&mail("ana@acme.com", "[FIRING:x] no", ""), false),
+            None
+        );
         assert!(detect(&mail("ana@acme.com", "x", ""), true).is_some());
     }
 }

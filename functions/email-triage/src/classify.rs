@@ -94,7 +94,11 @@ const SYSTEM_SENDERS: &[&str] = &["mailer-daemon", "postmaster", "mail-daemon"];
 /// What a mail is, if no person wrote it to report something. `is_alert`: it comes
 /// from a known monitoring sender. `allowed_list_ids`: lists whose mail is reports
 /// (the triage address behind a Google Group, say).
-pub fn classify(mail: &InboundMail, is_alert: bool, allowed_list_ids: &[String]) -> Option<Ignored> {
+pub fn classify(
+    mail: &InboundMail,
+    is_alert: bool,
+    allowed_list_ids: &[String],
+) -> Option<Ignored> {
     let s = &mail.signals;
     let subject = mail.subject.to_lowercase();
     let local = mail
@@ -144,7 +148,10 @@ pub fn classify(mail: &InboundMail, is_alert: bool, allowed_list_ids: &[String])
     if s.precedence.as_deref() == Some("auto_reply") {
         return ignored(Kind::AutoReply, "Precedence: auto_reply");
     }
-    if let Some(p) = AUTO_REPLY_SUBJECTS.iter().find(|p| subject.starts_with(**p)) {
+    if let Some(p) = AUTO_REPLY_SUBJECTS
+        .iter()
+        .find(|p| subject.starts_with(**p))
+    {
         return ignored(Kind::AutoReply, format!("subject starts with \"{p}\""));
     }
     if is_alert {
@@ -209,7 +216,11 @@ mod tests {
         };
         assert_eq!(kind(&mail("ana@acme.com", "x", no)), None);
         // A person forwarding a bounce is a person.
-        let fwd = mail("ana@acme.com", "Fwd: Undeliverable: invoice", Signals::default());
+        let fwd = mail(
+            "ana@acme.com",
+            "Fwd: Undeliverable: invoice",
+            Signals::default(),
+        );
         assert_eq!(kind(&fwd), None);
     }
 
@@ -235,9 +246,17 @@ mod tests {
         ] {
             assert_eq!(kind(&mail("ana@acme.com", "x", s)), Some(Kind::AutoReply));
         }
-        let m = mail("ana@acme.com", "Automatic reply: outage", Signals::default());
+        let m = mail(
+            "ana@acme.com",
+            "Automatic reply: outage",
+            Signals::default(),
+        );
         assert_eq!(kind(&m), Some(Kind::AutoReply));
-        let m = mail("ana@acme.com", "Abwesenheitsnotiz: Störung", Signals::default());
+        let m = mail(
+            "ana@acme.com",
+            "Abwesenheitsnotiz: Störung",
+            Signals::default(),
+        );
         assert_eq!(kind(&m), Some(Kind::AutoReply));
     }
 
@@ -256,7 +275,11 @@ mod tests {
         };
         assert_eq!(kind(&mail("x@y.z", "x", arf)), Some(Kind::FeedbackReport));
         assert_eq!(
-            kind(&mail("MAILER-DAEMON@mx.acme.com".to_lowercase().as_str(), "x", Signals::default())),
+            kind(&mail(
+                "MAILER-DAEMON@mx.acme.com".to_lowercase().as_str(),
+                "x",
+                Signals::default()
+            )),
             Some(Kind::Bounce)
         );
         assert_eq!(
@@ -268,7 +291,11 @@ mod tests {
             ..Signals::default()
         };
         assert_eq!(
-            kind(&mail("noreply@acme.com", "Mail delivery failed: returning", null)),
+            kind(&mail(
+                "noreply@acme.com",
+                "Mail delivery failed: returning",
+                null
+            )),
             Some(Kind::Bounce)
         );
     }

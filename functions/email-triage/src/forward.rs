@@ -59,10 +59,21 @@ pub fn header_field(line: &str) -> Option<(Field, &str)> {
     let value = value.trim().trim_start_matches('*').trim();
     let field = match key.as_str() {
         "from" | "von" | "de" | "da" | "van" | "от" | "fra" | "från" => Field::From,
-        "date" | "sent" | "datum" | "gesendet" | "envoyé" | "fecha" | "enviado" | "enviada"
-        | "data" | "inviato" | "verzonden" | "дата" | "отправлено" | "sendt" | "skickat" => {
-            Field::Date
-        }
+        "date"
+        | "sent"
+        | "datum"
+        | "gesendet"
+        | "envoyé"
+        | "fecha"
+        | "enviado"
+        | "enviada"
+        | "data"
+        | "inviato"
+        | "verzonden"
+        | "дата"
+        | "отправлено"
+        | "sendt"
+        | "skickat" => Field::Date,
         "subject" | "betreff" | "objet" | "asunto" | "assunto" | "oggetto" | "onderwerp"
         | "тема" | "emne" | "ämne" => Field::Subject,
         "to" | "an" | "à" | "a" | "para" | "aan" | "кому" | "til" | "till" => Field::To,
@@ -144,7 +155,17 @@ pub fn original_message_line(line: &str) -> bool {
 pub fn subject_says_forward(subject: &str) -> bool {
     let lower = subject.trim_start().to_lowercase();
     [
-        "fwd:", "fw:", "wg:", "tr:", "rv:", "enc:", "i:", "doorst:", "fwd :", "tr :", "пересл:",
+        "fwd:",
+        "fw:",
+        "wg:",
+        "tr:",
+        "rv:",
+        "enc:",
+        "i:",
+        "doorst:",
+        "fwd :",
+        "tr :",
+        "пересл:",
     ]
     .iter()
     .any(|p| lower.starts_with(p))
@@ -270,8 +291,8 @@ pub fn mailbox(value: &str) -> (String, Option<String>) {
         .trim_matches(|c: char| matches!(c, '"' | '\'' | '*' | ',' | '(' | ')'))
         .trim()
         .to_owned();
-    let name = (!name.is_empty() && name.to_lowercase() != address)
-        .then(|| prefix(&name, 200).to_owned());
+    let name =
+        (!name.is_empty() && name.to_lowercase() != address).then(|| prefix(&name, 200).to_owned());
     let address = if valid_address(&address) {
         address
     } else {
@@ -289,9 +310,9 @@ pub fn valid_address(address: &str) -> bool {
         && !domain.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
-        && !address
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+        && !address.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
         && address.len() <= 254
 }
 
@@ -300,7 +321,9 @@ pub fn attached(original: &Original, note: &str) -> Forwarded {
     Forwarded {
         from_address: original.from_address.clone(),
         from_name: original.from_name.clone(),
-        date: original.date.map(|d| d.format("%a, %-d %b %Y %H:%M UTC").to_string()),
+        date: original
+            .date
+            .map(|d| d.format("%a, %-d %b %Y %H:%M UTC").to_string()),
         subject: original.subject.clone(),
         body: original.text_body.clone(),
         note: note.trim().to_owned(),
@@ -387,7 +410,10 @@ mod tests {
     #[test]
     fn no_forward_no_unwrapping() {
         assert_eq!(inline("Just a report.\nFrom: me", "Fwd: x"), None);
-        assert_eq!(inline("---------- Forwarded message ---------\n\nno headers", "x"), None);
+        assert_eq!(
+            inline("---------- Forwarded message ---------\n\nno headers", "x"),
+            None
+        );
         assert_eq!(inline("", ""), None);
     }
 }

@@ -476,7 +476,10 @@ mod tests {
             "See the status page (https://status.acme.com/?a=1&b=2) or mail us (noc@acme.com).\n\n\
              click https://x.io no"
         );
-        assert_eq!(to_text("<a href=\"https://x.io\"><img src=x></a>end"), "end");
+        assert_eq!(
+            to_text("<a href=\"https://x.io\"><img src=x></a>end"),
+            "end"
+        );
         assert_eq!(to_text("</a><a href=https://x.io>y"), "y");
     }
 

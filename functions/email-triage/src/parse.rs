@@ -144,7 +144,11 @@ pub fn parse(raw: &[u8]) -> Result<InboundMail, ParseError> {
         .map(|a| {
             a.iter()
                 .take(20)
-                .map(|addr| addr.address().map(|a| one_line(a).to_lowercase()).unwrap_or_default())
+                .map(|addr| {
+                    addr.address()
+                        .map(|a| one_line(a).to_lowercase())
+                        .unwrap_or_default()
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -240,9 +244,9 @@ fn signals(message: &mail_parser::Message<'_>) -> Signals {
             .content_type()
             .and_then(|ct| ct.attribute("report-type"))
             .map(|v| one_line(v).to_ascii_lowercase()),
-        delivery_status_part: types.iter().any(|t| {
-            t == "message/delivery-status" || t == "message/global-delivery-status"
-        }),
+        delivery_status_part: types
+            .iter()
+            .any(|t| t == "message/delivery-status" || t == "message/global-delivery-status"),
         feedback_report_part: types.iter().any(|t| t == "message/feedback-report"),
     }
 }

@@ -138,11 +138,17 @@ fn is_attribution(line: &str) -> bool {
         lower.match_indices(w).any(|(i, _)| {
             let before = lower[..i].chars().next_back();
             let after = lower[i + w.len()..].chars().next();
-            before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
         })
     });
-    // A date or an address says it is about a mail, not a sentence ending in a colon.
-    has_verb && (lower.contains('@') || lower.chars().any(|c| c.is_ascii_digit()))
+    // A date, an address or the usual opening says it is about a mail, not a
+    // sentence ending in a colon.
+    const OPENINGS: [&str; 8] = ["on ", "le ", "am ", "el ", "il ", "op ", "em ", "den "];
+    has_verb
+        && (lower.contains('@')
+            || lower.chars().any(|c| c.is_ascii_digit())
+            || OPENINGS.iter().any(|o| lower.starts_with(o)))
 }
 
 /// Sign-offs mobile clients add, after which nothing is the sender's report.
@@ -265,7 +271,8 @@ mod tests {
         assert_eq!(excerpt_source(outlook), "Thanks.");
         let german = "Danke.\n\n-----Ursprüngliche Nachricht-----\nVon: x\nGesendet: Di\nalt";
         assert_eq!(excerpt_source(german), "Danke.");
-        let outlook_de = "Geht wieder.\n\nVon: Support <s@flare.dev>\nGesendet: Dienstag\nBetreff: x\nalt";
+        let outlook_de =
+            "Geht wieder.\n\nVon: Support <s@flare.dev>\nGesendet: Dienstag\nBetreff: x\nalt";
         assert_eq!(excerpt_source(outlook_de), "Geht wieder.");
     }
 
@@ -305,7 +312,10 @@ mod tests {
             excerpt_source("Site down again.\n\nSent from my iPhone"),
             "Site down again."
         );
-        assert_eq!(excerpt_source("Von meinem iPhone gesendet"), "Von meinem iPhone gesendet");
+        assert_eq!(
+            excerpt_source("Von meinem iPhone gesendet"),
+            "Von meinem iPhone gesendet"
+        );
     }
 
     #[test]

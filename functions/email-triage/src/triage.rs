@@ -709,8 +709,14 @@ mod tests {
         );
         // Without a Message-ID the content alone is the dedup key, whatever SES says.
         let k = dedup_key(&m);
-        assert!(k.starts_with("content-") && k.len() == "content-".len() + 32, "{k}");
-        assert_eq!(envelope_id(&m, &delivery()), envelope_id(&m, &Delivery::default()));
+        assert!(
+            k.starts_with("content-") && k.len() == "content-".len() + 32,
+            "{k}"
+        );
+        assert_eq!(
+            envelope_id(&m, &delivery()),
+            envelope_id(&m, &Delivery::default())
+        );
     }
 
     #[test]
@@ -723,7 +729,10 @@ mod tests {
         // Transport differences (another SES id, another raw digest) are the same mail.
         let mut c = mail();
         c.raw_sha256 = "0".repeat(64);
-        assert_eq!(envelope_id(&a, &delivery()), envelope_id(&c, &Delivery::default()));
+        assert_eq!(
+            envelope_id(&a, &delivery()),
+            envelope_id(&c, &Delivery::default())
+        );
     }
 
     #[test]

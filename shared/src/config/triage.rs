@@ -380,7 +380,10 @@ mod tests {
         let p = TriagePolicy::default();
         let s = p.suggest(&SeverityScale::default(), "Outage", "and errors");
         assert_eq!(s.severity.as_str(), "S2");
-        assert_eq!(s.because.as_deref(), Some("keyword \"outage\" (keyword_rules[1])"));
+        assert_eq!(
+            s.because.as_deref(),
+            Some("keyword \"outage\" (keyword_rules[1])")
+        );
         let s = p.suggest(&SeverityScale::default(), "Hello", "");
         assert_eq!((s.severity.as_str(), s.because), ("S4", None));
     }
