@@ -348,7 +348,10 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
         "Automatic reply: Checkout is down",
         "I am out of the office until Monday.",
     )
-    .replace("MIME-Version", "Auto-Submitted: auto-replied\r\nMIME-Version");
+    .replace(
+        "MIME-Version",
+        "Auto-Submitted: auto-replied\r\nMIME-Version",
+    );
     let answer = send(&app, ooo).await;
     assert_eq!(answer["outcome"], "ignored", "{answer}");
     assert_eq!(answer["kind"], "auto_reply");
@@ -360,7 +363,10 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
         "550 5.1.1 user unknown",
     );
     assert_eq!(send(&app, bounce).await["kind"], "bounce");
-    assert!(app.host.store.open().await.unwrap().is_empty(), "nothing declared");
+    assert!(
+        app.host.store.open().await.unwrap().is_empty(),
+        "nothing declared"
+    );
     assert_eq!(
         app.channel("incident-triage").messages.len(),
         before,
@@ -383,9 +389,15 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
     let incident = app.host.store.load(&open[0].id).await.unwrap().unwrap();
     assert_eq!(incident.title, "Search is down");
     assert!(
-        incident.description.starts_with("Every search returns nothing since 08:40."),
+        incident
+            .description
+            .starts_with("Every search returns nothing since 08:40."),
         "{}",
         incident.description
     );
-    assert!(incident.description.contains("Forwarded by Ops Team <ops@acme.example>"));
+    assert!(
+        incident
+            .description
+            .contains("Forwarded by Ops Team <ops@acme.example>")
+    );
 }
