@@ -441,12 +441,10 @@ const PERMISSIONS: &[(&str, Grants)] = &[
         &[
             ("s3:GetObject", &["InboundBucket"]),
             ("dynamodb:GetItem", &["Table"]),
+            // Claims: re-sent mail answers `duplicate`.
+            ("dynamodb:PutItem", &["Table"]),
+            // Quarantine notes go through the queue; the function never calls Slack.
             ("sqs:SendMessage", &["CommandQueue"]),
-            // Quarantine notes are posted as the bot.
-            (
-                "ssm:GetParameter",
-                &["SlackSigningSecretParam", "SlackBotTokenParam"],
-            ),
         ],
     ),
     (

@@ -49,8 +49,8 @@ async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts(
     assert_eq!(send(&app, first.clone()).await["outcome"], "declared");
     assert_eq!(
         send(&app, first).await["outcome"],
-        "declared",
-        "re-sent mail is taken…"
+        "duplicate",
+        "re-sent mail is recognised…"
     );
     assert_eq!(
         app.host.store.open().await.unwrap().len(),
@@ -236,14 +236,16 @@ async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
         "URGENT <!channel> click",
         "buy now",
     );
-    assert_eq!(send(&app, stranger).await["outcome"], "quarantined");
-    let note = app
+    assert_eq!(send(&app, stranger.clone()).await["outcome"], "quarantined");
+    assert_eq!(send(&app, stranger).await["outcome"], "duplicate");
+    let notes: Vec<_> = app
         .channel("incident-triage")
         .messages
         .into_iter()
-        .find(|m| m.text.contains("Quarantined"))
-        .expect("a quarantine note");
-    assert!(!note.text.contains("<!channel>"), "{}", note.text);
+        .filter(|m| m.text.contains("Quarantined"))
+        .collect();
+    assert_eq!(notes.len(), 1, "one note per mail, posted by the worker");
+    assert!(!notes[0].text.contains("<!channel>"), "{}", notes[0].text);
     assert_eq!(
         app.host.store.open().await.unwrap().len(),
         0,
@@ -333,4 +335,69 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
     let outcome = send(&app, reply).await;
     assert_eq!(outcome["outcome"], "followed_up");
     assert_eq!(outcome["incident"], target.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
+    let app = App::start().await;
+    let before = app.channel("incident-triage").messages.len();
+    let ooo = mail(
+        "ops@acme.example",
+        "ooo1@acme.example",
+        None,
+        "Automatic reply: Checkout is down",
+        "I am out of the office until Monday.",
+    )
+    .replace(
+        "MIME-Version",
+        "Auto-Submitted: auto-replied\r\nMIME-Version",
+    );
+    let answer = send(&app, ooo).await;
+    assert_eq!(answer["outcome"], "ignored", "{answer}");
+    assert_eq!(answer["kind"], "auto_reply");
+    let bounce = mail(
+        "MAILER-DAEMON@mx.acme.example",
+        "b1@mx.acme.example",
+        None,
+        "Undelivered Mail Returned to Sender",
+        "550 5.1.1 user unknown",
+    );
+    assert_eq!(send(&app, bounce).await["kind"], "bounce");
+    assert!(
+        app.host.store.open().await.unwrap().is_empty(),
+        "nothing declared"
+    );
+    assert_eq!(
+        app.channel("incident-triage").messages.len(),
+        before,
+        "nothing posted, nobody pinged"
+    );
+
+    let forward = mail(
+        "ops@acme.example",
+        "f1@acme.example",
+        None,
+        "Fwd: Search is down",
+        "From the customer.\r\n\r\n---------- Forwarded message ---------\r\n\
+         From: Ana <ana@acme.example>\r\nDate: Fri, Nov 27, 2026 at 8:50 AM\r\n\
+         Subject: Search is down\r\nTo: <ops@acme.example>\r\n\r\n\
+         Every search returns nothing since 08:40.",
+    );
+    assert_eq!(send(&app, forward).await["outcome"], "declared");
+    let open = app.host.store.open().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let incident = app.host.store.load(&open[0].id).await.unwrap().unwrap();
+    assert_eq!(incident.title, "Search is down");
+    assert!(
+        incident
+            .description
+            .starts_with("Every search returns nothing since 08:40."),
+        "{}",
+        incident.description
+    );
+    assert!(
+        incident
+            .description
+            .contains("Forwarded by Ops Team <ops@acme.example>")
+    );
 }

@@ -197,9 +197,25 @@ pub fn command_text(data: &[u8]) {
 /// Raw mail as SES stores it: parsing, the triage decision and the thread ids never
 /// panic (with the default policy, which accepts, and the example configuration's).
 pub fn mail(data: &[u8]) {
+    // The text helpers on any text, not only what the parser hands them.
+    let text = String::from_utf8_lossy(data);
+    let html = flare_email_triage::html::to_text(&text);
+    assert!(!html.contains('\r'), "html::to_text left a CR");
+    let _ = flare_email_triage::text::excerpt_source(&text);
+    if let Some(f) = flare_email_triage::forward::inline(&text, "Fwd: x") {
+        // A forward's sender is a well-formed address or nothing.
+        assert!(
+            f.from_address.is_empty()
+                || flare_email_triage::forward::valid_address(&f.from_address),
+            "forwarded sender {:?}",
+            f.from_address
+        );
+    }
     let Ok(mail) = flare_email_triage::parse::parse(data) else {
         return;
     };
+    let _ =
+        flare_email_triage::triage::ignored(&mail, &flare_email_triage::TriagePolicy::default());
     HARNESS.with(|h| {
         let now = h.now;
         let accept = Delivery {

@@ -135,6 +135,11 @@ impl Wiring {
                 Arc::new(crate::worker::metrics::MetricsEffect {
                     months: self.store(),
                 }),
+                Arc::new(crate::slack::quarantine::QuarantineNotes {
+                    api: slack.clone(),
+                    store: self.store(),
+                    channel: self.config.channels.triage.clone(),
+                }),
                 Arc::new(crate::slack::audit_export::AuditExport {
                     api: slack.clone(),
                     uploader: Arc::new(crate::slack::upload::HttpUploader::new()),

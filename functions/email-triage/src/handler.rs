@@ -3,8 +3,15 @@
 //!
 //! Errors are returned only for what may work on a retry (S3, DynamoDB, SQS, a
 //! missing bucket setting), so SES's asynchronous invocation is retried. A mail that
-//! is rejected, quarantined or unreadable is logged (reason and ids, never the
-//! body or subject) and counts as handled.
+//! is rejected, ignored, quarantined, a duplicate or unreadable is logged (reason and
+//! ids, never the body or subject) and counts as handled. Every outcome is also one
+//! CloudWatch metric line (EMF, `Flare/MailHandled` by `Outcome` and `Kind`), which is
+//! how ignored mail is counted and can be seen without a query.
+//!
+//! Deduplication is honest: a mail whose command the worker already applied, or that
+//! was handed on before (a claim on its [`triage::dedup_key`], written after the send
+//! so a failed send is retried rather than lost), answers [`Handled::Duplicate`]. A
+//! quarantine note is a command too: the worker's quarantine effect posts it, once.
 
 use crate::parse::{self, InboundMail};
 use crate::policy::TriagePolicy;
@@ -136,11 +143,20 @@ pub enum Handled {
     Declared(CommandEnvelope),
     /// A reply to an incident's mail thread: a capture was sent for that incident.
     FollowedUp(CommandEnvelope),
-    /// Not from an allowed sender: nothing sent; post [`Quarantined::slack_note`]
-    /// in the triage channel.
+    /// Not from an allowed, authenticated, single sender: no incident; the note
+    /// command ([`Quarantined::envelope`]) was sent, and the worker posts it.
     Quarantined(Quarantined),
-    /// Spam, virus or failed authentication: nothing sent.
+    /// Spam or a virus: nothing sent.
     Rejected { key: String, reason: String },
+    /// Automated mail (auto-reply, bounce, feedback report, list, bulk, recovery):
+    /// nothing sent, no note; counted.
+    Ignored {
+        key: String,
+        kind: crate::classify::Kind,
+        reason: String,
+    },
+    /// The same mail again (same Message-ID and content): nothing new happens.
+    Duplicate { key: String, was: &'static str },
     /// Not a mail (empty, no headers, too large), or an event record without one.
     Unreadable { reason: String },
 }
@@ -260,7 +276,7 @@ pub async fn handle_raw(
     };
     let key = triage::mail_key(&mail, &delivery);
     let now = deps.clock.now();
-    match triage::to_command(&mail, &delivery, &deps.policy, &deps.config, now) {
+    let handled = match triage::to_command(&mail, &delivery, &deps.policy, &deps.config, now) {
         Outcome::Reject { reason } => {
             tracing::info!(
                 ses_message_id = ses_id.as_deref(),
@@ -269,22 +285,72 @@ pub async fn handle_raw(
                 reason = %reason,
                 "mail rejected"
             );
-            Ok(Handled::Rejected { key, reason })
+            Handled::Rejected { key, reason }
         }
-        Outcome::Quarantine(q) => {
-            tracing::warn!(
+        Outcome::Ignore(ignored) => {
+            tracing::info!(
                 ses_message_id = ses_id.as_deref(),
                 mail_key = %key,
-                sender = %mail.from_address,
-                reason = %q.reason,
-                "mail quarantined"
+                sender_domain = domain(&mail),
+                kind = ignored.kind.as_str(),
+                reason = %ignored.reason,
+                "automated mail ignored"
             );
-            Ok(Handled::Quarantined(q))
+            Handled::Ignored {
+                key,
+                kind: ignored.kind,
+                reason: ignored.reason,
+            }
+        }
+        Outcome::Quarantine(q) => {
+            // The note goes through the queue; the worker posts it once per mail.
+            let env = q.envelope(now);
+            send(deps, &env).await?;
+            if !claim_once(deps, &format!("seen#{}", env.id), now).await? {
+                tracing::info!(ses_message_id = ses_id.as_deref(), mail_key = %key, "quarantined mail again; note already posted");
+                Handled::Duplicate {
+                    key,
+                    was: "quarantined",
+                }
+            } else {
+                tracing::warn!(
+                    ses_message_id = ses_id.as_deref(),
+                    mail_key = %key,
+                    sender = %mail.from_address,
+                    reason = %q.reason,
+                    "mail quarantined"
+                );
+                Handled::Quarantined(q)
+            }
         }
         Outcome::Declare(declare) => {
-            if let Some(incident) = thread_incident(&mail, deps).await? {
-                let env = triage::follow_up(&mail, &delivery, incident, &deps.policy, now);
+            let (env, was) = match thread_incident(&mail, deps).await? {
+                Some(incident) => (
+                    triage::follow_up(&mail, &delivery, incident, &deps.policy, now),
+                    "followed_up",
+                ),
+                None => (declare, "declared"),
+            };
+            let seen = deps
+                .store
+                .outcome(&env.id)
+                .await
+                .map_err(|e| HandleError::Store(e.to_string()))?
+                .is_some();
+            // Sent again even when seen by the claim: the envelope id makes it harmless,
+            // and a first delivery that died between send and claim is finished.
+            if !seen {
                 send(deps, &env).await?;
+            }
+            if seen || !claim_once(deps, &format!("seen#{}", env.id), now).await? {
+                tracing::info!(
+                    ses_message_id = ses_id.as_deref(),
+                    mail_key = %key,
+                    envelope = %env.id,
+                    "the same mail again; nothing new"
+                );
+                Handled::Duplicate { key, was }
+            } else if env.incident.is_some() {
                 tracing::info!(
                     ses_message_id = ses_id.as_deref(),
                     mail_key = %key,
@@ -292,20 +358,75 @@ pub async fn handle_raw(
                     incident = env.incident.as_ref().map(|i| i.as_str()),
                     "reply captured on its incident"
                 );
-                return Ok(Handled::FollowedUp(env));
+                Handled::FollowedUp(env)
+            } else {
+                tracing::info!(
+                    ses_message_id = ses_id.as_deref(),
+                    mail_key = %key,
+                    envelope = %env.id,
+                    sender_domain = domain(&mail),
+                    attachments = mail.attachments.len(),
+                    "triage incident requested"
+                );
+                Handled::Declared(env)
             }
-            send(deps, &declare).await?;
-            tracing::info!(
-                ses_message_id = ses_id.as_deref(),
-                mail_key = %key,
-                envelope = %declare.id,
-                sender_domain = domain(&mail),
-                attachments = mail.attachments.len(),
-                "triage incident requested"
-            );
-            Ok(Handled::Declared(declare))
+        }
+    };
+    println!("{}", metric_line(&handled, now));
+    Ok(handled)
+}
+
+/// How long a mail's claims are kept: longer than any retry or re-send.
+const CLAIM_DAYS: i64 = 30;
+
+async fn claim_once(
+    deps: &Deps,
+    key: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, HandleError> {
+    deps.store
+        .claim(key, chrono::Duration::days(CLAIM_DAYS), now)
+        .await
+        .map_err(|e| HandleError::Store(e.to_string()))
+}
+
+impl Handled {
+    /// `declared`, `followed_up`, `quarantined`, `rejected`, `ignored`, `duplicate`,
+    /// `unreadable`: what the local host answers and the metric's `Outcome`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Handled::Declared(_) => "declared",
+            Handled::FollowedUp(_) => "followed_up",
+            Handled::Quarantined(_) => "quarantined",
+            Handled::Rejected { .. } => "rejected",
+            Handled::Ignored { .. } => "ignored",
+            Handled::Duplicate { .. } => "duplicate",
+            Handled::Unreadable { .. } => "unreadable",
         }
     }
+}
+
+/// One EMF line: `MailHandled` = 1 by `Outcome` and `Kind` (the ignored kind, else
+/// the outcome), in the `Flare` namespace.
+pub fn metric_line(handled: &Handled, now: chrono::DateTime<chrono::Utc>) -> String {
+    let kind = match handled {
+        Handled::Ignored { kind, .. } => kind.as_str(),
+        other => other.outcome(),
+    };
+    serde_json::json!({
+        "_aws": {
+            "Timestamp": now.timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": flare::worker::metrics::NAMESPACE,
+                "Dimensions": [["Outcome", "Kind"]],
+                "Metrics": [{ "Name": "MailHandled", "Unit": "Count" }],
+            }],
+        },
+        "Outcome": handled.outcome(),
+        "Kind": kind,
+        "MailHandled": 1,
+    })
+    .to_string()
 }
 
 /// The incident whose mail thread this mail continues, if any.

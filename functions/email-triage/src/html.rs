@@ -4,7 +4,70 @@
 //! and `</p>`: a body built from `<div>`s, lists or tables came out as one line. This
 //! converter drops `<script>`, `<style>`, `<head>`, `<title>`, `<template>` and
 //! comments, decodes entities, keeps `<pre>` as written, and breaks lines at block
-//! elements. It never fails: malformed markup degrades to text.
+//! elements. Links keep their target as `text (url)` (http, https and mailto only; the
+//! text is escaped later, wherever Flare writes mrkdwn). It never fails: malformed
+//! markup degrades to text.
+
+/// The longest link target kept (longer ones are tracking redirects nobody reads).
+const MAX_URL: usize = 500;
+
+/// The `href` of an `<a …>` tag's source, decoded, if it is a link worth showing.
+fn href(tag: &str) -> Option<String> {
+    let lower = tag.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(off) = lower[from..].find("href") {
+        let at = from + off;
+        from = at + 4;
+        // `href` must be a whole attribute name (not `data-href`).
+        if lower[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '-') {
+            continue;
+        }
+        let rest = tag[at + 4..].trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let value = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+            _ => rest
+                .split(|c: char| c.is_ascii_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
+        };
+        let url = decode_entities(value.trim());
+        let scheme_ok = ["http://", "https://", "mailto:"]
+            .iter()
+            .any(|s| url.len() > s.len() && url[..s.len()].eq_ignore_ascii_case(s));
+        if !scheme_ok || url.chars().count() > MAX_URL || url.chars().any(char::is_whitespace) {
+            return None;
+        }
+        return Some(url);
+    }
+    None
+}
+
+fn decode_entities(s: &str) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < s.len() {
+        match s[i..].find('&') {
+            Some(0) => {
+                let (d, used) = entity(&s[i..]);
+                out.push_str(&d);
+                i += used;
+            }
+            Some(off) => {
+                out.push_str(&s[i..i + off]);
+                i += off;
+            }
+            None => {
+                out.push_str(&s[i..]);
+                break;
+            }
+        }
+    }
+    out
+}
 
 /// Converts an HTML document or fragment to plain text.
 pub fn to_text(html: &str) -> String {
@@ -16,6 +79,9 @@ pub fn to_text(html: &str) -> String {
         match bytes[i] {
             b'<' => match tag_at(html, i) {
                 Some(tag) => {
+                    if tag.name == "a" && !tag.closing {
+                        out.open_link(href(html.get(i..tag.end).unwrap_or("")));
+                    }
                     i = tag.end;
                     if tag.closing {
                         if tag.name == "pre" {
@@ -228,6 +294,8 @@ struct Out {
     breaks: usize,
     /// A space is owed before the next text.
     space: bool,
+    /// Open `<a>` tags: the target, and where the link's text starts in `text`.
+    links: Vec<(Option<String>, usize)>,
 }
 
 impl Out {
@@ -252,9 +320,30 @@ impl Out {
                 }
             }
             "td" | "th" => self.space = true,
+            "a" if tag.closing => self.close_link(),
             "img" => {}
             _ => {}
         }
+    }
+
+    fn open_link(&mut self, href: Option<String>) {
+        // Nested or unclosed anchors are malformed; a bounded stack keeps it cheap.
+        if self.links.len() < 32 {
+            self.links.push((href, self.text.len()));
+        }
+    }
+
+    /// `text (url)`, unless the text already is the url (or there is no text).
+    fn close_link(&mut self) {
+        let Some((Some(url), start)) = self.links.pop() else {
+            return;
+        };
+        let text = self.text.get(start..).unwrap_or("").trim();
+        let bare = url.strip_prefix("mailto:").unwrap_or(&url);
+        if text.is_empty() || text == url || text == bare {
+            return;
+        }
+        self.text.push_str(&format!(" ({bare})"));
     }
 
     fn owe(&mut self, breaks: usize) {
@@ -374,6 +463,24 @@ mod tests {
         assert_eq!(to_text("</"), "</");
         assert_eq!(to_text("<!--"), "");
         assert_eq!(to_text(""), "");
+    }
+
+    #[test]
+    fn links_keep_their_target() {
+        let html = "<p>See <a class=x href=\"https://status.acme.com/?a=1&amp;b=2\">the status page</a> \
+            or <A HREF='mailto:noc@acme.com'>mail us</A>.</p>\
+            <a href=\"javascript:alert(1)\">click</a> <a href=\"https://x.io\">https://x.io</a> \
+            <a data-href=\"https://no.example\">no</a>";
+        assert_eq!(
+            to_text(html),
+            "See the status page (https://status.acme.com/?a=1&b=2) or mail us (noc@acme.com).\n\n\
+             click https://x.io no"
+        );
+        assert_eq!(
+            to_text("<a href=\"https://x.io\"><img src=x></a>end"),
+            "end"
+        );
+        assert_eq!(to_text("</a><a href=https://x.io>y"), "y");
     }
 
     #[test]

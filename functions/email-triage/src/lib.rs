@@ -4,11 +4,16 @@
 //!
 //! * [`parse`]: raw MIME → [`parse::InboundMail`] (with [`html`] for HTML-only mail).
 //! * [`policy`]: [`policy::TriagePolicy`]: who may open incidents, severity keywords.
+//! * [`classify`]: automated mail (auto-replies, bounces, reports, lists) is ignored.
+//! * [`forward`]: a forward's original report; [`alert`]: monitoring alert mail.
 //! * [`ses`]: the SES Lambda event.
 //! * [`triage`]: the pure core, mail → [`triage::Outcome`].
 //! * [`handler`]: S3 → parse → decide → thread lookup → command queue.
 //! * [`wiring`]: the parts, from the Lambda's environment.
 
+pub mod alert;
+pub mod classify;
+pub mod forward;
 pub mod handler;
 pub mod html;
 pub mod parse;

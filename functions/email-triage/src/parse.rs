@@ -45,6 +45,55 @@ pub struct InboundMail {
     /// SHA-256 of the raw bytes (hex): the mail's identity when it has no Message-ID
     /// and no SES id is known.
     pub raw_sha256: String,
+    /// Every mailbox of `From`, lowercased, as mail-parser's address API reads them
+    /// (RFC 5322 allows several, but then requires a `Sender`).
+    pub from_all: Vec<String>,
+    /// The `Sender` address, lowercased, when the mail has one.
+    pub sender: Option<String>,
+    /// The headers that tell automated mail (auto-replies, bounces, lists) apart.
+    pub signals: Signals,
+    /// The first attached `message/rfc822`, read as a mail of its own (a forward
+    /// "as attachment", or the returned mail of a bounce).
+    pub attached: Option<Box<Original>>,
+}
+
+/// Header facts for [`crate::classify`], lowercased and on one line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Signals {
+    /// `Auto-Submitted` (RFC 3834): `no` is a person; anything else is automated.
+    pub auto_submitted: Option<String>,
+    /// `X-Autoreply`, `X-Autorespond` or `X-Auto-Reply` (vacation programs).
+    pub x_autoreply: Option<String>,
+    /// `X-Auto-Response-Suppress` (Exchange): `All`/`OOF` on automated mail.
+    pub auto_response_suppress: Option<String>,
+    /// `Precedence`: `bulk`, `junk`, `list`, `auto_reply`.
+    pub precedence: Option<String>,
+    /// `List-Id` (RFC 2919).
+    pub list_id: Option<String>,
+    /// `List-Unsubscribe` is present (RFC 2369).
+    pub list_unsubscribe: bool,
+    /// `Return-Path: <>`: the null reverse path of bounces and auto-replies.
+    pub null_return_path: bool,
+    /// `X-Failed-Recipients` (Exim, Gmail bounces).
+    pub failed_recipients: bool,
+    /// The top-level `type/subtype`.
+    pub content_type: String,
+    /// The `report-type` of a `multipart/report` (RFC 6522).
+    pub report_type: Option<String>,
+    /// Some part is `message/delivery-status` (RFC 3464) or its global form.
+    pub delivery_status_part: bool,
+    /// Some part is `message/feedback-report` (ARF, RFC 5965).
+    pub feedback_report_part: bool,
+}
+
+/// A mail carried inside another one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Original {
+    pub from_address: String,
+    pub from_name: Option<String>,
+    pub subject: String,
+    pub date: Option<DateTime<Utc>>,
+    pub text_body: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -70,22 +119,16 @@ pub fn parse(raw: &[u8]) -> Result<InboundMail, ParseError> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
+    let transcoded = headers_as_utf8(raw);
+    let bytes = transcoded.as_deref().unwrap_or(raw);
     let message = MessageParser::default()
-        .parse(raw)
+        .parse(bytes)
         .ok_or(ParseError::NoHeaders)?;
     if message.parts.first().is_none_or(|p| p.headers.is_empty()) {
         return Err(ParseError::NoHeaders);
     }
 
-    let from = message.from().and_then(|a| a.first());
-    let from_address = from
-        .and_then(|a| a.address())
-        .map(|a| one_line(a).to_lowercase())
-        .unwrap_or_default();
-    let from_name = from
-        .and_then(|a| a.name())
-        .map(one_line)
-        .filter(|n| !n.is_empty() && n.to_lowercase() != from_address);
+    let (from_address, from_name) = first_mailbox(message.from());
     let to = message
         .to()
         .map(|a| {
@@ -96,6 +139,25 @@ pub fn parse(raw: &[u8]) -> Result<InboundMail, ParseError> {
                 .collect()
         })
         .unwrap_or_default();
+    let from_all = message
+        .from()
+        .map(|a| {
+            a.iter()
+                .take(20)
+                .map(|addr| {
+                    addr.address()
+                        .map(|a| one_line(a).to_lowercase())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let sender = message
+        .sender()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| one_line(a).to_lowercase())
+        .filter(|a| !a.is_empty());
 
     Ok(InboundMail {
         message_id: message.message_id().and_then(normalize_message_id),
@@ -111,7 +173,113 @@ pub fn parse(raw: &[u8]) -> Result<InboundMail, ParseError> {
         text_body: body_text(&message),
         attachments: message.attachments().map(attachment).collect(),
         raw_sha256: hex::encode(Sha256::digest(raw)),
+        from_all,
+        sender,
+        signals: signals(&message),
+        attached: message.attachments().find_map(|part| match &part.body {
+            PartType::Message(inner) => Some(Box::new(original(inner))),
+            _ => None,
+        }),
     })
+}
+
+/// The first `From` mailbox: address (lowercased) and display name.
+fn first_mailbox(from: Option<&mail_parser::Address<'_>>) -> (String, Option<String>) {
+    let from = from.and_then(|a| a.first());
+    let address = from
+        .and_then(|a| a.address())
+        .map(|a| one_line(a).to_lowercase())
+        .unwrap_or_default();
+    let name = from
+        .and_then(|a| a.name())
+        .map(one_line)
+        .filter(|n| !n.is_empty() && n.to_lowercase() != address);
+    (address, name)
+}
+
+fn original(message: &mail_parser::Message<'_>) -> Original {
+    let (from_address, from_name) = first_mailbox(message.from());
+    Original {
+        from_address,
+        from_name,
+        subject: message.subject().map(one_line).unwrap_or_default(),
+        date: message
+            .date()
+            .and_then(|d| plausible_date(d.to_timestamp())),
+        text_body: body_text(message),
+    }
+}
+
+fn signals(message: &mail_parser::Message<'_>) -> Signals {
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| prefix(&one_line(v), 200).to_lowercase())
+    };
+    let type_of = |part: &mail_parser::MessagePart<'_>| {
+        part.content_type()
+            .map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                None => ct.ctype().to_owned(),
+            })
+            .map(|t| t.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let root = message.root_part();
+    let types: Vec<String> = message.parts.iter().take(200).map(type_of).collect();
+    Signals {
+        auto_submitted: header("Auto-Submitted"),
+        x_autoreply: header("X-Autoreply")
+            .or_else(|| header("X-Autorespond"))
+            .or_else(|| header("X-Auto-Reply")),
+        auto_response_suppress: header("X-Auto-Response-Suppress"),
+        precedence: header("Precedence"),
+        list_id: header("List-Id"),
+        list_unsubscribe: header("List-Unsubscribe").is_some(),
+        null_return_path: header("Return-Path")
+            .is_some_and(|v| v.chars().filter(|c| !c.is_whitespace()).eq("<>".chars())),
+        failed_recipients: header("X-Failed-Recipients").is_some(),
+        content_type: type_of(root),
+        report_type: root
+            .content_type()
+            .and_then(|ct| ct.attribute("report-type"))
+            .map(|v| one_line(v).to_ascii_lowercase()),
+        delivery_status_part: types
+            .iter()
+            .any(|t| t == "message/delivery-status" || t == "message/global-delivery-status"),
+        feedback_report_part: types.iter().any(|t| t == "message/feedback-report"),
+    }
+}
+
+/// Raw 8-bit bytes in the header section that are not UTF-8 (RFC 6532) are most
+/// likely Latin-1 from an old client; decoding them as windows-1252 (a superset)
+/// reads them right, where a UTF-8 reading turns them into U+FFFD. `None` when the
+/// header section is UTF-8 already (almost always).
+fn headers_as_utf8(raw: &[u8]) -> Option<Vec<u8>> {
+    let end = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| i + 1)
+        .into_iter()
+        .chain(raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 2))
+        .min()
+        .unwrap_or(raw.len());
+    let head = &raw[..end];
+    if std::str::from_utf8(head).is_ok() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(_) => out.extend_from_slice(line),
+            Err(_) => {
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(line);
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+    out.extend_from_slice(&raw[end..]);
+    Some(out)
 }
 
 /// `<Abc.123@Mail.Example.COM>` → `Abc.123@mail.example.com`: angle brackets,
@@ -287,6 +455,28 @@ mod tests {
     fn empty_input_is_an_error() {
         assert_eq!(parse(b""), Err(ParseError::Empty));
         assert_eq!(parse(b" \r\n"), Err(ParseError::Empty));
+    }
+
+    #[test]
+    fn raw_latin1_headers_read_as_windows_1252() {
+        let raw = b"From: Ren\xe9 M\xfcller <rene@acme.com>\r\nSubject: Caf\xe9 \x80 down\r\n\r\nBody \xe9";
+        let m = parse(raw).unwrap();
+        assert_eq!(m.subject, "Café € down");
+        assert_eq!(m.from_name.as_deref(), Some("René Müller"));
+        assert_eq!(m.from_address, "rene@acme.com");
+        // UTF-8 headers are left alone.
+        let m = mail("From: a@b.c\r\nSubject: Caf\u{e9}\r\n\r\nx");
+        assert_eq!(m.subject, "Café");
+    }
+
+    #[test]
+    fn several_from_mailboxes_and_sender() {
+        let m = mail("From: ana@acme.com, eve@evil.example\r\nSender: ana@acme.com\r\n\r\nx");
+        assert_eq!(m.from_all, ["ana@acme.com", "eve@evil.example"]);
+        assert_eq!(m.sender.as_deref(), Some("ana@acme.com"));
+        let m = mail("From: a@b.c\r\n\r\nx");
+        assert_eq!(m.from_all, ["a@b.c"]);
+        assert_eq!(m.sender, None);
     }
 
     #[test]

@@ -46,23 +46,40 @@ pub fn prefix(text: &str, max: usize) -> &str {
 }
 
 /// The part of a body worth showing: quoted lines (`> …`), the quoted original after
-/// "On … wrote:" or an Outlook header block, and the signature (after `-- `) are cut;
-/// blank-line runs shrink to one. If that leaves nothing (a mail that is all quote),
+/// an attribution line ("On … wrote:" and its translations), Outlook's and Yahoo's
+/// header blocks, and the signature (after `-- `, or a mobile client's "Sent from my
+/// iPhone") are cut; blank-line runs shrink to one. A reply written below the quote
+/// keeps what follows the quote. If that leaves nothing (a mail that is all quote),
 /// the whole cleaned body is kept instead.
 pub fn excerpt_source(body: &str) -> String {
     let body = clean(prefix(body, MAX_SCANNED));
     let lines: Vec<&str> = body.lines().collect();
     let mut kept: Vec<&str> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
         let t = line.trim();
+        let written = kept.iter().any(|l| !l.trim().is_empty());
         // `-- ` is the signature delimiter (RFC 3676); many clients drop its space.
-        if line.trim_end() == "--" || is_reply_header(t) || is_outlook_block(&lines[i..]) {
+        if line.trim_end() == "--" || (written && is_mobile_signature(t)) {
             break;
         }
-        if t.starts_with('>') {
+        if let Some(used) = attribution_lines(&lines[i..]) {
+            if written {
+                break;
+            }
+            // Nothing written yet: a reply below the quote. Skip the quote, read on.
+            i += used;
             continue;
         }
-        kept.push(line.trim_end());
+        // An Outlook or Yahoo original: the rest is all history.
+        if is_outlook_block(&lines[i..]) {
+            break;
+        }
+        if !t.starts_with('>') {
+            kept.push(line.trim_end());
+        }
+        i += 1;
     }
     let squeezed = squeeze_blank_lines(&kept);
     if squeezed.trim().is_empty() {
@@ -72,33 +89,110 @@ pub fn excerpt_source(body: &str) -> String {
     }
 }
 
-/// `On Tue, 3 Mar 2026 at 10:02, Ana <ana@acme.com> wrote:` and its translations are
-/// too many to list: a line that starts with "On " and ends with "wrote:" is enough.
-fn is_reply_header(line: &str) -> bool {
-    let lower = line.to_lowercase();
-    (lower.starts_with("on ") && lower.ends_with("wrote:"))
-        || lower == "-----original message-----"
-        || lower.starts_with("-----original message")
+/// Verbs of attribution lines ("… wrote:"), in the languages of the big clients.
+const WROTE: &[&str] = &[
+    "wrote",
+    "a écrit",
+    "schrieb",
+    "escribió",
+    "ha scritto",
+    "schreef",
+    "escreveu",
+    "skrev",
+    "napisał",
+    "kirjoitti",
+    "написал",
+    "написала",
+    "написал(а)",
+    "пишет",
+];
+
+/// How many lines an attribution line takes at the start of `lines` (Gmail wraps a
+/// long one over two), if it is one: `On Tue, 3 Mar 2026 at 10:02, Ana <a@acme.com>
+/// wrote:`, `Le mar. 3 mars 2026 à 10:02, Ana <a@acme.fr> a écrit :`, `Am 03.03.2026
+/// um 10:02 schrieb Ana <a@acme.de>:`, `El mar, 3 mar 2026 a las 10:02, Ana
+/// (<a@acme.es>) escribió:`, `3 марта 2026 г., в 10:02, Ana <a@acme.ru> написал:`.
+fn attribution_lines(lines: &[&str]) -> Option<usize> {
+    let first = lines.first()?.trim();
+    if first.is_empty() || first.starts_with('>') {
+        return None;
+    }
+    if is_attribution(first) {
+        return Some(1);
+    }
+    let second = lines.get(1)?.trim();
+    // Clients without a verb (Yandex: `03.03.2026, 14:58, "Ana" <a@acme.ru>:`): an
+    // address, a colon at the end, and the quote right under it.
+    if second.starts_with('>') && first.ends_with(':') && first.contains('@') {
+        return Some(1);
+    }
+    (!second.is_empty() && is_attribution(&format!("{first} {second}"))).then_some(2)
 }
 
-/// Outlook's quoted original: a `From:` line followed (within two lines) by `Sent:`
-/// or `Date:`, usually under a line of underscores.
+fn is_attribution(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    if lower.chars().count() > 400 || !lower.ends_with(':') {
+        return false;
+    }
+    let has_verb = WROTE.iter().any(|w| {
+        lower.match_indices(w).any(|(i, _)| {
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + w.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+    });
+    // A date, an address or the usual opening says it is about a mail, not a
+    // sentence ending in a colon.
+    const OPENINGS: [&str; 8] = ["on ", "le ", "am ", "el ", "il ", "op ", "em ", "den "];
+    has_verb
+        && (lower.contains('@')
+            || lower.chars().any(|c| c.is_ascii_digit())
+            || OPENINGS.iter().any(|o| lower.starts_with(o)))
+}
+
+/// Sign-offs mobile clients add, after which nothing is the sender's report.
+fn is_mobile_signature(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    [
+        "sent from my iphone",
+        "sent from my ipad",
+        "sent from my android",
+        "sent from my samsung",
+        "sent from outlook for",
+        "get outlook for ios",
+        "get outlook for android",
+        "sent from yahoo mail",
+        "von meinem iphone gesendet",
+        "envoyé de mon iphone",
+        "enviado desde mi iphone",
+        "отправлено с iphone",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s))
+}
+
+/// A quoted original in Outlook's or Yahoo's form: a line of underscores or
+/// `-----Original Message-----` (and translations), or a `From:` line followed
+/// within three lines by `Sent:`/`Date:` (in the languages of
+/// [`crate::forward::header_field`]).
 fn is_outlook_block(lines: &[&str]) -> bool {
+    use crate::forward::{Field, header_field, is_outlook_separator};
     let Some(first) = lines.first() else {
         return false;
     };
-    let first = first.trim();
-    if first.chars().count() >= 20 && first.chars().all(|c| c == '_') {
+    if is_outlook_separator(first) {
         return true;
     }
-    if !first.starts_with("From:") {
+    if !header_field(first).is_some_and(|(f, _)| f == Field::From) || first.trim().starts_with('>')
+    {
         return false;
     }
     lines
         .iter()
         .skip(1)
-        .take(2)
-        .any(|l| l.trim_start().starts_with("Sent:") || l.trim_start().starts_with("Date:"))
+        .take(3)
+        .any(|l| header_field(l).is_some_and(|(f, _)| f == Field::Date))
 }
 
 fn squeeze_blank_lines(lines: &[&str]) -> String {
@@ -166,6 +260,62 @@ mod tests {
         assert_eq!(excerpt_source(sig), "Login fails.\nStill failing.");
         let outlook = "Any news?\n\nFrom: Support <s@flare.dev>\nSent: Monday\nSubject: x\nold";
         assert_eq!(excerpt_source(outlook), "Any news?");
+    }
+
+    #[test]
+    fn yahoo_and_comcast_original_message() {
+        let yahoo = "Still broken.\n\n----- Original Message -----\nFrom: Support <s@flare.dev>\n\
+            To: ana@yahoo.com\nSent: Tuesday\nSubject: Re: x\n\nold";
+        assert_eq!(excerpt_source(yahoo), "Still broken.");
+        let outlook = "Thanks.\n-----Original Message-----\nFrom: x\nold";
+        assert_eq!(excerpt_source(outlook), "Thanks.");
+        let german = "Danke.\n\n-----Ursprüngliche Nachricht-----\nVon: x\nGesendet: Di\nalt";
+        assert_eq!(excerpt_source(german), "Danke.");
+        let outlook_de =
+            "Geht wieder.\n\nVon: Support <s@flare.dev>\nGesendet: Dienstag\nBetreff: x\nalt";
+        assert_eq!(excerpt_source(outlook_de), "Geht wieder.");
+    }
+
+    #[test]
+    fn attribution_lines_in_several_languages() {
+        for header in [
+            "On Tue, 3 Mar 2026 at 10:02, Ana Ops <ana@acme.com> wrote:",
+            "Le mar. 3 mars 2026 à 10:02, Ana <ana@acme.fr> a écrit :",
+            "Am 03.03.2026 um 10:02 schrieb Jonas <jonas@acme.de>:",
+            "El mar, 3 mar 2026 a las 10:02, Ana (<ana@acme.es>) escribió:",
+            "3 марта 2026 г., в 10:02, Иван <ivan@acme.ru> написал:",
+            "Il giorno mar 3 mar 2026 alle ore 10:02 Ana <ana@acme.it> ha scritto:",
+        ] {
+            let body = format!("New text.\n\n{header}\n> old\n> older");
+            assert_eq!(excerpt_source(&body), "New text.", "{header}");
+        }
+        // Gmail wraps a long attribution over two lines.
+        let wrapped = "Fixed?\n\nOn Tue, 3 Mar 2026 at 10:02, Ana Ops from ACME Operations <\nana@acme.com> wrote:\n> old";
+        assert_eq!(excerpt_source(wrapped), "Fixed?");
+        // A sentence that ends with a colon is not an attribution.
+        let prose = "The customer wrote:\nnothing works";
+        assert_eq!(excerpt_source(prose), "The customer wrote:\nnothing works");
+    }
+
+    #[test]
+    fn a_reply_below_the_quote_keeps_the_reply() {
+        let body = "On Tue, 3 Mar 2026, Support <s@flare.dev> wrote:\n> Is it fixed?\n> Regards\n\n\
+            No, still failing at 12:10.\n\n-- \nAna";
+        assert_eq!(excerpt_source(body), "No, still failing at 12:10.");
+        let interleaved = "> Which region?\nEU only.\n> Since when?\n9:40 UTC.";
+        assert_eq!(excerpt_source(interleaved), "EU only.\n9:40 UTC.");
+    }
+
+    #[test]
+    fn mobile_signatures_are_cut() {
+        assert_eq!(
+            excerpt_source("Site down again.\n\nSent from my iPhone"),
+            "Site down again."
+        );
+        assert_eq!(
+            excerpt_source("Von meinem iPhone gesendet"),
+            "Von meinem iPhone gesendet"
+        );
     }
 
     #[test]

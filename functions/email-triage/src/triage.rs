@@ -3,7 +3,18 @@
 //! No I/O. The handler adds the two things that need it: reading the mail, and
 //! looking up [`thread_ids`] in the `MAIL#` index to turn a reply into a
 //! [`follow_up`] on its incident.
+//!
+//! The order matters (docs/email-triage.md): spam and viruses are rejected; automated
+//! mail ([`crate::classify`]) is ignored before any sender check, so an allowed
+//! customer's out-of-office reply never declares; then the `From` header must name one
+//! well-formed mailbox (or come with a `Sender`); then authentication and the
+//! allow-list decide between quarantine and a report. The report is the forwarded
+//! mail when the mail is a forward ([`crate::forward`]), or the alert
+//! ([`crate::alert`]).
 
+use crate::alert::{self, Alert};
+use crate::classify::{self, Ignored};
+use crate::forward::{self, Forwarded};
 use crate::parse::InboundMail;
 use crate::policy::{Decision, TriagePolicy, Verdicts};
 use crate::text::{excerpt_source, human_size, one_line};
@@ -12,10 +23,10 @@ use flare::bus::{CommandEnvelope, Source};
 use flare::config::Config;
 use flare::domain::{
     Actor, CaptureKind, CapturedMessage, Command, Declaration, IncidentId, MAX_TEXT, MAX_TITLE,
-    Roles, clip,
+    QuarantineNote, Roles, clip,
 };
-use flare::slack::mrkdwn::escape;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// `CapturedMessage.channel` of everything that came by mail; its `ts` is the
 /// normalized Message-ID (the `MAIL#` index key).
@@ -24,6 +35,8 @@ pub const EMAIL_CHANNEL: &str = "email";
 pub const NO_SUBJECT: &str = "(no subject)";
 /// Thread ids looked up per reply, at most.
 pub const MAX_THREAD_IDS: usize = 20;
+/// Characters of the forwarder's own note kept.
+const MAX_NOTE: usize = 300;
 
 /// How the mail arrived: SES's id (the fallback identity) and verdicts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,9 +47,13 @@ pub struct Delivery {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Spam, a virus or failed authentication: logged, nothing else.
+    /// Spam or a virus: logged, nothing else.
     Reject { reason: String },
-    /// From a sender the policy does not allow: the owner posts a note in triage.
+    /// Automated mail (auto-reply, bounce, feedback report, list, bulk, a recovered
+    /// alert): recorded and counted, never declared, never a note.
+    Ignore(Ignored),
+    /// Not from an allowed (or authenticated, or single) sender: the handler sends
+    /// [`Quarantined::envelope`], and the worker posts the note in triage.
     Quarantine(Quarantined),
     /// A new triage incident — unless the handler finds one of [`thread_ids`] in the
     /// `MAIL#` index, in which case it sends [`follow_up`] instead.
@@ -55,46 +72,58 @@ pub struct Quarantined {
 pub struct MailSummary {
     /// The mail's identity ([`mail_key`]).
     pub key: String,
+    /// The mail's deduplication key ([`dedup_key`]).
+    pub dedup: String,
     pub from_address: String,
     pub from_name: Option<String>,
     pub subject: String,
     pub excerpt: String,
-    /// `name (size)` of the first attachments, then `and N more`.
+    /// `name (type, size)` of the first attachments, then `and N more`.
     pub attachments: Vec<String>,
     pub date: Option<DateTime<Utc>>,
 }
 
 impl Quarantined {
-    /// A mrkdwn note for the triage channel; every piece of the mail is escaped, so
-    /// `<!channel>` or `<https://evil|click>` in it shows as text.
-    pub fn slack_note(&self) -> String {
+    /// What the quarantine note shows (raw text; the worker's effect escapes it).
+    pub fn note(&self) -> QuarantineNote {
         let m = &self.mail;
-        let mut note = format!(
-            ":no_entry: *Quarantined mail* from {}: {}\n*Subject:* {}",
-            escape(&sender_line(&m.from_address, m.from_name.as_deref())),
-            escape(&self.reason),
-            escape(&m.subject),
-        );
-        if !m.excerpt.is_empty() {
-            let quoted: Vec<String> = clip(&m.excerpt, 500)
-                .lines()
-                .map(|l| format!("> {}", escape(l)))
-                .collect();
-            note.push('\n');
-            note.push_str(&quoted.join("\n"));
+        QuarantineNote {
+            key: m.dedup.clone(),
+            reason: self.reason.clone(),
+            from_address: m.from_address.clone(),
+            from_name: m.from_name.clone(),
+            subject: m.subject.clone(),
+            excerpt: m.excerpt.clone(),
+            attachments: m.attachments.clone(),
+            date: m.date,
         }
-        if !m.attachments.is_empty() {
-            note.push_str(&format!(
-                "\n*Attachments:* {}",
-                escape(&m.attachments.join(", "))
-            ));
+    }
+
+    /// The command that posts the note: `quarantine#<dedup key>`, no incident.
+    pub fn envelope(&self, now: DateTime<Utc>) -> CommandEnvelope {
+        CommandEnvelope {
+            id: format!("quarantine#{}", self.mail.dedup),
+            incident: None,
+            command: Command::Quarantine(Box::new(self.note())),
+            actor: Actor::Email {
+                address: self.mail.from_address.clone(),
+            },
+            source: Source::Email,
+            received_at: now,
+            reply: None,
         }
-        note
+    }
+
+    /// The note in mrkdwn, as the worker posts it; every piece of the mail is
+    /// escaped, so `<!channel>` or `<https://evil|click>` in it shows as text.
+    pub fn slack_note(&self) -> String {
+        flare::slack::quarantine::note_text(&self.note())
     }
 }
 
 /// The mail's identity, stable across SES retries and re-sent copies: the
 /// normalized Message-ID; else `ses-<SES messageId>`; else `sha256-<digest prefix>`.
+/// It is what replies point at (the `MAIL#` index key, a capture's `ts`).
 pub fn mail_key(mail: &InboundMail, delivery: &Delivery) -> String {
     if let Some(id) = &mail.message_id {
         return id.clone();
@@ -107,10 +136,38 @@ pub fn mail_key(mail: &InboundMail, delivery: &Delivery) -> String {
     format!("sha256-{}", crate::text::prefix(&mail.raw_sha256, 32))
 }
 
-/// The command envelope's id (its idempotency key): `mail#<mail_key>`, so the same
+/// What makes two deliveries the same mail: the Message-ID plus a digest of what the
+/// mail says (sender, subject, body, attachments), so a true duplicate (an SES retry,
+/// the same mail sent twice) collapses while a different mail that reuses an id (a
+/// broken client, a template) is a new mail. Without a Message-ID, the digest alone.
+pub fn dedup_key(mail: &InboundMail) -> String {
+    let digest = content_digest(mail);
+    match &mail.message_id {
+        Some(id) => format!("{id}#{}", crate::text::prefix(&digest, 16)),
+        None => format!("content-{}", crate::text::prefix(&digest, 32)),
+    }
+}
+
+fn content_digest(mail: &InboundMail) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        mail.from_address.as_str(),
+        mail.subject.as_str(),
+        mail.text_body.as_str(),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    for a in &mail.attachments {
+        h.update(format!("{}\0{}\0{}\0", a.name, a.content_type, a.size).as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// The command envelope's id (its idempotency key): `mail#<dedup_key>`, so the same
 /// mail delivered twice never makes a second incident or timeline entry.
-pub fn envelope_id(mail: &InboundMail, delivery: &Delivery) -> String {
-    format!("mail#{}", mail_key(mail, delivery))
+pub fn envelope_id(mail: &InboundMail, _delivery: &Delivery) -> String {
+    format!("mail#{}", dedup_key(mail))
 }
 
 /// The ids to look up in the `MAIL#` index, most specific first: `In-Reply-To`,
@@ -128,8 +185,29 @@ pub fn thread_ids(mail: &InboundMail) -> Vec<String> {
     out
 }
 
-/// Decides what a mail becomes: rejected, quarantined, or a triage declaration.
-/// (A reply to a known thread is the handler's call: see [`follow_up`].)
+/// Why the `From` header cannot be trusted to name the sender, if so: several
+/// mailboxes without a `Sender` (RFC 5322 §3.6.2 requires one), or one that is not
+/// a well-formed address.
+fn from_problem(mail: &InboundMail) -> Option<String> {
+    if mail.from_all.len() > 1 && mail.sender.is_none() {
+        return Some(format!(
+            "the From header names {} mailboxes and no Sender",
+            mail.from_all.len()
+        ));
+    }
+    if let Some(bad) = mail
+        .from_all
+        .iter()
+        .chain(std::iter::once(&mail.from_address))
+        .find(|a| !a.is_empty() && !forward::valid_address(a))
+    {
+        return Some(format!("the From address \"{bad}\" is malformed"));
+    }
+    None
+}
+
+/// Decides what a mail becomes: rejected, ignored, quarantined, or a triage
+/// declaration. (A reply to a known thread is the handler's call: see [`follow_up`].)
 pub fn to_command(
     mail: &InboundMail,
     delivery: &Delivery,
@@ -137,46 +215,65 @@ pub fn to_command(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Outcome {
-    match policy.decide(&mail.from_address, &delivery.verdicts) {
-        Decision::Reject(reason) => return Outcome::Reject { reason },
-        Decision::Quarantine(reason) => {
-            return Outcome::Quarantine(Quarantined {
-                reason,
-                mail: summary(mail, delivery, policy),
-            });
-        }
-        Decision::Accept => {}
+    let decision = policy.decide(&mail.from_address, &delivery.verdicts);
+    if let Decision::Reject(reason) = decision {
+        return Outcome::Reject { reason };
     }
-    let content = Content::of(mail, policy);
-    let title = {
-        let t = strip_reply_prefixes(&mail.subject);
-        let t = if t.is_empty() { NO_SUBJECT } else { t };
-        clip(t, policy.max_subject.clamp(1, MAX_TITLE))
+    if let Some(ignored) = ignored(mail, policy) {
+        return Outcome::Ignore(ignored);
+    }
+    let quarantine = match (from_problem(mail), decision) {
+        (Some(reason), _) | (None, Decision::Quarantine(reason)) => Some(reason),
+        (None, _) => None,
     };
-    let severity = policy.suggest_severity(&config.severities, &mail.subject, &content.body);
-    let mut description = content.excerpt.clone();
-    if !content.attachments.is_empty() {
+    if let Some(reason) = quarantine {
+        return Outcome::Quarantine(Quarantined {
+            reason,
+            mail: summary(mail, delivery, policy),
+        });
+    }
+    let report = Report::of(mail, policy);
+    let title = clip(
+        match report.title.trim() {
+            "" => NO_SUBJECT,
+            t => t,
+        },
+        policy.max_subject.clamp(1, MAX_TITLE),
+    );
+    let suggestion = policy.suggest(&config.severities, &report.subject, &report.body);
+    let mut description = report.excerpt.clone();
+    let mut push = |line: String| {
         if !description.is_empty() {
             description.push_str("\n\n");
         }
-        description.push_str("Attachments: ");
-        description.push_str(&content.attachments.join(", "));
+        description.push_str(&line);
+    };
+    for line in report.context_lines(mail) {
+        push(line);
     }
-    let source_text = format!(
-        "From: {}\nSubject: {}\n\n{}",
-        sender_line(&mail.from_address, mail.from_name.as_deref()),
-        subject_or_placeholder(mail),
-        content.excerpt,
-    );
+    push(match &suggestion.because {
+        Some(why) => format!("Suggested severity {}: {why}.", suggestion.severity),
+        None => format!(
+            "Suggested severity {}: no keyword rule matched.",
+            suggestion.severity
+        ),
+    });
+    if !report.attachments.is_empty() {
+        push(format!("Attachments: {}", report.attachments.join(", ")));
+    }
+    let source_text = report.source_text(mail);
+    // The customer of the original report; the forwarder's when it names none.
+    let customer = config
+        .customer_for_address(&report.reporter)
+        .or_else(|| config.customer_for_address(&mail.from_address))
+        .map(|c| c.id.clone());
     let declaration = Declaration {
         title,
-        severity,
+        severity: suggestion.severity,
         impact: String::new(),
         description: clip(description.trim(), MAX_TEXT),
         services: Vec::new(),
-        customer: config
-            .customer_for_address(&mail.from_address)
-            .map(|c| c.id.clone()),
+        customer,
         triage: true,
         private: false,
         page_oncall: false,
@@ -196,6 +293,152 @@ pub fn to_command(
         Command::Declare(Box::new(declaration)),
         now,
     ))
+}
+
+/// Automated mail, or an alert that says it is over.
+pub fn ignored(mail: &InboundMail, policy: &TriagePolicy) -> Option<Ignored> {
+    let alert = alert::detect(mail, policy.is_alert_sender(&mail.from_address));
+    if let Some(i) = classify::classify(mail, alert.is_some(), &policy.allowed_list_ids) {
+        return Some(i);
+    }
+    match alert {
+        Some(a) if a.resolved => Some(Ignored {
+            kind: classify::Kind::Recovery,
+            reason: format!("a {} recovery: {}", a.vendor.name(), a.title),
+        }),
+        _ => None,
+    }
+}
+
+/// What the report is: the mail itself, the mail it forwards, or an alert.
+struct Report {
+    /// The title before capping: the alert's, the forwarded subject, or the subject,
+    /// without reply and forward prefixes.
+    title: String,
+    /// The subject the keyword rules read.
+    subject: String,
+    /// The body with quotes and signature cut (keyword rules read this).
+    body: String,
+    /// `body` capped at the policy's `max_excerpt`.
+    excerpt: String,
+    /// Who reported it: the original sender of a forward, else the sender.
+    reporter: String,
+    forwarded: Option<Forwarded>,
+    alert: Option<Alert>,
+    attachments: Vec<String>,
+}
+
+impl Report {
+    fn of(mail: &InboundMail, policy: &TriagePolicy) -> Self {
+        let alert = alert::detect(mail, policy.is_alert_sender(&mail.from_address));
+        let forwarded = match &alert {
+            Some(_) => None,
+            None => forwarded(mail),
+        };
+        let (subject, raw_body) = match &forwarded {
+            Some(f) => (f.subject.clone(), f.body.as_str()),
+            None => (mail.subject.clone(), mail.text_body.as_str()),
+        };
+        let body = excerpt_source(raw_body);
+        let excerpt = if policy.max_excerpt == 0 {
+            String::new()
+        } else {
+            clip(&body, policy.max_excerpt.min(MAX_TEXT))
+        };
+        let title = match &alert {
+            Some(a) => a.title.clone(),
+            None => {
+                let t = strip_reply_prefixes(&subject);
+                if t.is_empty() {
+                    strip_reply_prefixes(&mail.subject).to_owned()
+                } else {
+                    t.to_owned()
+                }
+            }
+        };
+        let reporter = forwarded
+            .as_ref()
+            .map(|f| f.from_address.clone())
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| mail.from_address.clone());
+        Self {
+            title,
+            subject,
+            body,
+            excerpt,
+            reporter,
+            forwarded,
+            alert,
+            attachments: attachment_list(mail, policy.max_attachments_listed),
+        }
+    }
+
+    /// Lines under the excerpt: who forwarded it and what they said, the alert link.
+    fn context_lines(&self, mail: &InboundMail) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(f) = &self.forwarded {
+            let mut line = format!(
+                "Forwarded by {}",
+                sender_line(&mail.from_address, mail.from_name.as_deref())
+            );
+            if !f.note.is_empty() {
+                let note = one_line(&excerpt_source(&f.note));
+                line.push_str(&format!(": \"{}\"", clip(&note, MAX_NOTE)));
+            }
+            out.push(line);
+        }
+        if let Some(a) = &self.alert {
+            out.push(match &a.link {
+                Some(link) => format!("{} alert: {link}", a.vendor.name()),
+                None => format!("{} alert", a.vendor.name()),
+            });
+        }
+        out
+    }
+
+    /// The report as it was sent: the original's headers for a forward.
+    fn source_text(&self, mail: &InboundMail) -> String {
+        match &self.forwarded {
+            Some(f) => {
+                let mut text = format!(
+                    "From: {}\n",
+                    sender_line(&f.from_address, f.from_name.as_deref())
+                );
+                if let Some(d) = &f.date {
+                    text.push_str(&format!("Date: {d}\n"));
+                }
+                text.push_str(&format!(
+                    "Subject: {}\nForwarded by: {}\n\n{}",
+                    if f.subject.trim().is_empty() {
+                        NO_SUBJECT
+                    } else {
+                        f.subject.trim()
+                    },
+                    sender_line(&mail.from_address, mail.from_name.as_deref()),
+                    self.excerpt
+                ));
+                text
+            }
+            None => format!(
+                "From: {}\nSubject: {}\n\n{}",
+                sender_line(&mail.from_address, mail.from_name.as_deref()),
+                subject_or_placeholder(mail),
+                self.excerpt,
+            ),
+        }
+    }
+}
+
+/// The mail this one forwards: inline (Gmail, Outlook, Apple Mail), or attached as
+/// `message/rfc822` when the subject says forward or the mail says little else.
+fn forwarded(mail: &InboundMail) -> Option<Forwarded> {
+    if let Some(f) = forward::inline(&mail.text_body, &mail.subject) {
+        return Some(f);
+    }
+    let original = mail.attached.as_deref()?;
+    let note = excerpt_source(&mail.text_body);
+    (forward::subject_says_forward(&mail.subject) || note.chars().count() < 500)
+        .then(|| forward::attached(original, &note))
 }
 
 /// A reply to a thread of `incident`: a 🧾 papertrail capture on its timeline,
@@ -236,9 +479,7 @@ pub fn follow_up(
 
 /// The parts of a mail every outcome shows.
 struct Content {
-    /// The body with quotes and signature cut (keyword rules read this).
-    body: String,
-    /// `body` capped at the policy's `max_excerpt`.
+    /// `body` (quotes and signature cut) capped at the policy's `max_excerpt`.
     excerpt: String,
     attachments: Vec<String>,
 }
@@ -252,19 +493,26 @@ impl Content {
             clip(&body, policy.max_excerpt.min(MAX_TEXT))
         };
         Self {
-            body,
             excerpt,
             attachments: attachment_list(mail, policy.max_attachments_listed),
         }
     }
 }
 
+/// `screenshot.png (image/png, 48 KB)`, then `and N more`.
 fn attachment_list(mail: &InboundMail, max: usize) -> Vec<String> {
     let mut out: Vec<String> = mail
         .attachments
         .iter()
         .take(max)
-        .map(|a| format!("{} ({})", clip(&one_line(&a.name), 100), human_size(a.size)))
+        .map(|a| {
+            format!(
+                "{} ({}, {})",
+                clip(&one_line(&a.name), 100),
+                clip(&a.content_type, 80),
+                human_size(a.size)
+            )
+        })
         .collect();
     let rest = mail.attachments.len().saturating_sub(max);
     if rest > 0 {
@@ -277,6 +525,7 @@ fn summary(mail: &InboundMail, delivery: &Delivery, policy: &TriagePolicy) -> Ma
     let content = Content::of(mail, policy);
     MailSummary {
         key: mail_key(mail, delivery),
+        dedup: dedup_key(mail),
         from_address: mail.from_address.clone(),
         from_name: mail.from_name.clone(),
         subject: clip(subject_or_placeholder(mail), MAX_TITLE),
@@ -416,7 +665,8 @@ mod tests {
     fn a_new_mail_declares_a_triage_incident() {
         let p = TriagePolicy::default();
         let (env, d) = declared(to_command(&mail(), &delivery(), &p, &config(), now()));
-        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert!(env.id.starts_with("mail#abc@mx.acme.com#"), "{}", env.id);
+        assert_eq!(env.id.len(), "mail#abc@mx.acme.com#".len() + 16);
         assert_eq!(env.incident, None);
         assert_eq!(env.source, Source::Email);
         assert_eq!(
@@ -428,7 +678,10 @@ mod tests {
         assert_eq!(env.received_at, now());
         assert_eq!(d.title, "Checkout is down");
         assert_eq!(d.severity.as_str(), "S2");
-        assert_eq!(d.description, "Orders fail since 11:40.");
+        assert_eq!(
+            d.description,
+            "Orders fail since 11:40.\n\nSuggested severity S2: keyword \"down\" (keyword_rules[1])."
+        );
         assert_eq!(d.customer.as_deref(), Some("acme"));
         assert!(d.triage && !d.private && !d.page_oncall);
         assert_eq!(d.roles, Roles::default());
@@ -449,10 +702,36 @@ mod tests {
     fn identity_falls_back_to_ses_then_digest() {
         let mut m = mail();
         m.message_id = None;
-        assert_eq!(envelope_id(&m, &delivery()), "mail#ses-ses123");
+        assert_eq!(mail_key(&m, &delivery()), "ses-ses123");
         assert_eq!(
-            envelope_id(&m, &Delivery::default()),
-            format!("mail#sha256-{}", "f".repeat(32))
+            mail_key(&m, &Delivery::default()),
+            format!("sha256-{}", "f".repeat(32))
+        );
+        // Without a Message-ID the content alone is the dedup key, whatever SES says.
+        let k = dedup_key(&m);
+        assert!(
+            k.starts_with("content-") && k.len() == "content-".len() + 32,
+            "{k}"
+        );
+        assert_eq!(
+            envelope_id(&m, &delivery()),
+            envelope_id(&m, &Delivery::default())
+        );
+    }
+
+    #[test]
+    fn a_different_mail_reusing_an_id_is_a_new_mail() {
+        let a = mail();
+        let mut b = mail();
+        b.text_body = "Something else entirely.".into();
+        assert_eq!(mail_key(&a, &delivery()), mail_key(&b, &delivery()));
+        assert_ne!(dedup_key(&a), dedup_key(&b));
+        // Transport differences (another SES id, another raw digest) are the same mail.
+        let mut c = mail();
+        c.raw_sha256 = "0".repeat(64);
+        assert_eq!(
+            envelope_id(&a, &delivery()),
+            envelope_id(&c, &Delivery::default())
         );
     }
 
@@ -486,7 +765,8 @@ mod tests {
         assert_eq!(d.title, "(no subje…");
         assert_eq!(
             d.description,
-            "word word word word…\n\nAttachments: f0.pdf (12 KB), f1.pdf (12 KB), and 3 more"
+            "word word word word…\n\nSuggested severity S4: no keyword rule matched.\n\n\
+             Attachments: f0.pdf (application/pdf, 12 KB), f1.pdf (application/pdf, 12 KB), and 3 more"
         );
         assert!(
             d.source_message
@@ -618,7 +898,7 @@ mod tests {
             &TriagePolicy::default(),
             now(),
         );
-        assert_eq!(env.id, "mail#abc@mx.acme.com");
+        assert_eq!(env.id, format!("mail#{}", dedup_key(&m)));
         assert_eq!(env.incident, Some(inc));
         let Command::Capture { kind, message } = env.command else {
             panic!("not a capture");

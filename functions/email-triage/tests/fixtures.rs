@@ -48,7 +48,12 @@ fn plain_text_from_a_known_customer() {
     else {
         panic!("not declared");
     };
-    assert_eq!(env.id, "mail#20260303095801.4F2A1C0@mail-eu1.acme.com");
+    assert!(
+        env.id
+            .starts_with("mail#20260303095801.4F2A1C0@mail-eu1.acme.com#"),
+        "the Message-ID plus a content digest: {}",
+        env.id
+    );
     let Command::Declare(d) = env.command else {
         panic!()
     };
@@ -61,8 +66,10 @@ fn plain_text_from_a_known_customer() {
             .starts_with("Hello Flare support,\n\nSince 09:40 CET")
     );
     assert!(
-        d.description.ends_with("Best regards,\nJonas"),
-        "signature cut: {}",
+        d.description.ends_with(
+            "Best regards,\nJonas\n\nSuggested severity S2: keyword \"unavailable\" (keyword_rules[1])."
+        ),
+        "signature cut, the rule named: {}",
         d.description
     );
     let src = d.source_message.unwrap();
@@ -118,7 +125,7 @@ fn attachments_are_listed_not_inlined() {
     let d = declare("mixed-pdf.eml");
     assert!(
         d.description
-            .ends_with("\n\nAttachments: invoices-2026-03-04.pdf (13 KB), screenshot.png (69 B)"),
+            .ends_with("\n\nAttachments: invoices-2026-03-04.pdf (application/pdf, 13 KB), screenshot.png (image/png, 69 B)"),
         "{}",
         d.description
     );
@@ -166,7 +173,8 @@ fn replies_expose_their_thread() {
     assert_eq!(d.title, "Checkout API unavailable for EU customers");
     assert_eq!(
         d.description,
-        "Checkout works again for us since 11:12 CET. Thanks for the quick fix!\n\nJonas"
+        "Checkout works again for us since 11:12 CET. Thanks for the quick fix!\n\nJonas\n\n\
+         Suggested severity S2: keyword \"unavailable\" (keyword_rules[1])."
     );
 }
 

@@ -22,7 +22,12 @@ async fn a_new_mail_is_declared() {
         panic!("{out:?}")
     };
     assert_eq!(f.sent(), vec![env.clone()]);
-    assert_eq!(env.id, "mail#20260303095801.4F2A1C0@mail-eu1.acme.com");
+    assert!(
+        env.id
+            .starts_with("mail#20260303095801.4F2A1C0@mail-eu1.acme.com#"),
+        "{}",
+        env.id
+    );
     assert!(matches!(&env.command, Command::Declare(d) if d.triage));
 }
 
@@ -43,7 +48,11 @@ async fn a_reply_to_a_known_thread_is_captured_on_its_incident() {
         panic!("{out:?}")
     };
     assert_eq!(env.incident, Some(incident));
-    assert_eq!(env.id, "mail#reply-2@mail-eu1.acme.com");
+    assert!(
+        env.id.starts_with("mail#reply-2@mail-eu1.acme.com#"),
+        "{}",
+        env.id
+    );
     let Command::Capture { kind, message } = &env.command else {
         panic!("{env:?}")
     };
@@ -59,7 +68,7 @@ async fn a_reply_to_a_known_thread_is_captured_on_its_incident() {
 }
 
 #[tokio::test]
-async fn rejected_and_quarantined_mail_sends_nothing() {
+async fn rejected_mail_sends_nothing_and_quarantined_mail_sends_its_note() {
     let f = Fakes::new();
     f.bucket.put("mail", "inbound/spam", fixture("spam.eml"));
     f.bucket
@@ -80,7 +89,20 @@ async fn rejected_and_quarantined_mail_sends_nothing() {
         panic!("{out:?}")
     };
     assert_eq!(q.mail.from_address, "mallory@evil.example");
-    assert!(f.sent().is_empty());
+    // Only the note's command: no incident, posted by the worker.
+    let sent = f.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].id, format!("quarantine#{}", q.mail.dedup));
+    assert_eq!(sent[0].incident, None);
+    let Command::Quarantine(note) = &sent[0].command else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(note.from_address, "mallory@evil.example");
+    assert!(
+        note.reason.contains("not an allowed sender"),
+        "{}",
+        note.reason
+    );
 }
 
 #[tokio::test]
@@ -183,5 +205,9 @@ async fn raw_and_object_entry_points() {
     let Handled::Declared(env) = out else {
         panic!("{out:?}")
     };
-    assert_eq!(env.id, "mail#latin1-3003@exemple.fr");
+    assert!(
+        env.id.starts_with("mail#latin1-3003@exemple.fr#"),
+        "{}",
+        env.id
+    );
 }

@@ -201,7 +201,6 @@ impl Host {
                 wiring.queue(),
                 wiring.config.clone(),
                 wiring.clock.clone(),
-                app.api.clone(),
             )
             .await
             .context("creating the local inbound mail bucket")?,

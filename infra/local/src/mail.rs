@@ -1,8 +1,8 @@
 //! `POST /local/email`: a raw RFC 5322 message is stored in the local inbound bucket
 //! and handed to e-mail triage the way SES's receipt rule would (S3 action, then the
-//! Lambda action), with verdicts that pass.
+//! Lambda action), with verdicts that pass. Quarantine notes go through the queue
+//! to the worker, as in AWS.
 
-use flare::slack::api::SlackApi;
 use flare_email_triage::handler::{Deps, Inbound, S3MailSource};
 use flare_email_triage::{Handled, SesEvent, handle};
 use std::sync::Arc;
@@ -11,8 +11,6 @@ pub struct LocalMail {
     pub deps: Deps,
     pub s3: aws_sdk_s3::Client,
     pub bucket: String,
-    pub slack: Arc<dyn SlackApi>,
-    pub triage_channel: String,
 }
 
 impl LocalMail {
@@ -23,7 +21,6 @@ impl LocalMail {
         queue: Arc<dyn flare::bus::CommandQueue>,
         config: Arc<flare::config::Config>,
         clock: Arc<dyn flare::clock::Clock>,
-        slack: Arc<dyn SlackApi>,
     ) -> anyhow::Result<LocalMail> {
         let s3 = S3MailSource::client(sdk, true);
         let bucket = format!("{prefix}-inbound");
@@ -42,13 +39,7 @@ impl LocalMail {
                 prefix: "inbound/".into(),
             },
         };
-        Ok(LocalMail {
-            deps,
-            s3,
-            bucket,
-            slack,
-            triage_channel: config.channels.triage.clone(),
-        })
+        Ok(LocalMail { deps, s3, bucket })
     }
 
     pub async fn receive(&self, raw: Vec<u8>) -> Result<Handled, String> {
@@ -78,14 +69,8 @@ impl LocalMail {
         }]});
         let event: SesEvent = serde_json::from_value(event).map_err(|e| e.to_string())?;
         let mut handled = handle(event, &self.deps).await.map_err(|e| e.to_string())?;
-        let handled = handled.pop().ok_or("the SES event produced no outcome")?;
-        if let Handled::Quarantined(q) = &handled {
-            let note =
-                serde_json::json!({ "channel": self.triage_channel, "text": q.slack_note() });
-            if let Err(e) = self.slack.call("chat.postMessage", note).await {
-                tracing::warn!(error = %e, "could not post the quarantine note");
-            }
-        }
-        Ok(handled)
+        handled
+            .pop()
+            .ok_or_else(|| "the SES event produced no outcome".to_owned())
     }
 }

@@ -112,6 +112,12 @@ async fn email(State(s): State<AppState>, body: Bytes) -> Response {
                 flare_email_triage::Handled::Unreadable { reason } => {
                     json!({ "outcome": "unreadable", "reason": reason })
                 }
+                flare_email_triage::Handled::Ignored { kind, reason, .. } => {
+                    json!({ "outcome": "ignored", "kind": kind, "reason": reason })
+                }
+                flare_email_triage::Handled::Duplicate { was, .. } => {
+                    json!({ "outcome": "duplicate", "was": was })
+                }
             };
             (StatusCode::ACCEPTED, axum::Json(outcome)).into_response()
         }

@@ -8,10 +8,18 @@
 //!   # Who may open triage incidents: addresses, or `@domain` for a whole domain
 //!   # (exact domain, case-insensitive). Empty: everyone. Others are quarantined.
 //!   allow_senders: ["ops@acme.com", "@vendor.example"]
-//!   # Reject mail whose DMARC failed, or whose SPF and DKIM both failed.
+//!   # Quarantine mail whose sender's domain failed DMARC, or whose SPF and DKIM both
+//!   # failed (the note says which). Spam and virus FAILs are always rejected.
 //!   require_spf_dkim_dmarc: true
+//!   # Mailing lists whose mail is reports (the triage address behind a group), by
+//!   # List-Id; mail from any other list is ignored.
+//!   allowed_list_ids: []
+//!   # Senders whose mail is monitoring alerts, besides the built-in PagerDuty,
+//!   # Datadog, CloudWatch (SNS), Grafana and Alertmanager ones: addresses or `@domain`.
+//!   alert_senders: []
 //!   # Suggested severity: the most severe rule with a keyword in the subject or body
-//!   # (case-insensitive, whole words); mail matching none gets the lowest severity.
+//!   # (case-insensitive; a word matches its plural and -ed/-ing forms, `time*` any
+//!   # word starting with `time`); mail matching none gets the lowest severity.
 //!   keyword_rules:
 //!     - { keywords: ["data loss", "security", "breach"], severity: S1 }
 //!     - { keywords: ["outage", "down", "unavailable", "cannot log in", "can't log in"], severity: S2 }
@@ -30,8 +38,12 @@ pub struct TriagePolicy {
     /// Addresses (`ops@acme.com`) or domains (`@acme.com`) allowed to open
     /// incidents; empty allows everyone. Mail from anyone else is quarantined.
     pub allow_senders: Vec<String>,
-    /// Reject mail with a DMARC `FAIL`, or with both SPF and DKIM `FAIL`.
+    /// Quarantine mail with a DMARC `FAIL`, or with both SPF and DKIM `FAIL`.
     pub require_spf_dkim_dmarc: bool,
+    /// `List-Id`s (`ops.lists.acme.com`) whose mail is reports, not list traffic.
+    pub allowed_list_ids: Vec<String>,
+    /// Extra monitoring senders (addresses or `@domain`) whose mail is alerts.
+    pub alert_senders: Vec<String>,
     /// Keyword → severity suggestions; the most severe matching rule wins.
     pub keyword_rules: Vec<KeywordRule>,
     /// Characters of the subject kept as the incident title (at most 150).
@@ -45,7 +57,8 @@ pub struct TriagePolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeywordRule {
-    /// Words or phrases, matched case-insensitively as whole words.
+    /// Words or phrases, matched case-insensitively: a phrase's last word also
+    /// matches with `s`, `es`, `ed`, `d` or `ing`; a trailing `*` matches any ending.
     pub keywords: Vec<String>,
     /// A severity id of the configured scale, e.g. `S2`.
     pub severity: String,
@@ -60,6 +73,8 @@ impl Default for TriagePolicy {
         Self {
             allow_senders: Vec::new(),
             require_spf_dkim_dmarc: true,
+            allowed_list_ids: Vec::new(),
+            alert_senders: Vec::new(),
             keyword_rules: vec![
                 rule(&["data loss", "security", "breach"], "S1"),
                 rule(
@@ -143,6 +158,14 @@ pub enum Decision {
     Quarantine(String),
 }
 
+/// A suggested severity and the rule that chose it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    pub severity: Severity,
+    /// `keyword "outage" (keyword_rules[1])`, or `None` when no rule matched.
+    pub because: Option<String>,
+}
+
 impl TriagePolicy {
     /// Parses the policy alone (the YAML shape in the module docs).
     pub fn from_yaml(text: &str) -> Result<Self, String> {
@@ -166,18 +189,25 @@ impl TriagePolicy {
         if self.max_subject == 0 {
             out.push("max_subject: must be at least 1".into());
         }
-        for (i, s) in self.allow_senders.iter().enumerate() {
-            if !s.contains('@') {
-                out.push(format!(
-                    "allow_senders[{i}]: `{s}` is neither an address nor `@domain`"
-                ));
+        for (field, list) in [
+            ("allow_senders", &self.allow_senders),
+            ("alert_senders", &self.alert_senders),
+        ] {
+            for (i, s) in list.iter().enumerate() {
+                if !s.contains('@') {
+                    out.push(format!(
+                        "{field}[{i}]: `{s}` is neither an address nor `@domain`"
+                    ));
+                }
             }
         }
         out
     }
 
-    /// Spam, viruses and failed authentication are rejected; senders outside the
-    /// allow-list are quarantined; the rest is accepted.
+    /// Spam and viruses are rejected; a sender whose domain failed authentication
+    /// (DMARC, or SPF and DKIM both) is quarantined with the reason shown, as is a
+    /// sender outside the allow-list; the rest is accepted. An allowed address is
+    /// only as good as the proof it is not forged.
     pub fn decide(&self, sender: &str, verdicts: &Verdicts) -> Decision {
         if verdicts.spam == Verdict::Fail {
             return Decision::Reject("SES spam verdict FAIL".into());
@@ -185,12 +215,17 @@ impl TriagePolicy {
         if verdicts.virus == Verdict::Fail {
             return Decision::Reject("SES virus verdict FAIL".into());
         }
+        let domain = sender.rsplit_once('@').map_or("", |(_, d)| d);
         if self.require_spf_dkim_dmarc {
             if verdicts.dmarc == Verdict::Fail {
-                return Decision::Reject("DMARC verdict FAIL".into());
+                return Decision::Quarantine(format!(
+                    "DMARC FAIL: the mail does not prove it comes from {domain} (possibly forged)"
+                ));
             }
             if verdicts.spf == Verdict::Fail && verdicts.dkim == Verdict::Fail {
-                return Decision::Reject("SPF and DKIM verdicts both FAIL".into());
+                return Decision::Quarantine(format!(
+                    "SPF and DKIM both FAIL for {domain} (possibly forged)"
+                ));
             }
         }
         if sender.trim().is_empty() {
@@ -204,37 +239,60 @@ impl TriagePolicy {
 
     /// Whether the allow-list lets `sender` open incidents.
     pub fn allows(&self, sender: &str) -> bool {
-        if self.allow_senders.is_empty() {
-            return true;
-        }
-        let sender = sender.trim().to_lowercase();
-        let domain = sender.rsplit_once('@').map(|(_, d)| d);
-        self.allow_senders.iter().any(|entry| {
-            let entry = entry.trim().to_lowercase();
-            match entry.strip_prefix('@') {
-                Some(d) => domain == Some(d),
-                None => entry == sender,
-            }
-        })
+        self.allow_senders.is_empty() || entry_matches(&self.allow_senders, sender)
     }
 
     /// The severity the keyword rules suggest for this text: the most severe rule
     /// (by the scale's order) with a keyword in it; the scale's lowest otherwise.
     /// Rules naming a severity the scale lacks are skipped.
     pub fn suggest_severity(&self, scale: &SeverityScale, subject: &str, body: &str) -> Severity {
+        self.suggest(scale, subject, body).severity
+    }
+
+    /// [`Self::suggest_severity`], with the rule and keyword that chose it.
+    pub fn suggest(&self, scale: &SeverityScale, subject: &str, body: &str) -> Suggestion {
         let haystack = normalize(&format!("{subject}\n{body}"));
         self.keyword_rules
             .iter()
-            .filter_map(|rule| {
+            .enumerate()
+            .filter_map(|(i, rule)| {
                 let severity = scale.parse(&rule.severity).ok()?;
-                rule.keywords
+                let keyword = rule
+                    .keywords
                     .iter()
-                    .any(|k| contains_phrase(&haystack, &normalize(k)))
-                    .then_some(severity)
+                    .find(|k| contains_phrase(&haystack, &normalize(k)))?;
+                Some((severity, i, keyword))
             })
-            .min_by_key(|s| scale.rank(s))
-            .unwrap_or_else(|| scale.lowest())
+            .min_by_key(|(s, i, _)| (scale.rank(s), *i))
+            .map_or_else(
+                || Suggestion {
+                    severity: scale.lowest(),
+                    because: None,
+                },
+                |(severity, i, keyword)| Suggestion {
+                    severity,
+                    because: Some(format!("keyword \"{keyword}\" (keyword_rules[{i}])")),
+                },
+            )
     }
+
+    /// Whether `sender` is one of [`Self::alert_senders`].
+    pub fn is_alert_sender(&self, sender: &str) -> bool {
+        entry_matches(&self.alert_senders, sender)
+    }
+}
+
+/// `sender` is one of `entries` (an address, or `@domain` for the whole domain).
+fn entry_matches(entries: &[String], sender: &str) -> bool {
+    let sender = sender.trim().to_lowercase();
+    let domain = sender.rsplit_once('@').map(|(_, d)| d);
+    entries.iter().any(|entry| {
+        let entry = entry.trim().to_lowercase();
+        match entry.strip_prefix('@') {
+            Some(d) => domain == Some(d),
+            None => entry == sender,
+        }
+    })
 }
 
 /// Lowercase, one space between words, typographic apostrophes made plain, so
@@ -247,16 +305,31 @@ fn normalize(text: &str) -> String {
         .join(" ")
 }
 
-/// `phrase` in `haystack` with no letter or digit right before or after it.
+/// Endings a keyword's last word may take: "error" is also "errors", "errored",
+/// "erroring"; "outage" also "outages"; "fail" also "failed", "failing".
+const STEM_ENDINGS: [&str; 5] = ["s", "es", "ed", "d", "ing"];
+
+/// `phrase` in `haystack` starting at a word boundary and ending at one, or after
+/// one of [`STEM_ENDINGS`]; a phrase ending in `*` may end anywhere in a word.
 fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    let (phrase, open_ended) = match phrase.strip_suffix('*') {
+        Some(p) => (p.trim_end(), true),
+        None => (phrase, false),
+    };
     if phrase.is_empty() {
         return false;
     }
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     haystack.match_indices(phrase).any(|(i, _)| {
-        let before = haystack[..i].chars().next_back();
-        let after = haystack[i + phrase.len()..].chars().next();
-        !word(before) && !word(after)
+        if haystack[..i].chars().next_back().is_some_and(is_word) {
+            return false;
+        }
+        if open_ended {
+            return true;
+        }
+        let rest = &haystack[i + phrase.len()..];
+        let tail: &str = &rest[..rest.find(|c: char| !is_word(c)).unwrap_or(rest.len())];
+        tail.is_empty() || STEM_ENDINGS.contains(&tail)
     })
 }
 
@@ -283,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn keywords_match_whole_words_only() {
+    fn keywords_match_words_and_their_endings() {
         let p = TriagePolicy::default();
         assert_eq!(
             sev(&p, "Download link", "errorless, slowly, securityx"),
@@ -291,7 +364,28 @@ mod tests {
         );
         assert_eq!(sev(&p, "down.", ""), "S2");
         assert_eq!(sev(&p, "(error)", ""), "S3");
+        assert_eq!(sev(&p, "Errors on checkout", ""), "S3");
+        assert_eq!(sev(&p, "Two outages today", ""), "S2");
+        assert_eq!(sev(&p, "payments degraded", ""), "S3");
+        assert!(contains_phrase("it was erroring", "error"));
+        assert!(!contains_phrase("terror", "error"));
+        assert!(contains_phrase("timeouts everywhere", "time*"));
+        assert!(!contains_phrase("runtime", "time*"));
         assert!(!contains_phrase("x", ""));
+        assert!(!contains_phrase("x", "*"));
+    }
+
+    #[test]
+    fn the_suggestion_names_its_rule() {
+        let p = TriagePolicy::default();
+        let s = p.suggest(&SeverityScale::default(), "Outage", "and errors");
+        assert_eq!(s.severity.as_str(), "S2");
+        assert_eq!(
+            s.because.as_deref(),
+            Some("keyword \"outage\" (keyword_rules[1])")
+        );
+        let s = p.suggest(&SeverityScale::default(), "Hello", "");
+        assert_eq!((s.severity.as_str(), s.because), ("S4", None));
     }
 
     #[test]
@@ -322,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn verdicts_reject() {
+    fn verdicts_reject_or_quarantine() {
         let p = TriagePolicy::default();
         let ok = Verdicts::all_pass();
         assert_eq!(p.decide("a@b.c", &ok), Decision::Accept);
@@ -338,7 +432,7 @@ mod tests {
             matches!(with(|v| v.virus = Verdict::Fail), Decision::Reject(r) if r.contains("virus"))
         );
         assert!(
-            matches!(with(|v| v.dmarc = Verdict::Fail), Decision::Reject(r) if r.contains("DMARC"))
+            matches!(with(|v| v.dmarc = Verdict::Fail), Decision::Quarantine(r) if r.contains("DMARC FAIL") && r.contains("b.c"))
         );
         assert_eq!(with(|v| v.spf = Verdict::Fail), Decision::Accept);
         assert_eq!(with(|v| v.dkim = Verdict::Fail), Decision::Accept);
@@ -347,7 +441,7 @@ mod tests {
                 v.spf = Verdict::Fail;
                 v.dkim = Verdict::Fail;
             }),
-            Decision::Reject(_)
+            Decision::Quarantine(_)
         ));
         assert_eq!(with(|v| v.spam = Verdict::Gray), Decision::Accept);
         assert_eq!(p.decide("a@b.c", &Verdicts::default()), Decision::Accept);

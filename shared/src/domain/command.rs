@@ -112,6 +112,9 @@ pub enum Command {
         key: String,
         url: String,
     },
+    /// A mail held back from triage: no incident; the worker's quarantine effect posts
+    /// the note in the triage channel, once per mail (sent without an incident).
+    Quarantine(Box<super::quarantine::QuarantineNote>),
 }
 
 impl Command {
@@ -144,6 +147,7 @@ impl Command {
             Command::Absorb { .. } => "absorb",
             Command::ExportAudit => "audit",
             Command::Resume => "resume",
+            Command::Quarantine(_) => "quarantine",
         }
     }
 }

@@ -16,6 +16,7 @@ mod incident;
 mod merge;
 pub mod name;
 mod permission;
+mod quarantine;
 mod role;
 mod severity;
 mod status;
@@ -36,6 +37,7 @@ pub use permission::{
     Access, AccessPolicy, COORDINATOR_DEFAULT, GUARDED, MEMBERS_DEFAULT, Questions, Standing,
     authorize, questions,
 };
+pub use quarantine::QuarantineNote;
 pub use role::{Role, Roles};
 pub use severity::{Severity, SeverityLevel, SeverityScale};
 pub use status::Status;

@@ -7,5 +7,6 @@ pub mod blocks;
 pub mod effects;
 pub mod limits;
 pub mod mrkdwn;
+pub mod quarantine;
 pub mod signature;
 pub mod upload;

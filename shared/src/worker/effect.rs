@@ -20,6 +20,18 @@ pub enum EffectError {
 pub trait Effect: Send + Sync {
     fn name(&self) -> &'static str;
     async fn run(&self, incident: &Incident, event: &Recorded) -> Result<(), EffectError>;
+
+    /// Whether it runs for incident events (and is stored as owed with each one). An
+    /// effect that only handles notices says no and costs no write per event.
+    fn handles_events(&self) -> bool {
+        true
+    }
+
+    /// A command about no incident (a quarantine note): done here, or not this
+    /// effect's business. Must be idempotent per envelope: it can run more than once.
+    async fn notice(&self, _envelope: &CommandEnvelope) -> Result<(), EffectError> {
+        Ok(())
+    }
 }
 
 /// What the person who asked is told when the worker can't do what they asked.

@@ -60,6 +60,9 @@ impl Worker {
         if let (Command::Resume, Some(id)) = (&env.command, &env.incident) {
             return self.resume(id).await;
         }
+        if env.incident.is_none() && matches!(env.command, Command::Quarantine(_)) {
+            return self.notice(env).await;
+        }
         let (incident, versions) = match self.store.outcome(&env.id).await? {
             Some(Outcome::Applied { incident, versions }) => {
                 info!(command = %env.id, incident = %incident, "redelivered: finishing effects");
@@ -98,6 +101,24 @@ impl Worker {
         };
         self.audit(env, &incident, applied).await?;
         self.finish(&incident, &versions).await
+    }
+
+    /// A command about no incident: each effect's `notice`, each idempotent itself.
+    async fn notice(&self, env: &CommandEnvelope) -> Result<(), WorkerError> {
+        for effect in &self.effects {
+            match effect.notice(env).await {
+                Ok(()) => {}
+                Err(EffectError::Transient(why)) => {
+                    warn!(command = %env.id, effect = effect.name(), %why, "notice failed; will retry");
+                    return Err(WorkerError::Transient(why));
+                }
+                Err(EffectError::Permanent(why)) => {
+                    warn!(command = %env.id, effect = effect.name(), %why, "notice failed permanently");
+                }
+            }
+        }
+        info!(command = %env.id, kind = env.command.name(), "notice handled");
+        Ok(())
     }
 
     async fn audit(
@@ -245,7 +266,12 @@ impl Worker {
                 // Only a non-declaration on a missing incident gets here, refused above.
                 return Err(WorkerError::Transient(format!("{id}: nothing to apply")));
             };
-            let effects: Vec<&str> = self.effects.iter().map(|e| e.name()).collect();
+            let effects: Vec<&str> = self
+                .effects
+                .iter()
+                .filter(|e| e.handles_events())
+                .map(|e| e.name())
+                .collect();
             let commit = Commit {
                 expected_version: base,
                 incident: &next,

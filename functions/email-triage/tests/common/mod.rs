@@ -34,10 +34,15 @@ impl Clock for FixedClock {
     }
 }
 
-/// Only the mail-thread index is real; everything else is never called.
+/// The mail-thread index, claims and applied outcomes are real; everything else is
+/// never called.
 #[derive(Default)]
 pub struct ThreadStore {
     pub threads: Mutex<HashMap<String, IncidentId>>,
+    /// Claimed keys (first writer wins, like the DynamoDB conditional put).
+    pub claims: Mutex<Vec<String>>,
+    /// Command keys the worker applied.
+    pub applied: Mutex<HashMap<String, IncidentId>>,
     pub fail: bool,
 }
 
@@ -52,8 +57,19 @@ impl IncidentStore for ThreadStore {
     async fn commit(&self, _: Commit<'_>) -> Result<(), StoreError> {
         unreachable!("commit")
     }
-    async fn outcome(&self, _: &str) -> Result<Option<Outcome>, StoreError> {
-        unreachable!("outcome")
+    async fn outcome(&self, key: &str) -> Result<Option<Outcome>, StoreError> {
+        if self.fail {
+            return Err(StoreError::Unavailable("throttled".into()));
+        }
+        Ok(self
+            .applied
+            .lock()
+            .unwrap()
+            .get(key)
+            .map(|incident| Outcome::Applied {
+                incident: incident.clone(),
+                versions: vec![1],
+            }))
     }
     async fn reject(&self, _: &str, _: &str) -> Result<(), StoreError> {
         unreachable!("reject")
@@ -94,11 +110,19 @@ impl IncidentStore for ThreadStore {
     }
     async fn claim(
         &self,
-        _: &str,
+        key: &str,
         _: chrono::Duration,
         _: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        unreachable!("claim")
+        if self.fail {
+            return Err(StoreError::Unavailable("throttled".into()));
+        }
+        let mut claims = self.claims.lock().unwrap();
+        if claims.iter().any(|c| c == key) {
+            return Ok(false);
+        }
+        claims.push(key.to_owned());
+        Ok(true)
     }
     async fn refs(&self, _: &IncidentId) -> Result<HashMap<String, String>, StoreError> {
         unreachable!("refs")
