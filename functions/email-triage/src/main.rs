@@ -18,14 +18,14 @@ async fn main() -> Result<(), Error> {
     .await
 }
 
-/// The bot, to post quarantine notes in the triage channel (secrets from SSM).
+/// The bot, to post quarantine notes in the triage channel (its token from SSM).
 async fn quarantine_notes() -> Result<SlackWebApi, String> {
     let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
     let sdk = flare::aws::sdk_config(endpoint.as_deref()).await;
-    let secrets = flare::secrets::slack(&sdk).await?;
+    let bot_token = flare::secrets::bot_token(&sdk).await?;
     let api_url = std::env::var("FLARE_SLACK_API_URL").ok();
     SlackWebApi::new(
-        &secrets.bot_token,
+        &bot_token,
         api_url.as_deref(),
         flare::runtime::SLACK_RESPONSE_URLS,
     )
