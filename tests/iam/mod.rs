@@ -106,6 +106,31 @@ impl Stack {
         self
     }
 
+    /// The stack with `action` taken out of the Allow statements of the function that
+    /// builds `binary` (the negative check: a grant removed must fail the check).
+    pub fn without_action(mut self, binary: &str, action: &str) -> Stack {
+        let id = self.function_of(binary);
+        let policies = &mut self.doc["Resources"][id.as_str()]["Properties"]["Policies"];
+        for p in policies.as_array_mut().into_iter().flatten() {
+            let Some(statements) = p.get_mut("Statement").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for s in statements.iter_mut() {
+                if s["Effect"] != "Allow" {
+                    continue;
+                }
+                let kept: Vec<Value> = strings(s.get("Action"))
+                    .into_iter()
+                    .filter(|a| !a.eq_ignore_ascii_case(action))
+                    .map(Value::String)
+                    .collect();
+                s["Action"] = Value::Array(kept);
+            }
+            statements.retain(|s| s["Action"].as_array().is_none_or(|a| !a.is_empty()));
+        }
+        self
+    }
+
     pub fn resources(&self) -> &Map<String, Value> {
         self.doc["Resources"].as_object().expect("Resources")
     }
