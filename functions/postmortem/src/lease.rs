@@ -79,9 +79,7 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn failed<E: std::error::Error + Send + Sync + 'static>(
-    e: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> LeaseError {
+fn failed(e: impl std::error::Error) -> LeaseError {
     LeaseError(aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())
 }
 

@@ -70,7 +70,7 @@ impl Budget {
             .deadline
             .saturating_duration_since(Instant::now())
             .checked_sub(self.reserve)?;
-        (usable >= self.min_start && !usable.is_zero()).then(|| usable.min(self.per_command))
+        (usable >= self.min_start && !usable.is_zero()).then_some(usable.min(self.per_command))
     }
 }
 
