@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::process::Command;
+use tokio::process::Command as Process;
 
 const SECRET: &str = "binary-test-signing-secret";
 
@@ -169,7 +169,10 @@ impl Env {
             .add(&self.resources.table, stack.physical_name("Table"))
             .add(queue, stack.physical_name("CommandQueue"))
             .add(&self.resources.event_bus, stack.physical_name("Bus"))
-            .add(&self.postmortem_bucket, stack.physical_name("PostmortemBucket"))
+            .add(
+                &self.postmortem_bucket,
+                stack.physical_name("PostmortemBucket"),
+            )
             .add(&self.inbound_bucket, stack.physical_name("InboundBucket"))
             .add(self.signing_param(), "/flare/slack/signing-secret")
             .add(self.token_param(), "/flare/slack/bot-token")
@@ -177,9 +180,14 @@ impl Env {
 
     /// Every operation recorded so far is allowed by its function's role.
     fn assert_within_roles(&self) -> Vec<flare::aws::record::Operation> {
-        let stack = iam::Stack::parse(&std::fs::read_to_string(root().join("template.yaml")).unwrap());
+        let stack =
+            iam::Stack::parse(&std::fs::read_to_string(root().join("template.yaml")).unwrap());
         let ops = iam::read_recordings(&self.record);
-        assert!(!ops.is_empty(), "nothing recorded in {}", self.record.display());
+        assert!(
+            !ops.is_empty(),
+            "nothing recorded in {}",
+            self.record.display()
+        );
         let denied = iam::denied(&stack, &ops, &self.names(&stack));
         assert!(
             denied.is_empty(),
@@ -191,7 +199,10 @@ impl Env {
 }
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Resources as the stack has them right after `sam deploy`: no secrets stored yet.
@@ -237,7 +248,7 @@ async fn env() -> Env {
 }
 
 fn spawn(name: &str, env: &Env, runtime: &str) -> tokio::process::Child {
-    let mut command = Command::new(binary(name));
+    let mut command = Process::new(binary(name));
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -384,7 +395,8 @@ async fn the_slack_binary_boots_and_answers_signed_requests() {
     assert_eq!(
         answer["statusCode"], 401,
         "a body that doesn't match its signature"
-    );    env.assert_within_roles();
+    );
+    env.assert_within_roles();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -457,8 +469,17 @@ fn envelope(id: &str, incident: Option<&IncidentId>, command: Command) -> Comman
 
 /// One command through the worker binary; fails the test if the worker failed it.
 async fn apply(rt: &Runtime, envelope: &CommandEnvelope) {
-    let answer = invoke(rt, json!({ "Records": [sqs_record(envelope, &envelope.id)] })).await;
-    assert_eq!(answer["batchItemFailures"], json!([]), "{}: {answer}", envelope.id);
+    let answer = invoke(
+        rt,
+        json!({ "Records": [sqs_record(envelope, &envelope.id)] }),
+    )
+    .await;
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([]),
+        "{}: {answer}",
+        envelope.id
+    );
 }
 
 fn slash(text: &str) -> String {
@@ -505,19 +526,32 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         .current_dir(root())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&manifest).unwrap();
     assert!(text.contains(&format!("{url}/slack/events")), "{text}");
 
     // 3. Create the app from the manifest: Slack checks the events URL at once, before
     // anyone could store the signing secret. The function answers it.
-    let check = json!({ "token": "x", "challenge": "c0ffee42Flare", "type": "url_verification" }).to_string();
-    let answer = invoke(&slack, function_url_event("/slack/events", "application/json", &check)).await;
+    let check = json!({ "token": "x", "challenge": "c0ffee42Flare", "type": "url_verification" })
+        .to_string();
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/events", "application/json", &check),
+    )
+    .await;
     assert_eq!(answer["statusCode"], 200, "{answer}");
     assert!(body(&answer).contains("c0ffee42Flare"), "{answer}");
     // Someone tries Flare already: told setup is unfinished, nothing else happens.
     let form = "application/x-www-form-urlencoded";
-    let answer = invoke(&slack, function_url_event("/slack/commands", form, &slash("list"))).await;
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/commands", form, &slash("list")),
+    )
+    .await;
     assert!(body(&answer).contains("setup is unfinished"), "{answer}");
 
     // 4. Store the signing secret (Basic Information), then install the app and store
@@ -527,13 +561,21 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     let mut forged = function_url_event("/slack/events", "application/json", &check);
     forged["body"] = json!(check.replace("c0ffee42Flare", "other"));
     assert_eq!(invoke(&slack, forged).await["statusCode"], 401);
-    let answer = invoke(&slack, function_url_event("/slack/commands", form, &slash("list"))).await;
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/commands", form, &slash("list")),
+    )
+    .await;
     assert!(body(&answer).contains("setup is unfinished"), "{answer}");
     env.store_secret(env.token_param(), TOKEN).await;
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
 
     // 5. Done: Flare answers.
-    let answer = invoke(&slack, function_url_event("/slack/commands", form, &slash("help"))).await;
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/commands", form, &slash("help")),
+    )
+    .await;
     assert!(body(&answer).contains("/incident update"), "{answer}");
 
     // An incident's life through every function.
@@ -543,7 +585,11 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         aws_sdk_dynamodb::Client::new(&env.sdk),
         env.resources.table.clone(),
     );
-    apply(&worker, &envelope("view#A", None, declaration("Payments down", "S1"))).await;
+    apply(
+        &worker,
+        &envelope("view#A", None, declaration("Payments down", "S1")),
+    )
+    .await;
     let mut report = declaration("Checkout errors reported by mail", "S2");
     if let Command::Declare(d) = &mut report {
         d.triage = true;
@@ -553,11 +599,23 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     let b = by_title(&store, "Checkout errors reported by mail").await;
 
     // `/incident list` loads the open incidents at once (BatchGetItem).
-    let answer = invoke(&slack, function_url_event("/slack/commands", form, &slash("list"))).await;
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/commands", form, &slash("list")),
+    )
+    .await;
     assert!(body(&answer).contains("Payments down"), "{answer}");
 
     // A merge sends follow-up commands (Absorb) to the queue from the worker.
-    apply(&worker, &envelope("merge#B", Some(&b), Command::MergeInto { target: a.clone() })).await;
+    apply(
+        &worker,
+        &envelope(
+            "merge#B",
+            Some(&b),
+            Command::MergeInto { target: a.clone() },
+        ),
+    )
+    .await;
     let queued = aws_sdk_sqs::Client::new(&env.sdk)
         .receive_message()
         .queue_url(&env.resources.command_queue_url)
@@ -566,18 +624,35 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         .await
         .unwrap();
     assert!(
-        queued.messages().iter().any(|m| m.body().unwrap_or_default().contains("Absorb")),
+        queued
+            .messages()
+            .iter()
+            .any(|m| m.body().unwrap_or_default().contains("Absorb")),
         "the merge queued its Absorb commands"
     );
 
     // The reminders' tick.
     let (reminders, addr) = start_runtime().await;
     let _reminders = spawn("reminders", &env, &addr);
-    let tick = invoke(&reminders, json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} })).await;
+    let tick = invoke(
+        &reminders,
+        json!({ "source": "aws.events", "detail-type": "Scheduled Event", "detail": {} }),
+    )
+    .await;
     assert!(tick.get("due").is_some(), "{tick}");
 
     // Resolution, and its postmortem.
-    apply(&worker, &envelope("resolve#A", Some(&a), Command::Resolve { summary: Some("Fixed".into()) })).await;
+    apply(
+        &worker,
+        &envelope(
+            "resolve#A",
+            Some(&a),
+            Command::Resolve {
+                summary: Some("Fixed".into()),
+            },
+        ),
+    )
+    .await;
     let (postmortem, addr) = start_runtime().await;
     let _postmortem = spawn("postmortem", &env, &addr);
     let event = json!({ "source": "flare.incidents", "detail-type": "IncidentResolved", "detail": { "incident_id": a.to_string() } });
@@ -590,11 +665,17 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         .put_object()
         .bucket(&env.inbound_bucket)
         .key("inbound/sesbin01")
-        .body(std::fs::read(fixtures.join("mixed-pdf.eml")).unwrap().into())
+        .body(
+            std::fs::read(fixtures.join("mixed-pdf.eml"))
+                .unwrap()
+                .into(),
+        )
         .send()
         .await
         .unwrap();
-    let mut ses: Value = serde_json::from_slice(&std::fs::read(fixtures.join("ses-lambda-event.json")).unwrap()).unwrap();
+    let mut ses: Value =
+        serde_json::from_slice(&std::fs::read(fixtures.join("ses-lambda-event.json")).unwrap())
+            .unwrap();
     ses["Records"][0]["ses"]["mail"]["messageId"] = "sesbin01".into();
     let (triage, addr) = start_runtime().await;
     let _triage = spawn("email-triage", &env, &addr);
@@ -621,7 +702,9 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         let stack = iam::Stack::parse(&template).without_action(function, action);
         let denied = iam::denied(&stack, &ops, &env.names(&stack));
         assert!(
-            denied.iter().any(|d| d.starts_with(&format!("{function}: {action} "))),
+            denied
+                .iter()
+                .any(|d| d.starts_with(&format!("{function}: {action} "))),
             "{function} without {action}: the check still passes"
         );
     }
@@ -637,7 +720,11 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     }
     let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("iam-unused-grants.txt");
     std::fs::write(&report, lines.join("\n")).unwrap();
-    eprintln!("granted, never used by the code ({}):\n{}", report.display(), lines.join("\n"));
+    eprintln!(
+        "granted, never used by the code ({}):\n{}",
+        report.display(),
+        lines.join("\n")
+    );
 }
 
 /// A worker invoked with too little time left takes no command: it reports the whole
@@ -661,7 +748,10 @@ async fn the_worker_binary_takes_no_command_without_time_to_finish_it() {
         aws_sdk_dynamodb::Client::new(&env.sdk),
         env.resources.table.clone(),
     );
-    assert!(store.open().await.unwrap().is_empty(), "nothing was applied");
+    assert!(
+        store.open().await.unwrap().is_empty(),
+        "nothing was applied"
+    );
     // With Lambda's usual time the same batch goes through.
     *rt.time_ms.lock().unwrap() = Some(60_000);
     let answer = invoke(&rt, event).await;

@@ -392,10 +392,7 @@ const ENV: &[(&str, &[&str])] = &[
     ),
     (
         "postmortem",
-        &[
-            "FLARE_POSTMORTEM_BUCKET",
-            "FLARE_SLACK_BOT_TOKEN_PARAM",
-        ],
+        &["FLARE_POSTMORTEM_BUCKET", "FLARE_SLACK_BOT_TOKEN_PARAM"],
     ),
 ];
 
@@ -1189,39 +1186,89 @@ const PARAM: &str = "arn:aws:ssm:us-east-1:123456789012:parameter";
 #[test]
 fn the_evaluator_resolves_the_roles_the_way_iam_would_see_them() {
     let s = stack();
-    let allowed = |b: &str, a: &str, r: &str| matches!(decide(&s, b, a, r), iam::Decision::Allowed(_));
+    let allowed =
+        |b: &str, a: &str, r: &str| matches!(decide(&s, b, a, r), iam::Decision::Allowed(_));
     // Issue 15, items 1 and 2: what the code does and the roles did not allow.
     assert!(allowed("slack", "dynamodb:BatchGetItem", TABLE_ARN));
     assert!(allowed("worker", "sqs:SendMessage", QUEUE_ARN));
     // Index ARNs are their own resources.
-    assert!(allowed("slack", "dynamodb:Query", &format!("{TABLE_ARN}/index/gsi1")));
-    assert!(allowed("reminders", "dynamodb:Query", &format!("{TABLE_ARN}/index/gsi1")));
+    assert!(allowed(
+        "slack",
+        "dynamodb:Query",
+        &format!("{TABLE_ARN}/index/gsi1")
+    ));
+    assert!(allowed(
+        "reminders",
+        "dynamodb:Query",
+        &format!("{TABLE_ARN}/index/gsi1")
+    ));
     assert!(!allowed("reminders", "dynamodb:Query", TABLE_ARN));
-    assert!(!allowed("slack", "dynamodb:Query", &format!("{TABLE_ARN}/index/other")));
+    assert!(!allowed(
+        "slack",
+        "dynamodb:Query",
+        &format!("{TABLE_ARN}/index/other")
+    ));
     // Action names compare without case; resources with.
     assert!(allowed("slack", "DynamoDB:batchgetitem", TABLE_ARN));
-    assert!(!allowed("slack", "dynamodb:GetItem", &TABLE_ARN.to_uppercase()));
+    assert!(!allowed(
+        "slack",
+        "dynamodb:GetItem",
+        &TABLE_ARN.to_uppercase()
+    ));
     // Parameter paths: the worker reads under the integration prefix and the bot token.
-    assert!(allowed("worker", "ssm:GetParameter", &format!("{PARAM}/flare/pagerduty/routing-key")));
-    assert!(allowed("worker", "ssm:GetParameter", &format!("{PARAM}/flare/slack/bot-token")));
-    assert!(!allowed("worker", "ssm:GetParameter", &format!("{PARAM}/other/key")));
+    assert!(allowed(
+        "worker",
+        "ssm:GetParameter",
+        &format!("{PARAM}/flare/pagerduty/routing-key")
+    ));
+    assert!(allowed(
+        "worker",
+        "ssm:GetParameter",
+        &format!("{PARAM}/flare/slack/bot-token")
+    ));
+    assert!(!allowed(
+        "worker",
+        "ssm:GetParameter",
+        &format!("{PARAM}/other/key")
+    ));
     // Item 6: the signing secret only where requests are verified.
     for binary in ["worker", "postmortem", "email-triage", "reminders"] {
         assert!(
-            !allowed(binary, "ssm:GetParameter", &format!("{PARAM}/flare/slack/signing-secret")),
+            !allowed(
+                binary,
+                "ssm:GetParameter",
+                &format!("{PARAM}/flare/slack/signing-secret")
+            ),
             "{binary}"
         );
     }
     // The worker's prefix covers it by default: an explicit deny keeps it out.
     assert_eq!(
-        decide(&s, "worker", "ssm:GetParameter", &format!("{PARAM}/flare/slack/signing-secret")),
+        decide(
+            &s,
+            "worker",
+            "ssm:GetParameter",
+            &format!("{PARAM}/flare/slack/signing-secret")
+        ),
         iam::Decision::ExplicitDeny("NotTheSigningSecret".into())
     );
-    assert!(allowed("slack", "ssm:GetParameter", &format!("{PARAM}/flare/slack/signing-secret")));
+    assert!(allowed(
+        "slack",
+        "ssm:GetParameter",
+        &format!("{PARAM}/flare/slack/signing-secret")
+    ));
     // Key prefixes: postmortems/ only, and no listing.
     let bucket = "arn:aws:s3:::PostmortemBucket";
-    assert!(allowed("postmortem", "s3:PutObject", &format!("{bucket}/postmortems/INC-1.md")));
-    assert!(!allowed("postmortem", "s3:PutObject", &format!("{bucket}/other/INC-1.md")));
+    assert!(allowed(
+        "postmortem",
+        "s3:PutObject",
+        &format!("{bucket}/postmortems/INC-1.md")
+    ));
+    assert!(!allowed(
+        "postmortem",
+        "s3:PutObject",
+        &format!("{bucket}/other/INC-1.md")
+    ));
     assert!(!allowed("postmortem", "s3:ListBucket", bucket));
     assert!(!allowed("worker", "sqs:ChangeMessageVisibility", QUEUE_ARN));
 }
@@ -1232,11 +1279,19 @@ fn the_evaluator_follows_parameters_and_conditions() {
     let s = stack().with_parameter("IntegrationSecretsPrefix", "/flare/integrations/");
     let statements = s.statements(&s.function_of("worker"));
     assert_eq!(
-        iam::decide(&statements, "ssm:GetParameter", &format!("{PARAM}/flare/slack/signing-secret")),
+        iam::decide(
+            &statements,
+            "ssm:GetParameter",
+            &format!("{PARAM}/flare/slack/signing-secret")
+        ),
         iam::Decision::ImplicitDeny
     );
     assert!(matches!(
-        iam::decide(&statements, "ssm:GetParameter", &format!("{PARAM}/flare/integrations/pd")),
+        iam::decide(
+            &statements,
+            "ssm:GetParameter",
+            &format!("{PARAM}/flare/integrations/pd")
+        ),
         iam::Decision::Allowed(_)
     ));
     // Item 3: no reserved concurrency unless asked for.
@@ -1293,7 +1348,11 @@ fn an_integration_prefix_of_slash_alone_is_refused() {
 #[test]
 fn the_evaluator_matches_like_iam() {
     assert!(iam::wildcard("dynamodb:*", "dynamodb:Query", true));
-    assert!(iam::wildcard("arn:aws:ssm:*:*:parameter/flare/*", "arn:aws:ssm:us-east-1:1:parameter/flare/a/b", false));
+    assert!(iam::wildcard(
+        "arn:aws:ssm:*:*:parameter/flare/*",
+        "arn:aws:ssm:us-east-1:1:parameter/flare/a/b",
+        false
+    ));
     assert!(iam::wildcard("a?c", "abc", false));
     assert!(!iam::wildcard("a?c", "ac", false));
     assert!(!iam::wildcard("table/T", "table/T/index/gsi1", false));
@@ -1309,20 +1368,24 @@ fn data_and_dead_letters_outlive_the_stack() {
     // Item 7: deleting or replacing the stack keeps what it holds.
     let t = Template::load();
     let mut kept = Vec::new();
-    for ty in ["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Logs::LogGroup"] {
+    for ty in [
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::Logs::LogGroup",
+    ] {
         kept.extend(t.of_type(ty));
     }
     let dead_letters = ["CommandDeadLetterQueue", "AsyncFailureQueue"];
     for id in dead_letters {
-        kept.push((
-            t.resources().get_key_value(id).unwrap().0,
-            t.resource(id),
-        ));
+        kept.push((t.resources().get_key_value(id).unwrap().0, t.resource(id)));
     }
     assert!(kept.len() >= 10, "{}", kept.len());
     for (id, r) in kept {
         assert_eq!(r["DeletionPolicy"], "Retain", "{id}: DeletionPolicy");
-        assert_eq!(r["UpdateReplacePolicy"], "Retain", "{id}: UpdateReplacePolicy");
+        assert_eq!(
+            r["UpdateReplacePolicy"], "Retain",
+            "{id}: UpdateReplacePolicy"
+        );
     }
 }
 
@@ -1331,13 +1394,16 @@ fn the_slack_alarm_counts_what_slack_saw() {
     // Item 5: the function answers its failures with a 5xx and returns Ok.
     let t = Template::load();
     let slack = t.function("slack");
-    let watched = t.of_type("AWS::CloudWatch::Alarm").into_iter().any(|(_, a)| {
-        let a = &a["Properties"];
-        a["Namespace"] == "AWS/Lambda"
-            && a["MetricName"] == "Url5xxCount"
-            && a["Threshold"] == 0
-            && refs(&a["Dimensions"]).contains(&slack.id)
-    });
+    let watched = t
+        .of_type("AWS::CloudWatch::Alarm")
+        .into_iter()
+        .any(|(_, a)| {
+            let a = &a["Properties"];
+            a["Namespace"] == "AWS/Lambda"
+                && a["MetricName"] == "Url5xxCount"
+                && a["Threshold"] == 0
+                && refs(&a["Dimensions"]).contains(&slack.id)
+        });
     assert!(watched, "no Url5xxCount alarm on the Slack function");
 }
 

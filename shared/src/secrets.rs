@@ -83,7 +83,9 @@ pub async fn bot_token_if_stored(sdk: &SdkConfig) -> Result<Option<String>, Stri
 pub async fn bot_token(sdk: &SdkConfig) -> Result<String, String> {
     bot_token_if_stored(sdk).await?.ok_or_else(|| {
         let name = std::env::var(BOT_TOKEN_PARAM_ENV).unwrap_or_default();
-        format!("SSM parameter {name} (the bot token) is missing or empty: store it (docs/deploy.md)")
+        format!(
+            "SSM parameter {name} (the bot token) is missing or empty: store it (docs/deploy.md)"
+        )
     })
 }
 

@@ -180,7 +180,10 @@ impl Stack {
 
     fn get_att(&self, id: &str, attribute: &str) -> String {
         let name = self.physical_name(id);
-        let ty = self.resource(id)["Type"].as_str().unwrap_or_default().to_owned();
+        let ty = self.resource(id)["Type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         match (ty.as_str(), attribute) {
             ("AWS::DynamoDB::Table", "Arn") => {
                 format!("arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}")
@@ -368,7 +371,9 @@ impl Stack {
         }
         for p in f["Properties"]["Policies"].as_array().into_iter().flatten() {
             match p {
-                Value::Object(o) if o.contains_key("Statement") => raw.extend(list(&o["Statement"])),
+                Value::Object(o) if o.contains_key("Statement") => {
+                    raw.extend(list(&o["Statement"]))
+                }
                 Value::Object(o) if o.len() == 1 => {
                     let (name, args) = o.iter().next().unwrap();
                     let args = self.resolve(args).unwrap_or(Value::Null);
@@ -388,9 +393,16 @@ impl Stack {
     /// The ARN IAM evaluates for a recorded operation, with its names mapped.
     pub fn arn(&self, op: &flare::aws::record::Operation, names: &Names) -> String {
         let name = names.map(&op.name);
-        let region = if op.region.is_empty() { REGION } else { &op.region };
+        let region = if op.region.is_empty() {
+            REGION
+        } else {
+            &op.region
+        };
         match op.kind.as_str() {
-            "table" => format!("arn:{PARTITION}:dynamodb:{region}:{ACCOUNT}:table/{name}{}", op.path),
+            "table" => format!(
+                "arn:{PARTITION}:dynamodb:{region}:{ACCOUNT}:table/{name}{}",
+                op.path
+            ),
             "queue" => format!("arn:{PARTITION}:sqs:{region}:{ACCOUNT}:{name}"),
             "parameter" => format!("arn:{PARTITION}:ssm:{region}:{ACCOUNT}:parameter{name}"),
             "event-bus" => format!("arn:{PARTITION}:events:{region}:{ACCOUNT}:event-bus/{name}"),
@@ -417,7 +429,9 @@ fn sam_policy_template(name: &str, args: &Value) -> Vec<Value> {
             .unwrap_or_else(|| panic!("{name}: {k} is missing"))
             .to_owned()
     };
-    let arn = |service: &str, rest: String| format!("arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{rest}");
+    let arn = |service: &str, rest: String| {
+        format!("arn:{PARTITION}:{service}:{REGION}:{ACCOUNT}:{rest}")
+    };
     match name {
         "DynamoDBCrudPolicy" => {
             let t = arg("TableName");
@@ -443,7 +457,9 @@ fn sam_policy_template(name: &str, args: &Value) -> Vec<Value> {
         ],
         "EventBridgePutEventsPolicy" => vec![json!({ "Effect": "Allow",
             "Action": "events:PutEvents", "Resource": arn("events", format!("event-bus/{}", arg("EventBusName"))) })],
-        other => panic!("SAM policy template {other} is not known to the evaluator: add its definition"),
+        other => {
+            panic!("SAM policy template {other} is not known to the evaluator: add its definition")
+        }
     }
 }
 
@@ -490,7 +506,10 @@ impl Statement {
         let resource_ok = if self.not_resources.is_empty() {
             self.resources.iter().any(|p| wildcard(p, resource, false))
         } else {
-            !self.not_resources.iter().any(|p| wildcard(p, resource, false))
+            !self
+                .not_resources
+                .iter()
+                .any(|p| wildcard(p, resource, false))
         };
         action_ok && resource_ok
     }
@@ -616,9 +635,9 @@ pub fn unused(
         for s in statements.iter().filter(|s| s.allow) {
             for action in &s.actions {
                 for resource in &s.resources {
-                    let hit = used.iter().any(|(a, r)| {
-                        wildcard(action, a, true) && wildcard(resource, r, false)
-                    });
+                    let hit = used
+                        .iter()
+                        .any(|(a, r)| wildcard(action, a, true) && wildcard(resource, r, false));
                     if !hit {
                         idle.push(format!("{action} on {resource} ({})", s.sid));
                     }

@@ -86,7 +86,9 @@ fn url_verification(req: &Request) -> Option<String> {
     let challenge = body["challenge"].as_str()?;
     let token_like = !challenge.is_empty()
         && challenge.len() <= 256
-        && challenge.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        && challenge
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     token_like.then(|| challenge.to_owned())
 }
 
@@ -117,12 +119,27 @@ mod tests {
     #[test]
     fn url_verification_is_answered_verified_once_the_secret_is_stored() {
         let now = 1_700_000_000;
-        let ok = answer(Some(SECRET), &request("/slack/events", CHALLENGE, Some(SECRET), now), now);
+        let ok = answer(
+            Some(SECRET),
+            &request("/slack/events", CHALLENGE, Some(SECRET), now),
+            now,
+        );
         assert_eq!(ok.status, 200);
-        assert!(ok.body.contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"));
-        let forged = answer(Some(SECRET), &request("/slack/events", CHALLENGE, Some("other"), now), now);
+        assert!(
+            ok.body
+                .contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+        );
+        let forged = answer(
+            Some(SECRET),
+            &request("/slack/events", CHALLENGE, Some("other"), now),
+            now,
+        );
         assert_eq!(forged.status, 401);
-        let stale = answer(Some(SECRET), &request("/slack/events", CHALLENGE, Some(SECRET), now - 600), now);
+        let stale = answer(
+            Some(SECRET),
+            &request("/slack/events", CHALLENGE, Some(SECRET), now - 600),
+            now,
+        );
         assert_eq!(stale.status, 401);
     }
 
@@ -131,10 +148,17 @@ mod tests {
         let now = 1_700_000_000;
         let ok = answer(None, &request("/slack/events", CHALLENGE, None, now), now);
         assert!(ok.body.contains("challenge"), "{ok:?}");
-        let markup = CHALLENGE.replace("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "<script>");
+        let markup = CHALLENGE.replace(
+            "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "<script>",
+        );
         let refused = answer(None, &request("/slack/events", &markup, None, now), now);
         assert_eq!(refused.body, UNFINISHED);
-        let command = answer(None, &request("/slack/commands", "command=%2Fincident", None, now), now);
+        let command = answer(
+            None,
+            &request("/slack/commands", "command=%2Fincident", None, now),
+            now,
+        );
         assert_eq!((command.status, command.body.as_str()), (200, UNFINISHED));
     }
 
@@ -143,7 +167,12 @@ mod tests {
         let now = 1_700_000_000;
         let r = answer(
             Some(SECRET),
-            &request("/slack/commands", "command=%2Fincident&text=list", Some(SECRET), now),
+            &request(
+                "/slack/commands",
+                "command=%2Fincident&text=list",
+                Some(SECRET),
+                now,
+            ),
             now,
         );
         assert_eq!(r.status, 200);
@@ -151,7 +180,12 @@ mod tests {
         assert!(r.body.contains("ephemeral"), "{r:?}");
         let event = answer(
             Some(SECRET),
-            &request("/slack/events", r#"{"type":"event_callback"}"#, Some(SECRET), now),
+            &request(
+                "/slack/events",
+                r#"{"type":"event_callback"}"#,
+                Some(SECRET),
+                now,
+            ),
             now,
         );
         assert_eq!((event.status, event.body.as_str()), (200, ""));

@@ -32,8 +32,7 @@ impl Resources {
 /// a directory, every AWS operation is recorded there ([`record`]) under the function
 /// named by `AWS_LAMBDA_FUNCTION_NAME` (as the Lambda runtime sets it), else `local`.
 pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
-    let function =
-        std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".to_owned());
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".to_owned());
     sdk_config_for(endpoint, &function).await
 }
 

@@ -223,7 +223,8 @@ fn credential_scope(authorization: &str) -> Option<(String, String)> {
     let scope = authorization.split("Credential=").nth(1)?;
     let scope = scope.split([',', ' ']).next()?;
     let mut parts = scope.split('/');
-    let (_key, _date, region, service) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_key, _date, region, service) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     Some((service.to_owned(), region.to_owned()))
 }
 
@@ -346,7 +347,10 @@ mod tests {
             "DynamoDB_20120810.TransactWriteItems",
             r#"{"TransactItems":[{"Put":{"TableName":"t1"}},{"Update":{"TableName":"t1"}}]}"#,
         );
-        let actions: Vec<String> = describe("worker", &r).into_iter().map(|o| o.action).collect();
+        let actions: Vec<String> = describe("worker", &r)
+            .into_iter()
+            .map(|o| o.action)
+            .collect();
         assert_eq!(actions, ["dynamodb:PutItem", "dynamodb:UpdateItem"]);
         let r = request(
             "POST",
@@ -368,7 +372,10 @@ mod tests {
             r#"{"QueueUrl":"http://127.0.0.1:5000/123456789012/t1-commands.fifo"}"#,
         );
         let o = &describe("worker", &r)[0];
-        assert_eq!((o.action.as_str(), o.name.as_str()), ("sqs:SendMessage", "t1-commands.fifo"));
+        assert_eq!(
+            (o.action.as_str(), o.name.as_str()),
+            ("sqs:SendMessage", "t1-commands.fifo")
+        );
         let r = request(
             "POST",
             "http://127.0.0.1:5000/",
@@ -387,10 +394,21 @@ mod tests {
         let ops = describe("worker", &r);
         assert_eq!(ops.len(), 1);
         assert_eq!(ops[0].name, "b1");
-        let r = request("HEAD", "http://127.0.0.1:5000/pm/postmortems/INC-1.md", "s3", "", "");
+        let r = request(
+            "HEAD",
+            "http://127.0.0.1:5000/pm/postmortems/INC-1.md",
+            "s3",
+            "",
+            "",
+        );
         let o = &describe("postmortem", &r)[0];
         assert_eq!(
-            (o.operation.as_str(), o.action.as_str(), o.name.as_str(), o.path.as_str()),
+            (
+                o.operation.as_str(),
+                o.action.as_str(),
+                o.name.as_str(),
+                o.path.as_str()
+            ),
             ("HeadObject", "s3:GetObject", "pm", "/postmortems/INC-1.md")
         );
     }

@@ -135,7 +135,10 @@ mod tests {
         assert_eq!(b.allowance(), Some(Budget::PER_COMMAND));
         let b = Budget::lambda(Duration::from_secs(10));
         let a = b.allowance().unwrap_or_default();
-        assert!(a <= Duration::from_secs(8) && a > Duration::from_secs(7), "{a:?}");
+        assert!(
+            a <= Duration::from_secs(8) && a > Duration::from_secs(7),
+            "{a:?}"
+        );
         assert_eq!(Budget::lambda(Duration::from_secs(6)).allowance(), None);
         assert_eq!(Budget::lambda(Duration::ZERO).allowance(), None);
         assert!(Budget::unlimited().allowance().is_some());
