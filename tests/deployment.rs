@@ -1278,11 +1278,19 @@ fn the_evaluator_follows_parameters_and_conditions() {
     // A signing secret outside the integration prefix is out of the worker's reach.
     let s = stack().with_parameter("IntegrationSecretsPrefix", "/flare/integrations/");
     let statements = s.statements(&s.function_of("worker"));
-    assert_eq!(
+    assert!(!matches!(
         iam::decide(
             &statements,
             "ssm:GetParameter",
             &format!("{PARAM}/flare/slack/signing-secret")
+        ),
+        iam::Decision::Allowed(_)
+    ));
+    assert_eq!(
+        iam::decide(
+            &statements,
+            "ssm:GetParameter",
+            &format!("{PARAM}/flare/other")
         ),
         iam::Decision::ImplicitDeny
     );
