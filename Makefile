@@ -15,7 +15,7 @@ help:
 	@echo "make soak   - 10 minutes of mixed traffic: no lost or duplicated command, flat memory"
 	@echo "make fuzz   - every cargo-fuzz target for FUZZ_SECONDS each"
 	@echo "make lint   - rustfmt check, clippy (warnings are errors) and validate"
-	@echo "make validate - sam validate --lint and cfn-lint on template.yaml (installs the SAM CLI into .tools/)"
+	@echo "make validate - sam validate --lint, cfn-lint and checkov on template.yaml (installs them into .tools/)"
 	@echo "make build  - sam build: every function with cargo-lambda for arm64 (CONFIG=path/to/flare.yaml)"
 	@echo "make deploy - sam deploy with samconfig.toml (REGION=…, STACK=… to override); run make build first"
 	@echo "make manifest URL=https://… - target/slack-app-manifest.yaml for the deployed function URL"
@@ -76,10 +76,23 @@ $(CARGO_LAMBDA_STAMP): $(SAM_STAMP)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check "cargo-lambda==$(CARGO_LAMBDA_VERSION)"
 	touch $@
 
-## validate: offline checks of template.yaml (no AWS credentials needed)
-validate: $(SAM_STAMP)
+# checkov has its own venv: its pins and the SAM CLI's don't agree.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .tools/checkov-venv
+CHECKOV_STAMP := $(CHECKOV_VENV)/.checkov-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check "checkov==$(CHECKOV_VERSION)"
+	touch $@
+
+## validate: offline checks of template.yaml (no AWS credentials needed): SAM's and
+## cfn-lint's rules, then checkov's security checks (each skip is justified next to its
+## `checkov:skip` comment in template.yaml)
+validate: $(SAM_STAMP) $(CHECKOV_STAMP)
 	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template template.yaml
 	AWS_DEFAULT_REGION=us-east-1 $(SAM_VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
 
 ## build: release arm64 binaries with cargo-lambda (zig links them) and the config layer
 build: $(CARGO_LAMBDA_STAMP)
@@ -94,7 +107,7 @@ deploy: $(SAM_STAMP)
 
 ## manifest: the Slack app manifest for a deployed function URL
 manifest:
-	@infra/scripts/slack-manifest.sh "$(URL)"
+	@infra/scripts/slack-manifest.sh "$(URL)" $(MANIFEST)
 
 ## bench: Criterion benches, loopback load on flare-local beside a Bolt reference app, cold
 ## starts, binary sizes (docs/performance.md); builds in target/bench, results in infra/bench/results/

@@ -59,8 +59,18 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The deployed functions: resources, configuration and secrets from the environment.
+    /// The deployed functions but Slack's: resources, configuration and the bot token
+    /// from the environment. No signing secret: only the Slack function verifies
+    /// requests, so only its role may read it.
     pub async fn from_env() -> Result<Wiring, String> {
+        let mut wiring = Self::without_secrets_from_env().await?;
+        wiring.bot_token = crate::secrets::bot_token(&wiring.sdk).await?;
+        Ok(wiring)
+    }
+
+    /// Resources, configuration and SDK, with both secrets empty: the Slack function
+    /// reads them itself, because it has to start before they are stored.
+    pub async fn without_secrets_from_env() -> Result<Wiring, String> {
         install_crypto_provider();
         let resources = Resources::from_env()?;
         let mut config = load_config().map_err(|e| e.to_string())?;
@@ -68,15 +78,13 @@ impl Wiring {
         let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
         let sdk = sdk_config(endpoint.as_deref()).await;
         with_catalog(&mut config, &sdk, &resources.table).await?;
-        let config = Arc::new(config);
-        let secrets = crate::secrets::slack(&sdk).await?;
         Ok(Wiring {
             sdk,
             resources,
-            config,
+            config: Arc::new(config),
             clock: Arc::new(SystemClock),
-            signing_secret: secrets.signing_secret,
-            bot_token: secrets.bot_token,
+            signing_secret: String::new(),
+            bot_token: String::new(),
             slack_api_url: std::env::var("FLARE_SLACK_API_URL").ok(),
             response_url_prefix: std::env::var("FLARE_SLACK_RESPONSE_URL_PREFIX")
                 .unwrap_or_else(|_| SLACK_RESPONSE_URLS.into()),
@@ -160,6 +168,10 @@ impl Wiring {
 
     /// The Slack request handler, with a Slack client that never makes Slack wait.
     pub fn slack_app(&self) -> Result<SlackApp, String> {
+        // An empty key would make every signature checkable by anyone.
+        if self.signing_secret.is_empty() {
+            return Err("no signing secret: the Slack app can't verify requests".into());
+        }
         Ok(SlackApp {
             signing_secret: self.signing_secret.clone(),
             store: self.store(),

@@ -9,6 +9,7 @@
 //! return `Err` (Lambda retries asynchronous invocations); a missing incident, one
 //! that is no longer resolved, or a permanent refusal is logged and returns `Ok`.
 
+use crate::lease::{Leases, take};
 use crate::service::{PostmortemError, Postmortems, Report};
 use flare::domain::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,24 @@ pub enum Outcome {
 
 /// Handles one EventBridge event.
 pub async fn handle_event(service: &Postmortems, event: Value) -> Result<Outcome, PostmortemError> {
+    handle(service, None, event).await
+}
+
+/// Handles one EventBridge event holding the incident's lease while drafting (the
+/// Lambda, where two invocations for one incident may run at once: [`crate::lease`]).
+pub async fn handle_event_leased(
+    service: &Postmortems,
+    leases: &dyn Leases,
+    event: Value,
+) -> Result<Outcome, PostmortemError> {
+    handle(service, Some(leases), event).await
+}
+
+async fn handle(
+    service: &Postmortems,
+    leases: Option<&dyn Leases>,
+    event: Value,
+) -> Result<Outcome, PostmortemError> {
     let envelope: Envelope = serde_json::from_value(event).unwrap_or_default();
     let ignored = |reason: String| {
         tracing::info!(%reason, "event ignored");
@@ -68,7 +87,21 @@ pub async fn handle_event(service: &Postmortems, event: Value) -> Result<Outcome
         Ok(Some(_)) => {}
         Err(e) => return settle(&id, Err(e.into())),
     }
-    settle(&id, service.generate(&id).await)
+    let Some(leases) = leases else {
+        return settle(&id, service.generate(&id).await);
+    };
+    let holder = format!("{:016x}", fastrand::u64(..));
+    match take(leases, &id, &holder).await {
+        Ok(true) => {}
+        Ok(false) => return settle(&id, Err(PostmortemError::Busy(id.clone()))),
+        Err(e) => return settle(&id, Err(e.into())),
+    }
+    let result = service.generate(&id).await;
+    if let Err(e) = leases.give_back(&id, &holder).await {
+        // It expires by itself; the next draft just waits a little longer.
+        tracing::warn!(incident = %id, error = %e, "could not give the lease back");
+    }
+    settle(&id, result)
 }
 
 /// Transient failures go back to Lambda (which retries); the rest is logged and ends.

@@ -8,18 +8,20 @@
 //! * [`service`]: load → render → store → publish, the one entry point
 //!   ([`Postmortems::generate`]) for the Lambda and for `/incident postmortem`.
 //! * [`handler`]: the EventBridge event the Lambda receives.
+//! * [`lease`]: one draft of an incident at a time (a lease in the table).
 //! * [`upload`]: the file bytes to Slack's upload URL.
 //! * [`fixtures`]: sample incidents for tests, docs and benchmarks.
 
 pub mod fixtures;
 pub mod handler;
+pub mod lease;
 pub mod publish;
 pub mod render;
 pub mod service;
 pub mod store;
 pub mod upload;
 
-pub use handler::handle_event;
+pub use handler::{handle_event, handle_event_leased};
 pub use render::{Links, render, render_with};
 pub use service::{PostmortemError, Postmortems, Report};
 pub use store::{PostmortemStore, S3PostmortemStore, Stored};

@@ -26,6 +26,11 @@ pub enum PostmortemError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Publish(#[from] PublishError),
+    /// Another draft of the incident held its lease all the time we waited.
+    #[error("another postmortem draft of {0} is under way")]
+    Busy(IncidentId),
+    #[error(transparent)]
+    Lease(#[from] crate::lease::LeaseError),
 }
 
 impl PostmortemError {
@@ -37,6 +42,7 @@ impl PostmortemError {
             PostmortemError::Store(StoreError::Corrupt(_)) => false,
             PostmortemError::Store(_) | PostmortemError::Storage(_) => true,
             PostmortemError::Publish(e) => e.is_transient(),
+            PostmortemError::Busy(_) | PostmortemError::Lease(_) => true,
         }
     }
 }

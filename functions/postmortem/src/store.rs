@@ -103,6 +103,11 @@ impl S3PostmortemStore {
         {
             Ok(head) => Ok(head.metadata().and_then(|m| m.get(HASH_METADATA)).cloned()),
             Err(e) if e.as_service_error().is_some_and(|se| se.is_not_found()) => Ok(None),
+            // Without s3:ListBucket (the role grants only GetObject and PutObject under
+            // postmortems/), S3 answers a missing key with 403 rather than 404. The role
+            // may read every key here, so a 403 means the document isn't there yet; if
+            // the grant itself were missing, the PutObject that follows fails loudly.
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Ok(None),
             Err(e) => Err(StorageError(format!(
                 "reading s3://{}/{key}: {}",
                 self.bucket,

@@ -1,13 +1,16 @@
-//! Lambda: applies incident Commands from the SQS FIFO queue, one group at a time.
+//! Lambda: applies incident Commands from the SQS FIFO queue, one group at a time,
+//! within the invocation's remaining time (`handle_batch_within`): what it can't finish
+//! goes back to SQS as `batchItemFailures` instead of timing out the whole batch.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use flare::worker::{BatchRecord, Worker, handle_batch};
+use flare::worker::{BatchRecord, Budget, Worker, handle_batch_within};
 use flare_integrations::http::{Http, Retry};
 use flare_integrations::pager::Pagers;
 use flare_integrations::secrets::SsmSecrets;
 use flare_integrations::{Endpoints, worker_effects};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -15,7 +18,14 @@ async fn main() -> Result<(), Error> {
     let wiring = flare::runtime::Wiring::from_env().await?;
     let mut worker = wiring.worker()?;
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
-    let pagers = Pagers::from_env(Http::new(Retry::default())?, Endpoints::from_env(), secrets);
+    // Two tries a call, a second apart at most: a vendor call stays well inside one
+    // command's share of the invocation (Budget::PER_COMMAND).
+    let retry = Retry {
+        attempts: 2,
+        base_delay: Duration::from_millis(250),
+        max_delay: Duration::from_secs(1),
+    };
+    let pagers = Pagers::from_env(Http::new(retry)?, Endpoints::from_env(), secrets);
     let extra = worker_effects(
         wiring.config.clone(),
         worker.store.clone(),
@@ -25,12 +35,24 @@ async fn main() -> Result<(), Error> {
     worker.effects.extend(extra);
     let worker = &worker;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(handle(worker, event.payload).await)
+        // Lambda's deadline for this invocation (absent in odd runtimes: assume 60 s,
+        // the template's timeout).
+        let remaining = event
+            .context
+            .deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        let remaining = if event.context.deadline == 0 {
+            Duration::from_secs(60)
+        } else {
+            remaining
+        };
+        Ok::<_, Error>(handle(worker, event.payload, &Budget::lambda(remaining)).await)
     }))
     .await
 }
 
-async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
+async fn handle(worker: &Worker, event: SqsEvent, budget: &Budget) -> SqsBatchResponse {
     let records: Vec<BatchRecord> = event
         .records
         .into_iter()
@@ -40,7 +62,7 @@ async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
             body: r.body.unwrap_or_default(),
         })
         .collect();
-    let failed = handle_batch(worker, &records).await;
+    let failed = handle_batch_within(worker, &records, budget).await;
     let mut response = SqsBatchResponse::default();
     response.batch_item_failures = failed
         .into_iter()

@@ -2,6 +2,7 @@
 //! mode and tests only) creating the resources that SAM creates in a real account.
 
 pub mod provision;
+pub mod record;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 
@@ -27,8 +28,26 @@ impl Resources {
 }
 
 /// The SDK configuration: the default chain in AWS, or a local endpoint (moto) with
-/// dummy credentials when `endpoint` is given.
+/// dummy credentials when `endpoint` is given. Locally, with `FLARE_AWS_RECORD` set to
+/// a directory, every AWS operation is recorded there ([`record`]) under the function
+/// named by `AWS_LAMBDA_FUNCTION_NAME` (as the Lambda runtime sets it), else `local`.
 pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".to_owned());
+    sdk_config_for(endpoint, &function).await
+}
+
+/// [`sdk_config`], recording (locally, with `FLARE_AWS_RECORD`) as `function`.
+pub async fn sdk_config_for(endpoint: Option<&str>, function: &str) -> SdkConfig {
+    let sdk = load(endpoint).await;
+    match (endpoint, std::env::var_os(record::RECORD_DIR_ENV)) {
+        (Some(_), Some(dir)) => {
+            record::recording(sdk, record::Sink::new(function, Some(dir.into())))
+        }
+        _ => sdk,
+    }
+}
+
+async fn load(endpoint: Option<&str>) -> SdkConfig {
     let loader = aws_config::defaults(BehaviorVersion::latest());
     match endpoint {
         None => loader.load().await,

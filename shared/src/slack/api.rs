@@ -37,7 +37,10 @@ pub trait SlackApi: Send + Sync {
 /// How hard to try before giving up (the command is then redelivered by SQS).
 const MAX_TRIES: u32 = 4;
 /// Longer waits than this are left to SQS redelivery, to keep a Lambda from idling.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(20);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// One call, retries included, gives up after this: well inside a command's share of
+/// the worker's 60 s invocation (`worker::Budget::PER_COMMAND`).
+const CALL_DEADLINE: Duration = Duration::from_secs(15);
 
 pub struct SlackWebApi {
     client: SlackClient<SlackClientHyperHttpsConnector>,
@@ -83,7 +86,7 @@ impl SlackWebApi {
             token: SlackApiToken::new(token.into()),
             response_url_prefix: response_url_prefix.into(),
             tries: MAX_TRIES,
-            deadline: Duration::from_secs(60),
+            deadline: CALL_DEADLINE,
         })
     }
 

@@ -11,7 +11,7 @@ mod mail_thread;
 mod merge;
 pub mod metrics;
 
-pub use batch::{BatchRecord, handle_batch};
+pub use batch::{BatchRecord, Budget, handle_batch, handle_batch_within};
 pub use effect::{Answer, Directory, Effect, EffectError, LogResponder, Responder};
 pub use mail_thread::MailThreadIndex;
 pub use merge::MergeEffect;
