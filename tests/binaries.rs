@@ -627,7 +627,7 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         queued
             .messages()
             .iter()
-            .any(|m| m.body().unwrap_or_default().contains("Absorb")),
+            .any(|m| m.body().unwrap_or_default().contains(r#""type":"absorb""#)),
         "the merge queued its Absorb commands"
     );
 

@@ -928,12 +928,13 @@ const EVENT_SCOPES: &[(&str, &[&str])] = &[
 ];
 
 /// The Web API methods the deployed code calls: the literal first argument of
-/// `SlackApi::call("…", …)` (also split over lines) and slack-morphism's `http_post`.
+/// `SlackApi::call("…", …)` (also split over lines), the Slack effect's cosmetic
+/// `best_effort("…", …)` and slack-morphism's `http_post`.
 fn methods_called() -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
     for file in deployed_sources() {
         let text = std::fs::read_to_string(&file).unwrap();
-        for needle in ["call(", "http_post("] {
+        for needle in ["call(", "http_post(", "best_effort("] {
             let mut rest = text.as_str();
             while let Some(at) = rest.find(needle) {
                 rest = &rest[at + needle.len()..];

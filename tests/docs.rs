@@ -82,7 +82,7 @@ fn every_quoted_log_line_is_written_by_the_code() {
 
 #[test]
 fn the_parser_finds_what_the_docs_quote() {
-    let doc = r#"and logs `could not read it`. {"level":"WARN","fields":{"message":"quarantined mail","x":1}} (`"denied"`, with"#;
+    let doc = r#"and logs `could not read it`. {"level":"WARN","fields":{"message":"quarantined mail","x":1}} Denials are also logged by the worker (`"denied"`, with"#;
     let mut got = quoted_log_lines(doc);
     got.sort();
     assert_eq!(got, ["could not read it", "denied", "quarantined mail"]);

@@ -680,9 +680,10 @@ async fn a_permanent_slack_error_is_recorded_and_reported_in_the_channel() {
     let (id, name) = app
         .declare("U0ALICE", "Search down", "S3", ViewValues::new())
         .await;
+    // The card's update is essential (a topic or purpose is cosmetic: passed over).
     app.host.sim.inject_fault(Fault {
-        method: "conversations.setTopic".into(),
-        error: "too_long".into(),
+        method: "chat.update".into(),
+        error: "cant_update_message".into(),
         count: 1,
         retry_after: 1,
     });
@@ -690,7 +691,7 @@ async fn a_permanent_slack_error_is_recorded_and_reported_in_the_channel() {
     let refs = app.host.store.refs(&id).await.unwrap();
     assert_eq!(
         refs.get("error#2").map(String::as_str),
-        Some("too_long"),
+        Some("cant_update_message"),
         "{refs:?}"
     );
     let texts: Vec<String> = app
@@ -702,7 +703,7 @@ async fn a_permanent_slack_error_is_recorded_and_reported_in_the_channel() {
     assert!(
         texts
             .iter()
-            .any(|t| t.contains("could not finish") && t.contains("too_long")),
+            .any(|t| t.contains("could not finish") && t.contains("cant_update_message")),
         "{texts:?}"
     );
     // Not retried forever: the next command works normally.

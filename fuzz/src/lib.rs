@@ -251,7 +251,10 @@ thread_local! {
 
 impl Harness {
     fn new() -> Self {
-        let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
             Ok(r) => r,
             Err(e) => panic!("no tokio runtime: {e}"),
         };

@@ -96,10 +96,11 @@ impl Sink {
 
 /// `sdk` with every request recorded into `sink`.
 pub fn recording(sdk: SdkConfig, sink: Arc<Sink>) -> SdkConfig {
-    let Some(inner) = sdk.http_client() else {
-        tracing::warn!("the SDK configuration has no HTTP client; nothing is recorded");
-        return sdk;
-    };
+    // `aws_config` leaves the HTTP client to each service client unless told: the
+    // recorder wraps a plain-HTTP one of its own (it only runs against a local endpoint).
+    let inner = sdk
+        .http_client()
+        .unwrap_or_else(|| aws_smithy_http_client::Builder::new().build_http());
     sdk.to_builder()
         .http_client(SharedHttpClient::new(RecordingClient { inner, sink }))
         .build()

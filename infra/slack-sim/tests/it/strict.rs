@@ -428,12 +428,20 @@ async fn invite_follows_force() {
 
 #[tokio::test]
 async fn methods_outside_the_manifest_scopes_are_missing_scope() {
-    // Flare's own manifest has no users:read and no reactions:write.
+    // Flare's own manifest has no reactions:write (Flare never reacts).
     let (_sim, addr, c) = sim_with_incidents().await;
+    let react = call(
+        addr,
+        "reactions.add",
+        json!({"channel": c, "timestamp": "1700000000.000100", "name": "eyes"}),
+    )
+    .await;
+    assert_eq!(react["error"], "missing_scope", "{react}");
+    assert_eq!(react["needed"], "reactions:write");
+    assert!(react["provided"].as_str().unwrap().contains("chat:write"));
+    // users:read is granted: Flare names people in forms prefilled from a message.
     let info = call(addr, "users.info", json!({"user": "U0ALICE"})).await;
-    assert_eq!(info["error"], "missing_scope", "{info}");
-    assert_eq!(info["needed"], "users:read");
-    assert!(info["provided"].as_str().unwrap().contains("chat:write"));
+    assert_eq!(info["ok"], true, "{info}");
     // Methods that need no scope, and people's tokens, are not checked.
     assert_eq!(call(addr, "auth.test", json!({})).await["ok"], true);
     let (_, _, person) =
