@@ -2,7 +2,6 @@
 //! `FLARE_LOCAL_PORT=N make run` both serve on N (checked with `make -n`, which prints
 //! the command without running it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 
