@@ -478,18 +478,7 @@ impl SlackApp {
         // Private incidents count only for the people who can see them, in every format.
         let mut visible = Vec::with_capacity(incidents.len());
         for inc in incidents.drain(..) {
-            if !inc.private || inc.involves(user) {
-                visible.push(inc);
-                continue;
-            }
-            let channel = self
-                .store
-                .refs(&inc.id)
-                .await
-                .map_err(unavailable)?
-                .get("channel")
-                .cloned();
-            if self.can_see(&inc, user, channel.as_deref()).await? {
+            if self.sees(&inc, user).await? {
                 visible.push(inc);
             }
         }

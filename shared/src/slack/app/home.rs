@@ -54,6 +54,22 @@ impl SlackApp {
         Ok(out)
     }
 
+    /// [`Self::can_see`], looking the channel up only for a private incident that
+    /// doesn't involve `user` (exports that don't show channels).
+    pub(super) async fn sees(&self, inc: &Incident, user: &UserId) -> Result<bool, Reject> {
+        if !inc.private || inc.involves(user) {
+            return Ok(true);
+        }
+        let channel = self
+            .store
+            .refs(&inc.id)
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))?
+            .get("channel")
+            .cloned();
+        self.can_see(inc, user, channel.as_deref()).await
+    }
+
     /// Public incidents: everyone. Private ones: their reporter, role holders and the
     /// members of their (private) channel.
     pub(super) async fn can_see(
