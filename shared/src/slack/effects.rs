@@ -64,6 +64,15 @@ impl From<crate::store::StoreError> for EffectError {
 /// The `channel` of messages that came by mail rather than from Slack.
 pub const EMAIL_CHANNEL: &str = "email";
 
+/// Whoever acted, as mrkdwn: a person as a mention, mail and Flare itself as text.
+fn who(actor: &Actor) -> String {
+    match actor {
+        Actor::User { id } => format!("<@{id}>"),
+        Actor::Email { address } => escape(address),
+        Actor::System { name } => escape(name),
+    }
+}
+
 /// Where to put a message that Flare keeps up to date in place.
 struct Kept<'a> {
     ref_key: &'a str,
@@ -429,11 +438,7 @@ impl SlackEffect {
                 .as_deref()
                 .map(|p| format!(" (<{p}|original message>)"))
                 .unwrap_or_default();
-            let declarer = match &rec.actor {
-                Actor::User { id } => format!("<@{id}>"),
-                Actor::Email { address } => escape(address),
-                Actor::System { name } => escape(name),
-            };
+            let declarer = who(&rec.actor);
             let text = if m.channel == EMAIL_CHANNEL {
                 format!(":email: Reported by mail:\n{}", quote(&m.text))
             } else {
@@ -524,11 +529,7 @@ impl SlackEffect {
 
     async fn apply(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
         let mut refs = self.store.refs(&incident.id).await?;
-        let who = match &rec.actor {
-            Actor::User { id } => format!("<@{id}>"),
-            Actor::Email { address } => escape(address),
-            Actor::System { name } => escape(name),
-        };
+        let who = who(&rec.actor);
         let text = match &rec.event {
             Event::Declared(_) => return self.declared(incident, rec, &mut refs).await,
             Event::Acknowledged => format!(":wave: {who} acknowledged."),

@@ -341,7 +341,7 @@ impl SlackApp {
                     channel: Some(cmd.channel_id.0.clone()),
                     source_message: None,
                 };
-                let title = self.plain_words(rest, &user).await;
+                let title = self.plain_words(rest).await;
                 self.open_modal(
                     &cmd.trigger_id.0,
                     declare_modal(&self.config, &title, "", &origin),

@@ -235,7 +235,7 @@ impl SlackApp {
 }
 
 /// Whether the event is the app's own doing: its bot user (named in the envelope's
-/// `authorizations`, or the legacy `authed_users`) reacted or pinned.
+/// `authorizations`) reacted or pinned.
 fn from_own_bot(body: &Value, event: &Value) -> bool {
     let actor = event["user"].as_str().or_else(|| {
         event["item"]["created_by"]
@@ -245,19 +245,12 @@ fn from_own_bot(body: &Value, event: &Value) -> bool {
     let Some(actor) = actor else {
         return false;
     };
-    let bots = body["authorizations"]
+    body["authorizations"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|a| a["is_bot"] == true)
-        .filter_map(|a| a["user_id"].as_str());
-    bots.chain(
-        event["bot_id"]
-            .as_str()
-            .filter(|_| event["type"] == "message")
-            .map(|_| actor),
-    )
-    .any(|b| b == actor)
+        .any(|a| a["user_id"].as_str() == Some(actor))
 }
 
 fn captured(channel: &str, ts: &str, m: &Value, permalink: Option<&str>) -> CapturedMessage {

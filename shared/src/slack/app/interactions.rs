@@ -45,7 +45,7 @@ impl SlackApp {
                 .map(|()| Response::empty())
             }
             "message_action" if callback == DECLARE_FROM_MESSAGE => {
-                self.declare_from_message(&p, &user).await
+                self.declare_from_message(&p).await
             }
             "shortcut" | "message_action" => {
                 // Another app's shortcut, or one from an older manifest: not ours to act on.
@@ -83,7 +83,7 @@ impl SlackApp {
         }
     }
 
-    async fn declare_from_message(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
+    async fn declare_from_message(&self, p: &Value) -> Result<Response, Reject> {
         let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
         let channel = str_at(p, &["channel", "id"]).ok_or_else(|| bad("no channel"))?;
         let ts = str_at(p, &["message", "ts"]).ok_or_else(|| bad("no message ts"))?;
@@ -102,7 +102,7 @@ impl SlackApp {
             posted_at,
         };
         // The form's inputs are plain text: names, not `<@U…>` markup.
-        let plain = self.plain_words(&text, user).await;
+        let plain = self.plain_words(&text).await;
         let title = plain
             .lines()
             .find(|l| !l.trim().is_empty())
@@ -122,13 +122,7 @@ impl SlackApp {
     /// Why `user` can't hold a role (a bot, a deactivated or unknown account), if so.
     /// Slack not answering in time lets it through: the worker's rules still apply.
     pub(super) async fn not_a_person(&self, user: &UserId) -> Option<String> {
-        let info = tokio::time::timeout(
-            std::time::Duration::from_millis(800),
-            self.api
-                .call("users.info", json!({ "user": user.as_str() })),
-        )
-        .await;
-        match info {
+        match self.user_info(user.as_str(), 800).await {
             Ok(Ok(v)) if v["user"]["is_bot"] == true || v["user"]["id"] == "USLACKBOT" => {
                 Some(format!("<@{user}> is a bot: roles are for people."))
             }
@@ -144,20 +138,29 @@ impl SlackApp {
         }
     }
 
+    /// `users.info`, given at most `wait_ms` on Slack's 3-second path (`Err(_)`: no
+    /// answer in time).
+    async fn user_info(
+        &self,
+        id: &str,
+        wait_ms: u64,
+    ) -> Result<Result<Value, crate::slack::api::SlackError>, tokio::time::error::Elapsed> {
+        tokio::time::timeout(
+            std::time::Duration::from_millis(wait_ms),
+            self.api.call("users.info", json!({ "user": id })),
+        )
+        .await
+    }
+
     /// Slack text as plain words: mentioned people by their names (a few `users.info`
     /// lookups at most, on Slack's 3-second path; an id where a lookup fails).
-    pub(super) async fn plain_words(&self, text: &str, _asker: &UserId) -> String {
+    pub(super) async fn plain_words(&self, text: &str) -> String {
         let mut names = std::collections::HashMap::new();
         for id in crate::slack::mrkdwn::mentioned_users(text)
             .into_iter()
             .take(5)
         {
-            let info = tokio::time::timeout(
-                std::time::Duration::from_millis(400),
-                self.api.call("users.info", json!({ "user": id })),
-            )
-            .await;
-            if let Ok(Ok(v)) = info {
+            if let Ok(Ok(v)) = self.user_info(&id, 400).await {
                 let profile = &v["user"]["profile"];
                 let name = [
                     &profile["display_name"],
