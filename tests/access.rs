@@ -745,3 +745,128 @@ async fn roles_go_to_people_not_to_bots_or_unknown_ids() {
     let inc = app.host.store.load(&id).await.unwrap().unwrap();
     assert!(inc.roles.operations.iter().any(|u| u.as_str() == BOB));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_with_crafted_buttons_learns_nothing_of_a_private_incident_and_changes_nothing()
+{
+    let app = App::start().await;
+    let (id, name) = app
+        .declare(
+            ALICE,
+            "Credential leak in logs",
+            "S2",
+            coordinated_by(CAROL).set_many("options", "value", &["private"]),
+        )
+        .await;
+    app.slash(CAROL, &name, "action Rotate the leaked keys")
+        .await;
+    let channel = app.channel_id(&name);
+    let before = app.timeline(&id).await.len();
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .expect("the pinned card");
+
+    // Erin is in neither the channel nor a role: a signed payload she crafted names the
+    // private incident in each button's value. A nonexistent incident for comparison.
+    let draft = json!({ "i": id.as_str(), "t": "pwned" }).to_string();
+    let presses: [(&str, &str); 7] = [
+        ("post_update", draft.as_str()),
+        ("snooze:600", id.as_str()),
+        ("ticket:1", id.as_str()),
+        ("ticket:9", id.as_str()),
+        ("statuspage", id.as_str()),
+        ("ack", id.as_str()),
+        ("claim:comms", id.as_str()),
+    ];
+    // A real press of one of the card's buttons, its action and value then rewritten.
+    let button = first_action_id(card.blocks.as_ref().unwrap()).unwrap();
+    let press = |n: usize, action: &str, value: &str| {
+        let mut payload = app
+            .driver
+            .prepare_block_action(ERIN, &channel, &card.ts, &button, None)
+            .unwrap()
+            .payload;
+        payload["trigger_id"] = json!(format!("1337.{n}.crafted"));
+        payload["actions"][0]["action_id"] = json!(action);
+        payload["actions"][0]["value"] = json!(value);
+        app.driver.prepare_interaction(payload)
+    };
+    for (n, (action, value)) in presses.iter().enumerate() {
+        let r = app.driver.send(&press(n, action, value)).await.unwrap();
+        assert_eq!(r.status, 200, "{action}");
+    }
+    let r = app
+        .driver
+        .send(&press(99, "ack", "20240101-missing-yak"))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    app.host.settle().await;
+
+    let heard = told(&app, ERIN);
+    let missing = flare::domain::DomainError::NotFound.to_string();
+    assert_eq!(heard.len(), presses.len() + 1, "{heard:?}");
+    // Word for word the answer about the incident that does not exist (the last one).
+    assert!(heard.iter().all(|t| t.ends_with(&missing)), "{heard:?}");
+    assert!(
+        heard.iter().all(|t| *t == heard[presses.len()]),
+        "{heard:?}"
+    );
+    assert_eq!(app.timeline(&id).await.len(), before, "nothing changed");
+    let texts: Vec<String> = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert!(texts.iter().all(|t| !t.contains("pwned")), "{texts:?}");
+    assert!(
+        app.host
+            .fakes
+            .received()
+            .iter()
+            .all(|r| r.vendor != "github"),
+        "no ticket"
+    );
+    // Each denial is on the incident's audit trail all the same.
+    let audit = app.host.store.trail(&id).await.unwrap();
+    let denied = audit
+        .iter()
+        .filter(|e| matches!(e.outcome, AuditOutcome::Denied { .. }))
+        .count();
+    assert_eq!(denied, presses.len());
+
+    // Its own people still act: the ticket goes out, without the private title (and
+    // the status page takes no private incident at all).
+    app.slash(CAROL, &name, "ticket 1").await;
+    let sent: Vec<String> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "github" || r.vendor == "statuspage")
+        .map(|r| r.body.to_string())
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        !sent[0].contains("Credential")
+            && sent[0].contains("Rotate the leaked keys")
+            && sent[0].contains("Private incident"),
+        "{sent:?}"
+    );
+}
+
+fn first_action_id(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(m) => m
+            .get("action_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| m.values().find_map(first_action_id)),
+        Value::Array(a) => a.iter().find_map(first_action_id),
+        _ => None,
+    }
+}

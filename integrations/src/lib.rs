@@ -53,6 +53,7 @@ pub fn worker_effects(
             queue,
             tracker,
             labels,
+            config: config.clone(),
         }),
         std::sync::Arc::new(StatusPageEffect {
             store,

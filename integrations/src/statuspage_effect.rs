@@ -40,7 +40,7 @@ impl StatusPageEffect {
             },
         };
         StatusUpdate {
-            name: flare::domain::clip(&incident.title, 200),
+            name: flare::domain::clip(self.config.outside_title(incident), 200),
             status: public,
             body,
             component_ids: components.unwrap_or_default(),

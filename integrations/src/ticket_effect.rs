@@ -16,6 +16,8 @@ pub struct TicketEffect {
     /// `None` when no tracker is configured: asking for a ticket is then reported.
     pub tracker: Option<Arc<dyn Tracker>>,
     pub labels: Vec<String>,
+    /// For what a private incident may show outside Slack.
+    pub config: Arc<flare::config::Config>,
 }
 
 #[async_trait]
@@ -51,7 +53,8 @@ impl Effect for TicketEffect {
                     title: flare::domain::clip(&action.text, 200),
                     body: format!(
                         "Follow-up {number} of incident `{}`: {}{owner}",
-                        incident.id, incident.title
+                        incident.id,
+                        self.config.outside_title(incident)
                     ),
                     labels: self.labels.clone(),
                 };

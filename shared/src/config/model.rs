@@ -91,6 +91,10 @@ pub struct Permissions {
     /// Open to the incident channel's members.
     #[serde(default = "members_default")]
     pub members_only: Vec<String>,
+    /// May a private incident's title leave Slack (tracker issues, the status page)?
+    /// Off by default: they get a neutral title instead.
+    #[serde(default)]
+    pub share_private_titles: bool,
 }
 
 fn coordinator_default() -> Vec<String> {
@@ -113,6 +117,7 @@ impl Default for Permissions {
             incident_managers: None,
             coordinator_only: coordinator_default(),
             members_only: members_default(),
+            share_private_titles: false,
         }
     }
 }
@@ -282,6 +287,16 @@ impl Config {
             members: self.permissions.members_only.clone(),
             coordinator: self.permissions.coordinator_only.clone(),
             managers: self.permissions.incident_managers.clone(),
+        }
+    }
+
+    /// The incident's title as systems outside Slack may show it: a private incident's
+    /// stays in Slack unless `permissions.share_private_titles` says otherwise.
+    pub fn outside_title<'a>(&self, incident: &'a crate::domain::Incident) -> &'a str {
+        if incident.private && !self.permissions.share_private_titles {
+            "Private incident"
+        } else {
+            &incident.title
         }
     }
 

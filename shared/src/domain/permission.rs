@@ -117,6 +117,14 @@ pub fn questions(
         return Questions::default();
     };
     let has_group = policy.managers.is_some();
+    // A private incident is its people's: a stranger must be found in its channel or
+    // the manager group, whatever the command.
+    if inc.private && !inc.involves(user) {
+        return Questions {
+            member: true,
+            manager: has_group,
+        };
+    }
     match access {
         Access::Anyone => Questions::default(),
         Access::Members if inc.involves(user) => Questions::default(),
@@ -158,6 +166,11 @@ pub fn authorize(
         .unwrap_or_default();
     let what = doing(command);
     let member = standing.member || inc.involves(user);
+    // Someone who can't see a private incident learns nothing of it, not even that it
+    // exists: the refusal is the one for a missing incident.
+    if inc.private && !member && !standing.manager {
+        return Err(super::DomainError::NotFound.to_string());
+    }
     match access {
         Access::Anyone => Ok(()),
         Access::Members if member || standing.manager => Ok(()),

@@ -814,6 +814,76 @@ fn permissions_follow_the_policy_and_say_who_may() {
 }
 
 #[test]
+fn a_private_incident_is_no_such_incident_to_whoever_can_not_see_it() {
+    let policy = AccessPolicy {
+        managers: Some("S0MANAGERS".into()),
+        ..AccessPolicy::default()
+    };
+    let mut inc = at_status(Status::Investigating).incident.unwrap();
+    inc.private = true;
+    inc.roles
+        .assign(Role::Coordinator, UserId::parse("U0CAROL").unwrap());
+    let erin = Actor::user(UserId::parse("U0ERIN").unwrap());
+    let carol = Actor::user(UserId::parse("U0CAROL").unwrap());
+    let missing = DomainError::NotFound.to_string();
+    let nobody = Standing::default();
+    for command in [
+        Command::Acknowledge,
+        Command::Snooze { minutes: 600 },
+        Command::RequestTicket { number: 1 },
+        Command::Close,
+    ] {
+        let access = policy.required(&command);
+        // Even for commands open to anyone, a stranger is looked up first.
+        let asked = questions(&inc, &erin, access, &policy);
+        assert!(asked.member && asked.manager, "{command:?}");
+        assert_eq!(
+            authorize(&inc, &command, &erin, access, nobody, &policy),
+            Err(missing.clone()),
+            "{command:?}"
+        );
+        // Its people, and managers, see it (and get the ordinary answers).
+        assert_ne!(
+            authorize(&inc, &command, &carol, access, nobody, &policy),
+            Err(missing.clone())
+        );
+        let manager = Standing {
+            member: false,
+            manager: true,
+        };
+        assert_eq!(
+            authorize(&inc, &command, &erin, access, manager, &policy),
+            Ok(())
+        );
+    }
+    // A channel member who holds no role sees it, but may not close it.
+    let member = Standing {
+        member: true,
+        manager: false,
+    };
+    assert_eq!(
+        authorize(
+            &inc,
+            &Command::Acknowledge,
+            &erin,
+            Access::Anyone,
+            member,
+            &policy
+        ),
+        Ok(())
+    );
+    let refused = authorize(
+        &inc,
+        &Command::Close,
+        &erin,
+        Access::Coordinator,
+        member,
+        &policy,
+    );
+    assert!(refused.unwrap_err().contains("<@U0CAROL>"));
+}
+
+#[test]
 fn the_status_page_is_never_for_triage_or_private_incidents_and_not_repeated() {
     let mut triage = at_status(Status::Triage);
     assert!(matches!(

@@ -180,7 +180,7 @@ impl Worker {
             }
             // A member needs no manager rights, except to overrule a coordinator.
             if asked.manager
-                && !standing.member
+                && (!standing.member || access == domain::Access::Coordinator)
                 && let Some(group) = &policy.managers
             {
                 standing.manager = self
