@@ -306,15 +306,24 @@ fn ids(value: &HeaderValue<'_>, max: usize) -> Vec<String> {
         HeaderValue::TextList(list) => list.iter().map(|t| t.as_ref()).collect(),
         _ => Vec::new(),
     };
-    let mut out: Vec<String> = Vec::new();
-    for id in raw.iter().filter_map(|r| normalize_message_id(r)) {
+    newest_unique(raw.into_iter().rev(), max)
+}
+
+/// The `max` newest distinct ids, oldest first, from ids given newest first. It stops
+/// once it has them, so a header of 80,000 ids costs what 50 do (a list checked
+/// against every id before it was quadratic: 91 s of CPU).
+fn newest_unique<'a>(newest_first: impl Iterator<Item = &'a str>, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(max.min(64));
+    for id in newest_first.filter_map(normalize_message_id) {
+        if out.len() >= max {
+            break;
+        }
         if !out.contains(&id) {
             out.push(id);
         }
     }
-    // Keep the newest (last) ones when a long thread has many.
-    let skip = out.len().saturating_sub(max);
-    out.split_off(skip)
+    out.reverse();
+    out
 }
 
 /// Dates before 1990 or after 2200 are someone's broken clock: ignored.
@@ -434,6 +443,33 @@ mod tests {
             ["root@acme.com", "second@acme.com", "Root@acme.com"]
         );
         assert_eq!(m.message_id, None);
+    }
+
+    #[test]
+    fn a_huge_references_header_is_read_from_its_newest_end_only() {
+        let ids: Vec<String> = (0..80_000).map(|i| format!("<r{i}@x>")).collect();
+        let pulled = std::cell::Cell::new(0usize);
+        let newest_first = ids.iter().rev().map(|s| {
+            pulled.set(pulled.get() + 1);
+            s.as_str()
+        });
+        let kept = newest_unique(newest_first, MAX_REFERENCES);
+        assert_eq!(kept.len(), MAX_REFERENCES);
+        assert_eq!(kept.first().map(String::as_str), Some("r79950@x"));
+        assert_eq!(kept.last().map(String::as_str), Some("r79999@x"));
+        // It stopped as soon as it had them: work bounded by what is kept.
+        assert!(pulled.get() <= MAX_REFERENCES + 1, "{}", pulled.get());
+        // Repeats are kept once, at their newest place.
+        let repeated = newest_unique(["<c@x>", "<a@x>", "<b@x>", "<a@x>"].into_iter(), 10);
+        assert_eq!(repeated, ["b@x", "a@x", "c@x"]);
+        // The whole mail path with such a header: the newest ids, in order.
+        let header: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let m = mail(&format!(
+            "From: a@b.c\r\nReferences: {}\r\n\r\nx",
+            header.join("\r\n ")
+        ));
+        assert_eq!(m.references.len(), MAX_REFERENCES);
+        assert_eq!(m.references.last().map(String::as_str), Some("r79999@x"));
     }
 
     #[test]
