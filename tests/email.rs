@@ -401,3 +401,27 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
             .contains("Forwarded by Ops Team <ops@acme.example>")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_of_several_megabytes_is_taken_and_one_over_the_limit_is_refused_plainly() {
+    let app = App::start().await;
+    // A screenshot-sized body (5 MB): over axum's 2 MB default, well under SES's limit.
+    let big = mail(
+        "ops@acme.example",
+        "big@acme.example",
+        None,
+        "Dashboard export attached",
+        &"The export shows every payment failing since 08:55.\r\n".repeat(100_000),
+    );
+    assert!(big.len() > 5_000_000);
+    assert_eq!(send(&app, big).await["outcome"], "declared");
+
+    let limit = flare_email_triage::handler::MAX_MAIL_BYTES as usize;
+    let r = reqwest::Client::new()
+        .post(format!("{}/local/email", app.host.base_url))
+        .body(vec![b'x'; limit + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}

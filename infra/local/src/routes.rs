@@ -28,7 +28,13 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/interactivity", post(slack))
         .route("/slack/events", post(slack))
         .route("/local/clock", get(clock_get).post(clock_post))
-        .route("/local/email", post(email))
+        // As large as SES lets a mail be and the handler reads (axum's default is 2 MB).
+        .route(
+            "/local/email",
+            post(email).layer(axum::extract::DefaultBodyLimit::max(
+                flare_email_triage::handler::MAX_MAIL_BYTES as usize,
+            )),
+        )
         .with_state(state)
 }
 
