@@ -343,6 +343,7 @@ fn declare(
     d.description = clip(d.description.trim(), MAX_TEXT);
     if let Some(start) = d.impact_started_at {
         not_in_future(start, now)?;
+        not_long_before(start, now)?;
     }
     // The reporter is an operations engineer unless the modal said otherwise.
     if let Some(user) = actor.user_id()
@@ -387,6 +388,8 @@ fn set_impact(
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
     not_in_future(at, now)?;
+    // Measured from the declaration, so the bound doesn't move as the incident ages.
+    not_long_before(at, inc.declared_at)?;
     match edge {
         ImpactEdge::Start => {
             if let Some(end) = inc.impact_ended_at
@@ -406,6 +409,21 @@ fn set_impact(
         }
     }
     Ok(vec![Event::ImpactSet { edge, at }])
+}
+
+/// How long before its declaration an incident's impact may have started. A time
+/// further back is a typo (`100000000m ago` is the year 1836), and it would make
+/// every duration and the postmortem's timeline nonsense.
+pub const MAX_IMPACT_LEAD_DAYS: i64 = 30;
+
+fn not_long_before(at: DateTime<Utc>, declared: DateTime<Utc>) -> Result<(), DomainError> {
+    if at < declared - Duration::days(MAX_IMPACT_LEAD_DAYS) {
+        return Err(DomainError::Invalid(format!(
+            "That is more than {MAX_IMPACT_LEAD_DAYS} days before the incident was declared ({}): check the time.",
+            declared.format("%Y-%m-%d %H:%M UTC")
+        )));
+    }
+    Ok(())
 }
 
 fn not_in_future(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), DomainError> {

@@ -285,6 +285,36 @@ fn roles_and_severity_refuse_no_ops() {
 }
 
 #[test]
+fn impact_can_not_start_long_before_the_declaration() {
+    // `impact start 100000000m ago` read the year 1836.
+    let mut sim = at_status(Status::Investigating);
+    let declared = sim.incident.as_ref().unwrap().declared_at;
+    let far = Command::SetImpact {
+        edge: ImpactEdge::Start,
+        at: sim.now - Duration::minutes(100_000_000),
+    };
+    let refused = sim.run(far).unwrap_err();
+    assert!(refused.to_string().contains("30 days"), "{refused}");
+    let edge = Command::SetImpact {
+        edge: ImpactEdge::Start,
+        at: declared - Duration::days(30),
+    };
+    assert_eq!(sim.run(edge), Ok(1));
+    // Weeks later the bound is still the declaration, not the present.
+    sim.now += Duration::days(60);
+    let end = Command::SetImpact {
+        edge: ImpactEdge::End,
+        at: declared - Duration::days(31),
+    };
+    assert!(sim.run(end).is_err());
+    // The same at declaration.
+    let mut sim = Sim::new();
+    let mut d = declaration(false);
+    d.impact_started_at = Some(t0() - Duration::days(31));
+    assert!(sim.run(Command::Declare(Box::new(d))).is_err());
+}
+
+#[test]
 fn impact_window_and_durations() {
     let mut sim = Sim::new();
     let mut d = declaration(false);
