@@ -1,11 +1,6 @@
 #!/usr/bin/env python3
-"""Replays Flare's dead letters (docs/operations.md). Uses the AWS CLI; no other deps.
-
-  replay-dead-letters.py commands [--stack flare] [--region R] [--manual]
-      Moves the FIFO dead-letter queue back into the command queue. By default with
-      SQS's own redrive (start-message-move-task); --manual receives and re-sends each
-      message with its MessageGroupId, for when that API is unavailable. Either way the
-      worker's idempotency records make a replay of an applied command harmless.
+"""Replays Flare's asynchronous failures (docs/operations.md). Uses the AWS CLI; no
+other deps. Commands in the command dead-letter queue: `flare-dead-letters`.
 
   replay-dead-letters.py async [--stack flare] [--region R] [--dry-run]
       Re-invokes the function named in each async-failure record (postmortem, e-mail
@@ -31,11 +26,6 @@ def outputs(stack, region):
     return {o["OutputKey"]: o["OutputValue"] for o in found["Stacks"][0].get("Outputs", [])}
 
 
-def queue_arn(url, region):
-    attrs = aws(["sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "QueueArn"], region)
-    return attrs["Attributes"]["QueueArn"]
-
-
 def receive(url, region):
     got = aws(
         [
@@ -51,41 +41,6 @@ def receive(url, region):
 
 def delete(url, message, region):
     aws(["sqs", "delete-message", "--queue-url", url, "--receipt-handle", message["ReceiptHandle"]], region)
-
-
-def replay_commands(o, region, manual):
-    dlq, queue = o["DeadLetterQueueUrl"], o["CommandQueueUrl"]
-    if not manual:
-        task = aws(
-            [
-                "sqs", "start-message-move-task",
-                "--source-arn", queue_arn(dlq, region),
-                "--destination-arn", queue_arn(queue, region),
-            ],
-            region,
-        )
-        print(f"move task started: {task.get('TaskHandle')}")
-        print(f"follow it: aws sqs list-message-move-tasks --source-arn {queue_arn(dlq, region)}")
-        return
-    moved = 0
-    while batch := receive(dlq, region):
-        for m in batch:
-            group = m.get("Attributes", {}).get("MessageGroupId")
-            if not group:
-                print(f"skipping {m['MessageId']}: no MessageGroupId", file=sys.stderr)
-                continue
-            aws(
-                [
-                    "sqs", "send-message", "--queue-url", queue,
-                    "--message-body", m["Body"],
-                    "--message-group-id", group,
-                    "--message-deduplication-id", f"replay-{m['MessageId']}"[:128],
-                ],
-                region,
-            )
-            delete(dlq, m, region)
-            moved += 1
-    print(f"replayed {moved} command(s) into {queue}")
 
 
 def replay_async(o, region, dry_run):
@@ -127,17 +82,13 @@ def replay_async(o, region, dry_run):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", choices=["commands", "async"])
+    p.add_argument("which", choices=["async"])
     p.add_argument("--stack", default="flare")
     p.add_argument("--region")
-    p.add_argument("--manual", action="store_true", help="commands: receive and re-send instead of a move task")
     p.add_argument("--dry-run", action="store_true", help="async: list what would be re-invoked")
     a = p.parse_args()
     o = outputs(a.stack, a.region)
-    if a.which == "commands":
-        replay_commands(o, a.region, a.manual)
-    else:
-        replay_async(o, a.region, a.dry_run)
+    replay_async(o, a.region, a.dry_run)
 
 
 if __name__ == "__main__":

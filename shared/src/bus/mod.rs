@@ -1,5 +1,6 @@
 //! Messaging: Commands travel on the SQS FIFO queue, events leave on EventBridge.
 
+pub mod dead_letters;
 mod envelope;
 mod eventbridge;
 mod sqs;
