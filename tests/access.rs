@@ -870,3 +870,122 @@ fn first_action_id(v: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// More open incidents than a page: `/incident list` pages through them, most severe
+/// first, says how many more there are (never counting what the person can't see),
+/// and the Home tab is published by the worker after Slack's request was answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_through_many_open_incidents_and_the_home_tab_comes_from_the_worker() {
+    let mut app = App::start().await;
+    app.declare(
+        ALICE,
+        "Hidden payroll leak",
+        "S1",
+        coordinated_by(CAROL).set_many("options", "value", &["private"]),
+    )
+    .await;
+    // Declared one after another without waiting for each (the worker catches up).
+    let general = app.channel_id("general");
+    for n in 0..31 {
+        let slash = app
+            .driver
+            .prepare_command(BOB, &general, "/incident", "")
+            .unwrap();
+        assert_eq!(app.driver.send(&slash).await.unwrap().status, 200);
+        let view = app.host.sim.views().last().unwrap().id.clone();
+        let values = ViewValues::new()
+            .set("title", "value", &format!("Slow report {n:02}"))
+            .set("severity", "value", "S3");
+        let submit = app
+            .driver
+            .prepare_view_submission(BOB, &view, &values)
+            .unwrap();
+        assert_eq!(app.driver.send(&submit).await.unwrap().status, 200);
+        // Declared in this order, a moment apart (newest first is by declaration time).
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    app.host.settle().await;
+    let (_, worst) = app
+        .declare(BOB, "Checkout down", "S1", ViewValues::new())
+        .await;
+    let text = |r: flare_slack_sim::DriverResponse| {
+        serde_json::from_str::<Value>(&r.body).unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = text(app.slash(ERIN, "general", "list").await);
+    let lines: Vec<&str> = first.lines().filter(|l| l.contains(" · ")).collect();
+    assert_eq!(lines.len(), 30, "{first}");
+    assert!(
+        lines[0].contains("Checkout down"),
+        "most severe first: {first}"
+    );
+    let mut listed: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    assert!(!first.contains("payroll"), "{first}");
+    // 32 she can see: 2 more, not 3 (the private one is not hers to count).
+    assert!(
+        first.contains("…and 2 more") && first.contains("`/incident list 2`"),
+        "{first}"
+    );
+    let second = text(app.slash(ERIN, "general", "list 2").await);
+    let lines: Vec<&str> = second.lines().filter(|l| l.contains(" · ")).collect();
+    assert_eq!(lines.len(), 2, "{second}");
+    listed.extend(lines.iter().map(|l| (*l).to_owned()));
+    // Every one she can see, once, across the pages.
+    for n in 0..31 {
+        let title = format!("Slow report {n:02}");
+        assert_eq!(
+            listed.iter().filter(|l| l.contains(&title)).count(),
+            1,
+            "{title}"
+        );
+    }
+    assert!(!second.contains("more"), "{second}");
+    assert!(text(app.slash(ERIN, "general", "list 9").await).contains("past the end"));
+    assert!(text(app.slash(ERIN, "general", "list x").await).contains("Usage"));
+    // Carol coordinates the private one: it is hers to see and count.
+    let carol = text(app.slash(CAROL, "general", "list").await);
+    assert!(
+        carol.contains("Hidden payroll leak") && carol.contains("…and 3 more"),
+        "{carol}"
+    );
+
+    // The Home tab: the Slack function only queues it.
+    app.host.kill_worker();
+    app.host.wait_worker_stopped().await.unwrap();
+    let homes = |app: &App| {
+        app.host
+            .sim
+            .views()
+            .into_iter()
+            .filter(|v| v.user == ERIN && v.kind == "home")
+            .count()
+    };
+    let r = app
+        .driver
+        .event(
+            json!({ "type": "app_home_opened", "user": ERIN, "channel": "D0HOME", "tab": "home" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
+    app.host.sim.wait_idle().await;
+    assert_eq!(homes(&app), 0, "nothing published on Slack's request path");
+    app.host.restart_worker();
+    app.host.settle().await;
+    assert_eq!(homes(&app), 1);
+    let view = app
+        .host
+        .sim
+        .views()
+        .into_iter()
+        .rfind(|v| v.user == ERIN && v.kind == "home")
+        .unwrap();
+    let view = serde_json::to_string(&view.view).unwrap();
+    assert!(
+        view.contains("Checkout down") && view.contains(&app.channel_id(&worst)),
+        "{view}"
+    );
+    assert!(!view.contains("payroll"), "{view}");
+}

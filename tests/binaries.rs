@@ -598,13 +598,36 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     let a = by_title(&store, "Payments down").await;
     let b = by_title(&store, "Checkout errors reported by mail").await;
 
-    // `/incident list` loads the open incidents at once (BatchGetItem).
+    // `/incident list` reads a page of the listing and its channels (BatchGetItem).
     let answer = invoke(
         &slack,
         function_url_event("/slack/commands", form, &slash("list")),
     )
     .await;
     assert!(body(&answer).contains("Payments down"), "{answer}");
+
+    // The Home tab: the Slack function queues it, the worker reads the listing and
+    // publishes it.
+    let opened = json!({ "type": "event_callback", "event_id": "Ev0HOME", "team_id": "T0FLARE",
+        "event": { "type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home" } })
+    .to_string();
+    let answer = invoke(
+        &slack,
+        function_url_event("/slack/events", "application/json", &opened),
+    )
+    .await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    apply(
+        &worker,
+        &envelope(
+            "home#Ev0HOME",
+            None,
+            Command::PublishHome {
+                user: user("U0ALICE"),
+            },
+        ),
+    )
+    .await;
 
     // A merge sends follow-up commands (Absorb) to the queue from the worker.
     apply(
@@ -691,6 +714,10 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     let did = |f: &str, action: &str| ops.iter().any(|o| o.function == f && o.action == action);
     assert!(did("slack", "dynamodb:BatchGetItem"), "issue 15, item 1");
     assert!(did("worker", "sqs:SendMessage"), "issue 15, item 2");
+    assert!(
+        did("worker", "dynamodb:BatchGetItem"),
+        "the Home tab's channels"
+    );
 
     // …and each action used is needed: the check fails once it is taken away.
     let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();

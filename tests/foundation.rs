@@ -280,6 +280,8 @@ async fn a_taken_name_moves_the_declaration_to_the_next_candidate() {
             effects: &[],
             dedup_key: "other",
             next_due: None,
+            listed: None,
+            listed_before: None,
         })
         .await
         .unwrap();
@@ -677,4 +679,107 @@ async fn the_service_catalog_syncs_into_dynamodb_and_replaces_the_files_services
     );
     // The open index is not disturbed by catalog items.
     assert!(h.store.open().await.unwrap().is_empty());
+}
+
+/// The listing cards follow their incident in the same transaction: a new severity
+/// moves the card, closing drops it, and reads page by severity, then newest first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_cards_follow_their_incident_and_page_most_severe_then_newest_first() {
+    use flare::store::listing::{CardQuery, Cursor, OpenListing};
+    let h = Harness::new().await;
+    let worker = h.worker(vec![]);
+    let a = declare(&h, &worker, "la", "S3").await;
+    h.clock.advance(Duration::minutes(1));
+    let b = declare(&h, &worker, "lb", "S3").await;
+    h.clock.advance(Duration::minutes(1));
+    let c = declare(&h, &worker, "lc", "S1").await;
+    h.clock.advance(Duration::minutes(1));
+    let mut on_checkout = declaration("checkout errors", "S4");
+    if let Command::Declare(d) = &mut on_checkout {
+        d.services = vec!["checkout".into()];
+    }
+    worker
+        .process(&h.envelope("ld", None, on_checkout))
+        .await
+        .unwrap();
+    let d = match h.store.outcome("ld").await.unwrap() {
+        Some(Outcome::Applied { incident, .. }) => incident,
+        other => panic!("{other:?}"),
+    };
+    let ranks = SeverityScale::default().levels().len() + 1;
+    let all = CardQuery {
+        ranks,
+        ..Default::default()
+    };
+    let listed = |q: CardQuery<'static>| {
+        let store = h.store.clone();
+        async move {
+            let page = store.cards(&q, &Cursor::default(), 100).await.unwrap();
+            assert_eq!(page.next, None);
+            page.cards.into_iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        listed(all).await,
+        [c.clone(), b.clone(), a.clone(), d.clone()]
+    );
+
+    // a becomes S1: one card, now under S1 (declared before c, so after it).
+    worker
+        .process(&h.envelope(
+            "la-sev",
+            Some(&a),
+            Command::SetSeverity {
+                severity: SeverityScale::default().parse("S1").unwrap(),
+            },
+        ))
+        .await
+        .unwrap();
+    // b is closed: no card.
+    for (key, cmd) in [
+        ("lb-res", Command::Resolve { summary: None }),
+        ("lb-close", Command::Close),
+    ] {
+        worker
+            .process(&h.envelope(key, Some(&b), cmd))
+            .await
+            .unwrap();
+    }
+    assert_eq!(listed(all).await, [c.clone(), a.clone(), d.clone()]);
+
+    // A page at a time, from a cursor.
+    let first = h.store.cards(&all, &Cursor::default(), 2).await.unwrap();
+    assert_eq!(
+        first.cards.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        [&c, &a]
+    );
+    let rest = h
+        .store
+        .cards(&all, first.next.as_ref().unwrap(), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.cards.iter().map(|c| &c.id).collect::<Vec<_>>(), [&d]);
+
+    // By service, and declared since a time (a key range).
+    let services = vec!["checkout".to_owned()];
+    let svc = CardQuery {
+        ranks,
+        services: Box::leak(services.into_boxed_slice()),
+        since: None,
+    };
+    assert_eq!(listed(svc).await, [d.clone()]);
+    let incident_c = h.store.load(&c).await.unwrap().unwrap();
+    let recent = CardQuery {
+        ranks,
+        services: &[],
+        since: Some(incident_c.declared_at),
+    };
+    assert_eq!(listed(recent).await, [c.clone(), d.clone()]);
+
+    // Counted for anyone (none is private); channels in one batch read.
+    assert_eq!(h.store.count(ranks, &user("U0ERIN")).await.unwrap(), 3);
+    h.store.set_ref(&a, "channel", "C0A").await.unwrap();
+    let channels = h.store.channels(&[a.clone(), c.clone()]).await.unwrap();
+    assert_eq!(channels.len(), 1);
+    assert_eq!(channels.get(&a).map(String::as_str), Some("C0A"));
 }

@@ -409,6 +409,27 @@ impl IncidentStore for Store {
 }
 
 #[async_trait]
+impl flare::store::listing::OpenListing for Store {
+    async fn cards(
+        &self,
+        _: &flare::store::listing::CardQuery<'_>,
+        _: &flare::store::listing::Cursor,
+        _: usize,
+    ) -> Result<flare::store::listing::CardPage, StoreError> {
+        Ok(flare::store::listing::CardPage::default())
+    }
+    async fn count(&self, _: usize, _: &flare::domain::UserId) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+    async fn channels(
+        &self,
+        _: &[IncidentId],
+    ) -> Result<std::collections::HashMap<IncidentId, String>, StoreError> {
+        Ok(std::collections::HashMap::new())
+    }
+}
+
+#[async_trait]
 impl StatsStore for Store {
     async fn add_to_month(&self, _: &str, _: &IncidentId) -> Result<(), StoreError> {
         Ok(())

@@ -9,6 +9,7 @@ pub mod aws;
 pub mod bus;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod domain;
 pub mod reminders;
 pub mod runtime;

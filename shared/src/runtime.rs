@@ -148,6 +148,13 @@ impl Wiring {
                     store: self.store(),
                     channel: self.config.channels.triage.clone(),
                 }),
+                Arc::new(crate::slack::home_tab::HomeTabs {
+                    api: slack.clone(),
+                    listing: self.store(),
+                    directory: Arc::new(crate::slack::api::SlackDirectory { api: slack.clone() }),
+                    config: self.config.clone(),
+                    clock: self.clock.clone(),
+                }),
                 Arc::new(crate::slack::audit_export::AuditExport {
                     api: slack.clone(),
                     uploader: Arc::new(crate::slack::upload::HttpUploader::new()),

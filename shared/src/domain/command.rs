@@ -115,6 +115,11 @@ pub enum Command {
     /// A mail held back from triage: no incident; the worker's quarantine effect posts
     /// the note in the triage channel, once per mail (sent without an incident).
     Quarantine(Box<super::quarantine::QuarantineNote>),
+    /// Someone opened Flare's Home tab: the worker's Slack effect publishes it for them,
+    /// after Slack's request was answered (sent without an incident).
+    PublishHome {
+        user: super::ids::UserId,
+    },
 }
 
 impl Command {
@@ -148,6 +153,7 @@ impl Command {
             Command::ExportAudit => "audit",
             Command::Resume => "resume",
             Command::Quarantine(_) => "quarantine",
+            Command::PublishHome { .. } => "home",
         }
     }
 }

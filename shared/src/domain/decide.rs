@@ -252,8 +252,8 @@ pub fn decide(
         }
         Command::ExportAudit => Ok(vec![Event::AuditRequested]),
         // Never about an incident: the worker hands it to its effects' `notice`.
-        Command::Quarantine(_) => Err(DomainError::Invalid(
-            "A quarantine note is not a change of an incident.".into(),
+        Command::Quarantine(_) | Command::PublishHome { .. } => Err(DomainError::Invalid(
+            "That is not a change of an incident.".into(),
         )),
         Command::Absorb {
             from,

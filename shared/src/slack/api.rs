@@ -254,7 +254,7 @@ pub struct SlackDirectory {
 }
 
 #[async_trait]
-impl crate::worker::Directory for SlackDirectory {
+impl crate::directory::Directory for SlackDirectory {
     async fn in_channel(
         &self,
         channel: &str,

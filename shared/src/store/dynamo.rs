@@ -1,5 +1,7 @@
 //! The DynamoDB adapter of [`IncidentStore`].
 
+mod listing;
+
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, META, OPEN, PK, SK, TTL};
 use super::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};
 use crate::domain::{AuditEntry, Incident, IncidentId, Recorded};
@@ -221,6 +223,7 @@ impl IncidentStore for DynamoStore {
             }
             items.push(self.put(item, "attribute_not_exists(pk)", Item::new())?);
         }
+        items.extend(listing::card_writes(&self.table, &c)?);
         let first = c.events.first().map_or(0, |e| e.version);
         let dedup = HashMap::from([
             (PK.into(), s(keys::dedup(c.dedup_key))),

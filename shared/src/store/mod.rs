@@ -7,6 +7,7 @@
 pub mod catalog;
 mod dynamo;
 mod keys;
+pub mod listing;
 
 pub use dynamo::DynamoStore;
 
@@ -39,6 +40,10 @@ pub struct Commit<'a> {
     pub dedup_key: &'a str,
     /// When the reminders next look at it; `None` with `open` = never due.
     pub next_due: Option<DateTime<Utc>>,
+    /// The severity rank its listing card goes under (`None`: not listed, it is over).
+    pub listed: Option<usize>,
+    /// Where its card was before this change (`None`: new, or it was not listed).
+    pub listed_before: Option<usize>,
 }
 
 /// A stored event and the effects it still owes.
@@ -180,7 +185,7 @@ pub trait AuditLog: Send + Sync {
 
 /// What `/incident stats` reads: the incidents declared in a month, in bulk.
 #[async_trait]
-pub trait StatsStore: Send + Sync {
+pub trait StatsStore: listing::OpenListing + Send + Sync {
     /// Records the incident under its declaration month (`YYYY-MM`); idempotent.
     async fn add_to_month(&self, month: &str, id: &IncidentId) -> Result<(), StoreError>;
     async fn month(&self, month: &str) -> Result<Vec<IncidentId>, StoreError>;

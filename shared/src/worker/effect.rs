@@ -64,13 +64,3 @@ impl Responder for LogResponder {
         tracing::info!(command = %envelope.id, %reason, "refused; nobody to tell");
     }
 }
-
-/// Who is where in the chat: what permission checks need to know about a person.
-#[async_trait]
-pub trait Directory: Send + Sync {
-    /// Is `user` a member of `channel`?
-    async fn in_channel(&self, channel: &str, user: &crate::domain::UserId)
-    -> Result<bool, String>;
-    /// Is `user` in the user group `group`?
-    async fn in_group(&self, group: &str, user: &crate::domain::UserId) -> Result<bool, String>;
-}

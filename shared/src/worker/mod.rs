@@ -11,8 +11,9 @@ mod mail_thread;
 mod merge;
 pub mod metrics;
 
+pub use crate::directory::Directory;
 pub use batch::{BatchRecord, Budget, handle_batch, handle_batch_within};
-pub use effect::{Answer, Directory, Effect, EffectError, LogResponder, Responder};
+pub use effect::{Answer, Effect, EffectError, LogResponder, Responder};
 pub use mail_thread::MailThreadIndex;
 pub use merge::MergeEffect;
 
@@ -60,7 +61,12 @@ impl Worker {
         if let (Command::Resume, Some(id)) = (&env.command, &env.incident) {
             return self.resume(id).await;
         }
-        if env.incident.is_none() && matches!(env.command, Command::Quarantine(_)) {
+        if env.incident.is_none()
+            && matches!(
+                env.command,
+                Command::Quarantine(_) | Command::PublishHome { .. }
+            )
+        {
             return self.notice(env).await;
         }
         let (incident, versions) = match self.store.outcome(&env.id).await? {
@@ -279,6 +285,8 @@ impl Worker {
                 effects: &effects,
                 dedup_key: &env.id,
                 next_due: next_due(&next, &self.config.reminder_policy()),
+                listed: self.listed(&next),
+                listed_before: current.as_ref().and_then(|c| self.listed(c)),
             };
             match self.store.commit(commit).await {
                 Ok(()) => {
@@ -314,6 +322,11 @@ impl Worker {
         Err(WorkerError::Transient(
             "too many conflicting writers".into(),
         ))
+    }
+
+    /// The listing rank of an open incident (its severity's place on the scale).
+    fn listed(&self, inc: &Incident) -> Option<usize> {
+        (!inc.status.is_terminal()).then(|| self.config.severities.rank(&inc.severity))
     }
 
     /// The sweep's `Resume`: finish whatever the incident owes. A failure has already

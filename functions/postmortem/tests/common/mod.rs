@@ -127,6 +127,8 @@ impl World {
                 effects: &[],
                 dedup_key: &format!("test#{}#{upto}", incident.id),
                 next_due: None,
+                listed: None,
+                listed_before: None,
             })
             .await
             .unwrap();

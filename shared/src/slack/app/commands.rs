@@ -318,7 +318,7 @@ pub fn help_text() -> String {
     for s in SUBCOMMANDS {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
-    out.push_str("• `/incident list` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.\n");
     out.push_str("Shortcuts: *Declare incident* (the ⚡ menu, from anywhere) and *Declare from message* (a message's ⋯ menu, prefilled from an alert or a customer's words). Flare's *Home* tab lists the open incidents you can see, your roles, and a *Declare incident* button.");
     out
@@ -350,7 +350,7 @@ impl SlackApp {
                 return Ok(Response::empty());
             }
             "help" => return Ok(Response::ephemeral(&help_text())),
-            "list" => return self.list(&user).await,
+            "list" => return self.list(rest, &user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
             "stats" => return self.stats(rest, &user).await,
             _ => {}
@@ -523,41 +523,58 @@ impl SlackApp {
         Ok(Response::ephemeral(&body))
     }
 
-    /// Open incidents the asking person can see (private ones only to their people).
-    async fn list(&self, user: &UserId) -> Result<Response, Reject> {
-        let visible = self.visible_open(user).await?;
-        if visible.is_empty() {
-            return Ok(Response::ephemeral(":sunny: No open incidents."));
+    /// A page of the open incidents the asking person can see (private ones only to
+    /// their people): `/incident list [page]`.
+    async fn list(&self, rest: &str, user: &UserId) -> Result<Response, Reject> {
+        let number = match rest.trim() {
+            "" => 1,
+            n => match n.parse::<usize>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => return Ok(Response::ephemeral("Usage: `/incident list [page]`")),
+            },
+        };
+        let page = self
+            .open_page(user, number - 1, LIST_PAGE, &[], None)
+            .await?;
+        if page.shown.is_empty() {
+            return Ok(Response::ephemeral(if number == 1 {
+                ":sunny: No open incidents."
+            } else {
+                "No more open incidents: that page is past the end."
+            }));
         }
-        let lines: Vec<String> = visible
+        let lines: Vec<String> = page
+            .shown
             .iter()
-            .take(LIST_PAGE)
-            .map(|(inc, channel)| {
-                let place = channel
-                    .as_ref()
-                    .map(|c| format!("<#{c}>"))
-                    .unwrap_or_else(|| format!("`{}`", inc.id));
+            .map(|s| {
+                let inc = &s.card;
                 format!(
-                    "{} *{}*{} · {} · {} · {place}",
+                    "{} *{}*{} · {} · {} · {}",
                     inc.status.emoji(),
                     escape(&inc.title),
                     if inc.private { " :lock:" } else { "" },
                     inc.severity,
-                    inc.status
+                    inc.status,
+                    crate::slack::listing::place(s)
                 )
             })
             .collect();
-        let more = visible.len().saturating_sub(LIST_PAGE);
-        let more = if more > 0 {
+        let more = if page.more > 0 {
             format!(
-                "\n…and {more} more, less severe or older (the most severe and newest come first)."
+                "\n…and {} more, less severe or older: `/incident list {}`.",
+                page.more,
+                number + 1
             )
         } else {
             String::new()
         };
+        let heading = if number == 1 {
+            "*Open incidents*, most severe and newest first".to_owned()
+        } else {
+            format!("*Open incidents*, page {number}")
+        };
         Ok(Response::ephemeral(&format!(
-            "*Open incidents* ({})\n{}{more}",
-            visible.len(),
+            "{heading}\n{}{more}",
             lines.join("\n")
         )))
     }

@@ -50,10 +50,13 @@ impl SlackApp {
         let user = s("user").and_then(UserId::parse);
         let (command, channel) = match s("type").unwrap_or_default() {
             "app_home_opened" => {
+                // Published by the worker: the ack stays small however many are open.
                 if s("tab") == Some("home")
                     && let Some(user) = &user
                 {
-                    self.publish_home(user).await?;
+                    let command = Command::PublishHome { user: user.clone() };
+                    let env = self.envelope(format!("home#{event_id}"), None, command, user, None);
+                    self.enqueue(env).await?;
                 }
                 return Ok(());
             }

@@ -343,18 +343,13 @@ impl SlackApp {
         &self,
         d: &Declaration,
         user: &UserId,
-    ) -> Result<Vec<(crate::domain::Incident, Option<String>)>, Reject> {
+    ) -> Result<Vec<crate::slack::listing::Shown>, Reject> {
         if d.services.is_empty() {
             return Ok(vec![]);
         }
         let since = self.clock.now() - chrono::Duration::hours(1);
-        let mut found = self
-            .visible_open_where(user, |inc| {
-                inc.declared_at >= since && inc.services.iter().any(|s| d.services.contains(s))
-            })
-            .await?;
-        found.truncate(5);
-        Ok(found)
+        let page = self.open_page(user, 0, 5, &d.services, Some(since)).await?;
+        Ok(page.shown)
     }
 
     async fn block_action(&self, p: &Value, user: &UserId) -> Result<Response, Reject> {
@@ -477,13 +472,12 @@ struct Draft {
     channel: Option<String>,
 }
 
-fn duplicates_view(candidates: &[(crate::domain::Incident, Option<String>)], meta: &str) -> Value {
+fn duplicates_view(candidates: &[crate::slack::listing::Shown], meta: &str) -> Value {
     let mut blocks = vec![json!({ "type": "section", "text": { "type": "mrkdwn",
         "text": "*This may already be an incident.* These were declared in the last hour for the same services. Join one, or declare yours anyway." } })];
-    for (inc, channel) in candidates {
-        let place = channel
-            .as_ref()
-            .map_or_else(|| format!("`{}`", inc.id), |c| format!("<#{c}>"));
+    for shown in candidates {
+        let inc = &shown.card;
+        let place = crate::slack::listing::place(shown);
         let reporter = inc
             .reporter
             .user_id()
@@ -587,30 +581,26 @@ impl SlackApp {
     /// Choose the open incident a triage report belongs to (public, not itself).
     async fn merge_modal(&self, report: &IncidentId) -> Result<Value, Reject> {
         let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
-        let mut options = Vec::new();
-        for open in self
-            .store
-            .open()
+        // Public, past triage, not itself: from the listing cards (one read a severity).
+        let query = crate::store::listing::CardQuery {
+            ranks: self.config.severities.levels().len() + 1,
+            ..Default::default()
+        };
+        let cards = self
+            .stats
+            .cards(&query, &crate::store::listing::Cursor::default(), 100)
             .await
-            .map_err(unavailable)?
-            .into_iter()
-            .take(100)
-        {
-            if &open.id == report {
-                continue;
-            }
-            let Some(inc) = self.store.load(&open.id).await.map_err(unavailable)? else {
-                continue;
-            };
-            if inc.private || inc.status == crate::domain::Status::Triage {
-                continue;
-            }
-            let label = crate::domain::clip(
-                &format!("{} · {} · {}", inc.severity, inc.title, inc.id),
-                75,
-            );
-            options.push(json!({ "text": { "type": "plain_text", "text": label }, "value": inc.id.as_str() }));
-        }
+            .map_err(unavailable)?;
+        let options: Vec<Value> = cards
+            .cards
+            .iter()
+            .filter(|c| &c.id != report && !c.private && c.status != crate::domain::Status::Triage)
+            .map(|c| {
+                let label =
+                    crate::domain::clip(&format!("{} · {} · {}", c.severity, c.title, c.id), 75);
+                json!({ "text": { "type": "plain_text", "text": label }, "value": c.id.as_str() })
+            })
+            .collect();
         let blocks = if options.is_empty() {
             json!([{ "type": "section", "text": { "type": "mrkdwn", "text": "There is no open incident to merge this report into." } }])
         } else {

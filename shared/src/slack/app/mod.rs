@@ -9,7 +9,7 @@ mod message_text;
 mod when;
 
 pub use commands::help_text;
-pub use interactions::{DECLARE_FROM_MESSAGE, DECLARE_SHORTCUT};
+pub use interactions::{DECLARE_ACTION, DECLARE_FROM_MESSAGE, DECLARE_SHORTCUT};
 
 use super::api::SlackApi;
 use super::signature;
