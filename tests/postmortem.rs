@@ -191,28 +191,23 @@ async fn stats_count_by_severity_and_time_the_response() {
     app.slash("U0ALICE", &a, "status monitoring").await;
     app.slash("U0ALICE", &a, "resolve").await;
 
-    let r = app.slash("U0BOB", "general", "stats 7").await;
+    // Answered by the worker after the ack: the summary, the CSV in a DM, the JSON.
+    let text = app.stats("U0BOB", "7").await;
     assert!(
-        r.body
-            .contains("Incidents in the last 7 days:* 2 (S1: 1, S3: 1)"),
-        "{}",
-        r.body
+        text.contains("Incidents in the last 7 days:* 2 (S1: 1, S3: 1)"),
+        "{text}"
     );
-    assert!(r.body.contains("Time to resolve: median"), "{}", r.body);
-    let csv = app.slash("U0BOB", "general", "stats 7 csv").await;
-    let body: serde_json::Value = serde_json::from_str(&csv.body).unwrap();
-    let text = body["text"].as_str().unwrap();
+    assert!(text.contains("Time to resolve: median"), "{text}");
+    let csv = app.stats("U0BOB", "7 csv").await;
     assert_eq!(
-        text.lines()
+        csv.lines()
             .filter(|l| l.starts_with("2026") || l.contains(",S"))
             .count(),
         2,
-        "{text}"
+        "{csv}"
     );
-    let json = app.slash("U0BOB", "general", "stats 7 json").await;
-    let body: serde_json::Value = serde_json::from_str(&json.body).unwrap();
-    let inner = body["text"].as_str().unwrap().trim_matches('`');
-    let stats: serde_json::Value = serde_json::from_str(inner).unwrap();
+    let json = app.stats("U0BOB", "7 json").await;
+    let stats: serde_json::Value = serde_json::from_str(json.trim_matches('`')).unwrap();
     assert_eq!(stats["incidents"], 2);
     assert_eq!(stats["to_resolve"]["count"], 1);
     assert!(

@@ -418,7 +418,7 @@ impl flare::store::listing::OpenListing for Store {
     ) -> Result<flare::store::listing::CardPage, StoreError> {
         Ok(flare::store::listing::CardPage::default())
     }
-    async fn count(&self, _: usize, _: &flare::domain::UserId) -> Result<usize, StoreError> {
+    async fn count(&self, _: &flare::domain::UserId) -> Result<usize, StoreError> {
         Ok(0)
     }
     async fn channels(

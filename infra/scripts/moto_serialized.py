@@ -5,7 +5,8 @@ concurrent transactions on one item can both succeed; DynamoDB's transactions ar
 serializable. Serving one request at a time restores that (moto is bound by the GIL
 anyway). Don't long-poll SQS against it: a waiting receive holds the lock.
 
-It also fixes the order of FIFO redeliveries (see `receive_message` below).
+It also fixes the order of FIFO redeliveries (see `receive_message` below), and makes
+a Query on the table read only its partition, as DynamoDB does (see `query` below).
 
 usage: python moto_serialized.py HOST PORT
 """
@@ -13,6 +14,7 @@ import sys
 import threading
 
 from moto.server import DomainDispatcherApplication, create_backend_app
+from moto.dynamodb.models.table import Table
 from moto.sqs.models import SQSBackend
 from werkzeug.serving import run_simple
 
@@ -35,6 +37,31 @@ def receive_message(self, queue_name, *args, **kwargs):
 
 
 SQSBackend.receive_message = receive_message
+
+_query = Table.query
+
+
+def query(self, hash_key, *args, **kwargs):
+    """A Query on the table (not an index) reads only the items of its partition.
+
+    moto gathers and sorts every item of the table for each Query, so a timeline or a
+    listing page costs as much as the whole table: 160 ms at 10,000 items, seconds with
+    a year of incidents. DynamoDB reads the one partition. The partition's items are
+    handed to moto's own Query through `all_items`, so its results are unchanged.
+    Index queries are left as they are.
+    """
+    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+    if index_name or hash_key is None or not self.range_key_attr:
+        return _query(self, hash_key, *args, **kwargs)
+    partition = self.items.get(hash_key, {})
+    self.all_items = lambda: sorted(partition.values(), key=lambda x: (x.hash_key, x.range_key))
+    try:
+        return _query(self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+Table.query = query
 
 app = DomainDispatcherApplication(create_backend_app)
 lock = threading.Lock()

@@ -155,6 +155,14 @@ impl Wiring {
                     config: self.config.clone(),
                     clock: self.clock.clone(),
                 }),
+                Arc::new(crate::slack::stats_report::StatsReport {
+                    api: slack.clone(),
+                    uploader: Arc::new(crate::slack::upload::HttpUploader::new()),
+                    store: self.store(),
+                    stats: self.store(),
+                    directory: Arc::new(crate::slack::api::SlackDirectory { api: slack.clone() }),
+                    clock: self.clock.clone(),
+                }),
                 Arc::new(crate::slack::audit_export::AuditExport {
                     api: slack.clone(),
                     uploader: Arc::new(crate::slack::upload::HttpUploader::new()),

@@ -58,6 +58,33 @@ impl App {
         r
     }
 
+    /// `/incident stats <args>` as `user`: what the worker answered after the ack, the
+    /// text where they typed it, or the CSV file sent to their DMs.
+    pub async fn stats(&self, user: &str, args: &str) -> String {
+        let files_before = self.host.sim.state().files.len();
+        let told_before = self.host.sim.ephemeral_for(user).len();
+        let r = self.slash(user, "general", &format!("stats {args}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("Counting"), "{}", r.body);
+        if args.contains("csv") {
+            let files = self.host.sim.state().files;
+            let file = files[files_before..]
+                .iter()
+                .rfind(|f| f.completed && f.name.starts_with("incidents-"))
+                .expect("a CSV file");
+            let dm = self.host.sim.dm_with(user).expect("a DM");
+            assert_eq!(
+                file.channel.as_deref(),
+                Some(dm.id.as_str()),
+                "sent to the DM"
+            );
+            return file.content.clone();
+        }
+        let told = self.host.sim.ephemeral_for(user);
+        assert_eq!(told.len(), told_before + 1, "one answer");
+        told[told_before].text.clone()
+    }
+
     /// `/incident` → modal → submit; returns the incident and its channel name.
     pub async fn declare(
         &self,

@@ -120,6 +120,21 @@ pub enum Command {
     PublishHome {
         user: super::ids::UserId,
     },
+    /// `/incident stats`: the worker's stats effect counts the incidents of the last
+    /// `days` the person may see and answers them (sent without an incident).
+    Stats {
+        days: u32,
+        format: StatsFormat,
+    },
+}
+
+/// How `/incident stats` answers: a summary, the JSON figures, or a CSV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatsFormat {
+    Text,
+    Json,
+    Csv,
 }
 
 impl Command {
@@ -154,6 +169,7 @@ impl Command {
             Command::Resume => "resume",
             Command::Quarantine(_) => "quarantine",
             Command::PublishHome { .. } => "home",
+            Command::Stats { .. } => "stats",
         }
     }
 }

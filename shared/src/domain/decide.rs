@@ -252,9 +252,9 @@ pub fn decide(
         }
         Command::ExportAudit => Ok(vec![Event::AuditRequested]),
         // Never about an incident: the worker hands it to its effects' `notice`.
-        Command::Quarantine(_) | Command::PublishHome { .. } => Err(DomainError::Invalid(
-            "That is not a change of an incident.".into(),
-        )),
+        Command::Quarantine(_) | Command::PublishHome { .. } | Command::Stats { .. } => Err(
+            DomainError::Invalid("That is not a change of an incident.".into()),
+        ),
         Command::Absorb {
             from,
             title,

@@ -24,7 +24,7 @@ mod words;
 
 pub use audit::{AuditEntry, AuditOutcome, audit_csv};
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
-pub use command::{Command, Declaration, EscalationTarget, ImpactEdge, MovedEntry};
+pub use command::{Command, Declaration, EscalationTarget, ImpactEdge, MovedEntry, StatsFormat};
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
 pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};
 pub use durations::{Durations, human as human_duration};

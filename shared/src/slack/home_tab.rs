@@ -45,7 +45,6 @@ impl Effect for HomeTabs {
         let page = Listing {
             store: self.listing.as_ref(),
             directory: self.directory.as_ref(),
-            ranks: self.config.severities.levels().len() + 1,
         }
         .page(user, 0, HOME_PAGE, &[], None)
         .await

@@ -1,7 +1,7 @@
 //! The open incidents a person may see, a page at a time, from the listing cards
 //! (`store::listing`): `/incident list`, the App Home and the duplicate check. The work
-//! is bounded by the page, not by how many incidents are open: one query per severity
-//! rank, one batch read of channels per chunk, and a membership lookup only for a
+//! is bounded by the page, not by how many incidents are open: one query for the cards,
+//! one batch read of their channels, one count, and a membership lookup only for a
 //! private incident that doesn't involve the person.
 
 use crate::directory::Directory;
@@ -31,8 +31,6 @@ pub struct Page {
 pub struct Listing<'a> {
     pub store: &'a dyn OpenListing,
     pub directory: &'a dyn Directory,
-    /// The severity scale's levels and one more (see [`CardQuery::ranks`]).
-    pub ranks: usize,
 }
 
 impl Listing<'_> {
@@ -46,11 +44,7 @@ impl Listing<'_> {
         services: &[String],
         since: Option<DateTime<Utc>>,
     ) -> Result<Page, String> {
-        let query = CardQuery {
-            ranks: self.ranks,
-            services,
-            since,
-        };
+        let query = CardQuery { services, since };
         let skip = number.saturating_mul(size);
         let mut cursor = Cursor::default();
         let mut visible = 0usize;
@@ -92,7 +86,7 @@ impl Listing<'_> {
         }
         let more = if services.is_empty() && since.is_none() {
             self.store
-                .count(self.ranks, user)
+                .count(user)
                 .await
                 .map_err(|e| e.to_string())?
                 .saturating_sub(countable)

@@ -11,4 +11,5 @@ pub mod listing;
 pub mod mrkdwn;
 pub mod quarantine;
 pub mod signature;
+pub mod stats_report;
 pub mod upload;

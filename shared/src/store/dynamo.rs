@@ -176,25 +176,7 @@ impl IncidentStore for DynamoStore {
 
     async fn commit(&self, c: Commit<'_>) -> Result<(), StoreError> {
         let id = &c.incident.id;
-        let json =
-            serde_json::to_string(c.incident).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut meta: Item = HashMap::from([
-            (PK.into(), s(keys::incident(id))),
-            (SK.into(), s(META)),
-            ("id".into(), s(id.as_str())),
-            ("version".into(), n(c.incident.version)),
-            ("status".into(), s(c.incident.status.as_str())),
-            ("updated_at".into(), s(c.incident.updated_at.to_rfc3339())),
-            ("incident".into(), s(json)),
-        ]);
-        if !c.incident.status.is_terminal() {
-            // Sparse index: only open incidents carry these, so closing drops it.
-            meta.insert(GSI1_PK.into(), s(OPEN));
-            meta.insert(GSI1_SK.into(), s(keys::due(c.next_due, id)));
-            if let Some(due) = c.next_due {
-                meta.insert("due".into(), s(due.to_rfc3339()));
-            }
-        }
+        let meta = meta_item(c.incident, c.next_due)?;
         let mut items = Vec::with_capacity(c.events.len() + 2);
         items.push(if c.expected_version == 0 {
             self.put(meta, "attribute_not_exists(pk)", Item::new())?
@@ -206,15 +188,7 @@ impl IncidentStore for DynamoStore {
             )?
         });
         for rec in c.events {
-            let body =
-                serde_json::to_string(rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let mut item: Item = HashMap::from([
-                (PK.into(), s(keys::incident(id))),
-                (SK.into(), s(keys::event(rec.version))),
-                ("at".into(), s(rec.at.to_rfc3339())),
-                ("type".into(), s(rec.event.detail_type())),
-                ("event".into(), s(body)),
-            ]);
+            let mut item = event_item(rec)?;
             if !c.effects.is_empty() {
                 item.insert(
                     "pending".into(),
@@ -575,6 +549,128 @@ fn index_key(index: Index, key: &str) -> String {
 
 fn ttl(from: DateTime<Utc>) -> u64 {
     (from + Duration::days(DEDUP_TTL_DAYS)).timestamp().max(0) as u64
+}
+
+/// The incident's `META` item; an open one carries the sparse `gsi1` keys.
+fn meta_item(incident: &Incident, next_due: Option<DateTime<Utc>>) -> Result<Item, StoreError> {
+    let id = &incident.id;
+    let json = serde_json::to_string(incident).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut meta: Item = HashMap::from([
+        (PK.into(), s(keys::incident(id))),
+        (SK.into(), s(META)),
+        ("id".into(), s(id.as_str())),
+        ("version".into(), n(incident.version)),
+        ("status".into(), s(incident.status.as_str())),
+        ("updated_at".into(), s(incident.updated_at.to_rfc3339())),
+        ("incident".into(), s(json)),
+    ]);
+    if !incident.status.is_terminal() {
+        // Sparse index: only open incidents carry these, so closing drops it.
+        meta.insert(GSI1_PK.into(), s(OPEN));
+        meta.insert(GSI1_SK.into(), s(keys::due(next_due, id)));
+        if let Some(due) = next_due {
+            meta.insert("due".into(), s(due.to_rfc3339()));
+        }
+    }
+    Ok(meta)
+}
+
+/// A timeline entry's item (without the effects it owes).
+fn event_item(rec: &Recorded) -> Result<Item, StoreError> {
+    let body = serde_json::to_string(rec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(HashMap::from([
+        (PK.into(), s(keys::incident(&rec.incident_id))),
+        (SK.into(), s(keys::event(rec.version))),
+        ("at".into(), s(rec.at.to_rfc3339())),
+        ("type".into(), s(rec.event.detail_type())),
+        ("event".into(), s(body)),
+    ]))
+}
+
+impl DynamoStore {
+    /// [`super::StatsStore::add_to_month`] for many incidents at once (an import).
+    pub async fn add_all_to_month(
+        &self,
+        month: &str,
+        ids: &[IncidentId],
+    ) -> Result<(), StoreError> {
+        // Well under DynamoDB's 400 KB item limit per request.
+        for chunk in ids.chunks(1_000) {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(format!("MONTH#{month}")))
+                .key(SK, s(META))
+                .update_expression("ADD ids :ids")
+                .expression_attribute_values(
+                    ":ids",
+                    AttributeValue::Ss(chunk.iter().map(ToString::to_string).collect()),
+                )
+                .send()
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Stores finished incidents with their timelines as they are: a bulk import
+    /// (history from another tool, the scale benchmark). Batched, unconditional, and
+    /// owing no effects; an incident that is still open is refused (it needs a commit,
+    /// for its listing card, due time and outbox).
+    pub async fn import_finished(
+        &self,
+        incidents: &[(Incident, Vec<Recorded>)],
+    ) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut writes = Vec::new();
+        for (incident, timeline) in incidents {
+            if !incident.status.is_terminal() {
+                return Err(StoreError::Corrupt(format!(
+                    "{}: only finished incidents can be imported",
+                    incident.id
+                )));
+            }
+            writes.push(meta_item(incident, None)?);
+            for rec in timeline {
+                writes.push(event_item(rec)?);
+            }
+        }
+        for chunk in writes.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map(|put| WriteRequest::builder().put_request(put).build())
+                        .map_err(|e| StoreError::Unavailable(e.to_string()))
+                })
+                .collect::<Result<_, _>>()?;
+            // Unprocessed items (throttling) are sent again, a few times.
+            for _ in 0..5 {
+                if pending.is_empty() {
+                    break;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut pending))
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Unavailable(
+                    "DynamoDB kept items unprocessed".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {

@@ -1,7 +1,7 @@
 //! The open incidents as `/incident list`, the App Home and the duplicate check show
 //! them: a small card per open incident, written with the incident in the same
-//! transaction, kept in one partition per severity (`LIST#<rank>`) and sorted newest
-//! first, so a page costs one query per severity, however many incidents are open.
+//! transaction, in one partition sorted most severe first, then newest first, so a page
+//! is one query however many incidents are open.
 
 use crate::domain::{Actor, Incident, IncidentId, Roles, Severity, Status, UserId};
 use async_trait::async_trait;
@@ -66,11 +66,9 @@ impl OpenCard {
     }
 }
 
-/// Where a listing goes on: the severity rank, and the last card read in it.
+/// Where a listing goes on: the sort key of the last card read (`None`: the start).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Cursor {
-    pub rank: usize,
-    /// The sort key of the last card read at `rank` (`None`: from its start).
     pub after: Option<String>,
 }
 
@@ -78,16 +76,13 @@ pub struct Cursor {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CardPage {
     pub cards: Vec<OpenCard>,
-    /// `None` when every rank has been read to its end.
+    /// `None` when the listing has been read to its end.
     pub next: Option<Cursor>,
 }
 
 /// Which cards a read wants.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CardQuery<'a> {
-    /// The number of severity ranks: the scale's levels and one more for a severity no
-    /// longer on the scale.
-    pub ranks: usize,
     /// Only incidents on at least one of these services (none: all).
     pub services: &'a [String],
     /// Only incidents declared at or after this.
@@ -97,7 +92,8 @@ pub struct CardQuery<'a> {
 /// The listing's reads.
 #[async_trait]
 pub trait OpenListing: Send + Sync {
-    /// Up to `limit` cards from `from`, most severe first, newest first within a rank.
+    /// Up to `limit` cards from `from`, most severe first, newest first within a
+    /// severity.
     async fn cards(
         &self,
         query: &CardQuery<'_>,
@@ -106,7 +102,7 @@ pub trait OpenListing: Send + Sync {
     ) -> Result<CardPage, StoreError>;
     /// How many open incidents anyone may see, plus the private ones `viewer` is
     /// involved in (private ones seen only through channel membership are not counted).
-    async fn count(&self, ranks: usize, viewer: &UserId) -> Result<usize, StoreError>;
+    async fn count(&self, viewer: &UserId) -> Result<usize, StoreError>;
     /// The incidents' Slack channels, where they have one.
     async fn channels(
         &self,
@@ -114,10 +110,10 @@ pub trait OpenListing: Send + Sync {
     ) -> Result<std::collections::HashMap<IncidentId, String>, StoreError>;
 }
 
-/// The card's sort key: declared time, then id, so newest first is a reverse scan.
-pub fn sort_key(card_declared: DateTime<Utc>, id: &IncidentId) -> String {
-    format!(
-        "{}#{id}",
-        card_declared.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-    )
+/// The card's sort key: the severity's rank, then newest first (the declared time
+/// counted down from the year 2286), then the id.
+pub fn sort_key(rank: usize, declared: DateTime<Utc>, id: &IncidentId) -> String {
+    const LATEST: i64 = 9_999_999_999_999;
+    let countdown = LATEST - declared.timestamp_millis().clamp(0, LATEST);
+    format!("{rank:02}#{countdown:013}#{id}")
 }

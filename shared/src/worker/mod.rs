@@ -64,7 +64,7 @@ impl Worker {
         if env.incident.is_none()
             && matches!(
                 env.command,
-                Command::Quarantine(_) | Command::PublishHome { .. }
+                Command::Quarantine(_) | Command::PublishHome { .. } | Command::Stats { .. }
             )
         {
             return self.notice(env).await;

@@ -3,7 +3,7 @@
 
 use super::{Reject, Response, SlackApp, bad, when};
 use crate::bus::ReplyTo;
-use crate::domain::{Command, EscalationTarget, ImpactEdge, Role, Status, UserId};
+use crate::domain::{Command, EscalationTarget, ImpactEdge, Role, StatsFormat, Status, UserId};
 use crate::slack::blocks::{ModalOrigin, declare_modal};
 use crate::slack::mrkdwn::escape;
 use slack_morphism::events::SlackCommandEvent;
@@ -352,7 +352,7 @@ impl SlackApp {
             "help" => return Ok(Response::ephemeral(&help_text())),
             "list" => return self.list(rest, &user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
-            "stats" => return self.stats(rest, &user).await,
+            "stats" => return self.stats(&cmd, rest, &user).await,
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -449,14 +449,21 @@ impl SlackApp {
         out
     }
 
-    /// `/incident stats [days] [json|csv]`: the response over the last days.
-    async fn stats(&self, rest: &str, user: &UserId) -> Result<Response, Reject> {
-        let mut days = 30i64;
-        let mut format = "text";
+    /// `/incident stats [days] [json|csv]`: queued for the worker, which reads every
+    /// incident of the window (`slack::stats_report`) and answers here.
+    async fn stats(
+        &self,
+        cmd: &SlackCommandEvent,
+        rest: &str,
+        user: &UserId,
+    ) -> Result<Response, Reject> {
+        let mut days = 30u32;
+        let mut format = StatsFormat::Text;
         for w in rest.split_whitespace() {
             match w {
-                "json" | "csv" => format = if w == "json" { "json" } else { "csv" },
-                n => match n.trim_end_matches('d').parse::<i64>() {
+                "json" => format = StatsFormat::Json,
+                "csv" => format = StatsFormat::Csv,
+                n => match n.trim_end_matches('d').parse::<u32>() {
                     Ok(n) if (1..=366).contains(&n) => days = n,
                     _ => {
                         return Ok(Response::ephemeral(
@@ -466,61 +473,27 @@ impl SlackApp {
                 },
             }
         }
-        let until = self.clock.now();
-        let since = until - chrono::Duration::days(days);
-        let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
-        let mut ids = Vec::new();
-        for month in crate::stats::months(since, until) {
-            ids.extend(self.stats.month(&month).await.map_err(unavailable)?);
-        }
-        ids.truncate(1000);
-        let mut incidents = self.stats.load_many(&ids).await.map_err(unavailable)?;
-        // Private incidents count only for the people who can see them, in every format.
-        let mut visible = Vec::with_capacity(incidents.len());
-        for inc in incidents.drain(..) {
-            if self.sees(&inc, user).await? {
-                visible.push(inc);
-            }
-        }
-        let incidents = visible;
-        let stats = crate::stats::compute(&incidents, since, until);
-        let body = match format {
-            "json" => format!(
-                "```{}```",
-                serde_json::to_string_pretty(&stats).unwrap_or_default()
-            ),
-            "csv" => format!("```{}```", crate::stats::csv(&incidents, since, until)),
-            _ => {
-                let human = |p: &crate::stats::Percentiles| match (p.median_seconds, p.p90_seconds)
-                {
-                    (Some(m), Some(p90)) => format!(
-                        "median {}, p90 {} ({} incidents)",
-                        crate::domain::human_duration(chrono::Duration::seconds(m)),
-                        crate::domain::human_duration(chrono::Duration::seconds(p90)),
-                        p.count
-                    ),
-                    _ => "no data".to_owned(),
-                };
-                let by: Vec<String> = stats
-                    .by_severity
-                    .iter()
-                    .map(|(s, n)| format!("{s}: {n}"))
-                    .collect();
-                format!(
-                    "*Incidents in the last {days} days:* {}{}\n• Time to acknowledge: {}\n• Time to mitigate: {}\n• Time to resolve: {}\n`/incident stats {days} csv` or `json` for the data.",
-                    stats.incidents,
-                    if by.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", by.join(", "))
-                    },
-                    human(&stats.to_acknowledge),
-                    human(&stats.to_mitigate),
-                    human(&stats.to_resolve),
-                )
-            }
+        let reply = ReplyTo {
+            response_url: Some(cmd.response_url.0.to_string()),
+            channel: Some(cmd.channel_id.0.clone()),
+            user: Some(user.to_string()),
         };
-        Ok(Response::ephemeral(&body))
+        let env = self.envelope(
+            format!("slash#{}", cmd.trigger_id.0),
+            None,
+            Command::Stats { days, format },
+            user,
+            Some(reply),
+        );
+        self.enqueue(env).await?;
+        let where_ = if format == StatsFormat::Csv {
+            "the CSV comes to your DMs"
+        } else {
+            "the figures follow here"
+        };
+        Ok(Response::ephemeral(&format!(
+            ":bar_chart: Counting the incidents of the last {days} days you can see: {where_}."
+        )))
     }
 
     /// A page of the open incidents the asking person can see (private ones only to

@@ -1,6 +1,6 @@
 //! What a person can see: private incidents only to their people (reporter, role
 //! holders, channel members). The open ones are listed from the listing cards
-//! (`slack::listing`); these checks serve exports of whole incidents (stats) and joins.
+//! (`slack::listing`); this check serves the duplicate view's Join.
 
 use super::{Reject, SlackApp};
 use crate::directory::Directory;
@@ -24,27 +24,10 @@ impl SlackApp {
         Listing {
             store: self.stats.as_ref(),
             directory: &directory,
-            ranks: self.config.severities.levels().len() + 1,
         }
         .page(user, number, size, services, since)
         .await
         .map_err(Reject::Unavailable)
-    }
-
-    /// [`Self::can_see`], looking the channel up only for a private incident that
-    /// doesn't involve `user` (exports that don't show channels).
-    pub(super) async fn sees(&self, inc: &Incident, user: &UserId) -> Result<bool, Reject> {
-        if !inc.private || inc.involves(user) {
-            return Ok(true);
-        }
-        let channel = self
-            .store
-            .refs(&inc.id)
-            .await
-            .map_err(|e| Reject::Unavailable(e.to_string()))?
-            .get("channel")
-            .cloned();
-        self.can_see(inc, user, channel.as_deref()).await
     }
 
     /// Public incidents: everyone. Private ones: their reporter, role holders and the

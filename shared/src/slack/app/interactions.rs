@@ -582,10 +582,7 @@ impl SlackApp {
     async fn merge_modal(&self, report: &IncidentId) -> Result<Value, Reject> {
         let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
         // Public, past triage, not itself: from the listing cards (one read a severity).
-        let query = crate::store::listing::CardQuery {
-            ranks: self.config.severities.levels().len() + 1,
-            ..Default::default()
-        };
+        let query = crate::store::listing::CardQuery::default();
         let cards = self
             .stats
             .cards(&query, &crate::store::listing::Cursor::default(), 100)

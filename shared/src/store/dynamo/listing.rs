@@ -1,6 +1,6 @@
-//! The open-incident listing in the table: `pk = LIST#<rank>`, `sk = <declared>#<id>`,
-//! the card as JSON, with `private`, `people` and `services` beside it for the
-//! server-side filters.
+//! The open-incident listing in the table: one partition `LIST`, `sk = <rank>#<newest
+//! first>#<id>` ([`sort_key`]), the card as JSON, with `declared`, `private`, `people`
+//! and `services` beside it for the server-side filters.
 
 use super::{DynamoStore, Item, s, text, unavailable};
 use crate::domain::{IncidentId, UserId};
@@ -11,11 +11,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, Select, TransactWriteItem,
 };
+use chrono::SecondsFormat;
 use std::collections::HashMap;
 
-fn listing_pk(rank: usize) -> String {
-    format!("LIST#{rank:02}")
-}
+const LIST: &str = "LIST";
 
 /// The commit's changes to the listing: the card moved (a new severity) or dropped
 /// (closed), and written again with what changed.
@@ -24,7 +23,6 @@ pub(super) fn card_writes(
     c: &Commit<'_>,
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let inc = c.incident;
-    let key = sort_key(inc.declared_at, &inc.id);
     let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
     let mut out = Vec::new();
     if let Some(before) = c.listed_before
@@ -32,8 +30,8 @@ pub(super) fn card_writes(
     {
         let delete = Delete::builder()
             .table_name(table)
-            .key(PK, s(listing_pk(before)))
-            .key(SK, s(key.clone()))
+            .key(PK, s(LIST))
+            .key(SK, s(sort_key(before, inc.declared_at, &inc.id)))
             .build()
             .map_err(build)?;
         out.push(TransactWriteItem::builder().delete(delete).build());
@@ -41,10 +39,14 @@ pub(super) fn card_writes(
     if let Some(rank) = c.listed {
         let card = OpenCard::of(inc);
         let json = serde_json::to_string(&card).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let declared = card
+            .declared_at
+            .to_rfc3339_opts(SecondsFormat::Millis, true);
         let mut item: Item = HashMap::from([
-            (PK.into(), s(listing_pk(rank))),
-            (SK.into(), s(key)),
+            (PK.into(), s(LIST)),
+            (SK.into(), s(sort_key(rank, inc.declared_at, &inc.id))),
             ("card".into(), s(json)),
+            ("declared".into(), s(declared)),
             ("private".into(), AttributeValue::Bool(card.private)),
         ]);
         // String sets may not be empty: absent means none.
@@ -68,22 +70,36 @@ pub(super) fn card_writes(
     Ok(out)
 }
 
-/// `contains(services, :s0) OR …`, with its values.
-fn services_filter(services: &[String]) -> Option<(String, Vec<(String, AttributeValue)>)> {
-    if services.is_empty() {
-        return None;
+/// The filter of a card query, with its values: by service, and declared since.
+fn filter(query: &CardQuery<'_>) -> Option<(String, Vec<(String, AttributeValue)>)> {
+    let mut parts = Vec::new();
+    let mut values = Vec::new();
+    if !query.services.is_empty() {
+        let names: Vec<String> = (0..query.services.len())
+            .map(|i| format!(":s{i}"))
+            .collect();
+        parts.push(format!(
+            "({})",
+            names
+                .iter()
+                .map(|n| format!("contains(services, {n})"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        ));
+        values.extend(
+            names
+                .into_iter()
+                .zip(query.services.iter().map(|v| s(v.as_str()))),
+        );
     }
-    let names: Vec<String> = (0..services.len()).map(|i| format!(":s{i}")).collect();
-    let expr = names
-        .iter()
-        .map(|n| format!("contains(services, {n})"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let values = names
-        .into_iter()
-        .zip(services.iter().map(|v| s(v.as_str())))
-        .collect();
-    Some((expr, values))
+    if let Some(since) = query.since {
+        parts.push("declared >= :since".into());
+        values.push((
+            ":since".into(),
+            s(since.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        ));
+    }
+    (!parts.is_empty()).then(|| (parts.join(" AND "), values))
 }
 
 #[async_trait]
@@ -94,39 +110,28 @@ impl OpenListing for DynamoStore {
         from: &Cursor,
         limit: usize,
     ) -> Result<CardPage, StoreError> {
+        let filter = filter(query);
         let mut cards = Vec::new();
-        let mut rank = from.rank;
         let mut after = from.after.clone();
-        let filter = services_filter(query.services);
-        // Newer than `since` is a key range: the sort key starts with the declared time.
-        let since = query
-            .since
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-        while rank < query.ranks {
+        loop {
             let want = limit.saturating_sub(cards.len());
             if want == 0 {
                 return Ok(CardPage {
                     cards,
-                    next: Some(Cursor { rank, after }),
+                    next: Some(Cursor { after }),
                 });
             }
             let mut q = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .expression_attribute_values(":pk", s(listing_pk(rank)))
-                .scan_index_forward(false)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(LIST))
                 .limit(i32::try_from(want).unwrap_or(i32::MAX))
                 .projection_expression("sk, card");
-            q = match &since {
-                Some(t) => q
-                    .key_condition_expression("pk = :pk AND sk >= :since")
-                    .expression_attribute_values(":since", s(t.as_str())),
-                None => q.key_condition_expression("pk = :pk"),
-            };
             if let Some(a) = &after {
                 q = q
-                    .exclusive_start_key(PK, s(listing_pk(rank)))
+                    .exclusive_start_key(PK, s(LIST))
                     .exclusive_start_key(SK, s(a.as_str()));
             }
             if let Some((expr, values)) = &filter {
@@ -147,43 +152,36 @@ impl OpenListing for DynamoStore {
             // A filtered page can hold fewer than asked and still have more after it.
             match page.last_evaluated_key.as_ref().and_then(|k| text(k, SK)) {
                 Some(last) => after = Some(last.to_owned()),
-                None => {
-                    rank += 1;
-                    after = None;
-                }
+                None => return Ok(CardPage { cards, next: None }),
             }
         }
-        Ok(CardPage { cards, next: None })
     }
 
-    async fn count(&self, ranks: usize, viewer: &UserId) -> Result<usize, StoreError> {
+    async fn count(&self, viewer: &UserId) -> Result<usize, StoreError> {
         let mut total = 0usize;
-        for rank in 0..ranks {
-            let mut start: Option<Item> = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .key_condition_expression("pk = :pk")
-                    .filter_expression("#private = :no OR contains(people, :me)")
-                    .expression_attribute_names("#private", "private")
-                    .expression_attribute_values(":pk", s(listing_pk(rank)))
-                    .expression_attribute_values(":no", AttributeValue::Bool(false))
-                    .expression_attribute_values(":me", s(viewer.as_str()))
-                    .select(Select::Count)
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                total += usize::try_from(page.count).unwrap_or(0);
-                match page.last_evaluated_key {
-                    Some(k) if !k.is_empty() => start = Some(k),
-                    _ => break,
-                }
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .filter_expression("#private = :no OR contains(people, :me)")
+                .expression_attribute_names("#private", "private")
+                .expression_attribute_values(":pk", s(LIST))
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+                .expression_attribute_values(":me", s(viewer.as_str()))
+                .select(Select::Count)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            total += usize::try_from(page.count).unwrap_or(0);
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(total),
             }
         }
-        Ok(total)
     }
 
     async fn channels(
