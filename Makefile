@@ -12,6 +12,7 @@ help:
 	@echo "make test   - every test, against a private moto started for the run"
 	@echo "make unit   - unit and property tests of every crate (no moto, no binaries)"
 	@echo "make bench  - Criterion, loopback load beside a Bolt app, cold starts (docs/performance.md)"
+	@echo "make bench-scale - ack times with 1,000 open and 36,500 closed incidents (part of make bench)"
 	@echo "make soak   - 10 minutes of mixed traffic: no lost or duplicated command, flat memory"
 	@echo "make fuzz   - every cargo-fuzz target for FUZZ_SECONDS each"
 	@echo "make lint   - rustfmt check, clippy (warnings are errors) and validate"
@@ -113,6 +114,13 @@ manifest:
 ## starts, binary sizes (docs/performance.md); builds in target/bench, results in infra/bench/results/
 bench:
 	infra/bench/bench.sh
+
+## bench-scale: the ack of list, Home, stats and the duplicate check, and the reminders' tick, with
+## 1,000 open incidents and a year (36,500) of closed ones on the local stack (docs/performance.md)
+.PHONY: bench-scale
+bench-scale:
+	$(CARGO) build --release -p flare-local --bin flare-scale
+	infra/scripts/with-moto.sh target/release/flare-scale
 
 ## soak: SOAK_SECONDS (default 600) of mixed traffic at a steady rate against flare-local run as a
 ## child process with its own moto; fails on a lost, refused or duplicated command or Slack post, or

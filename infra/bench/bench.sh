@@ -3,6 +3,7 @@
 # apt-get, Bolt from the committed package-lock.json), builds in target/bench so it never
 # blocks other builds, writes raw outputs to infra/bench/results/.
 #   BENCH_SKIP_CRITERION=1   skip the Criterion benches    BENCH_SKIP_HTTP=1  skip the HTTP part
+#   BENCH_SKIP_SCALE=1       skip the scale run (SCALE_OPEN, SCALE_CLOSED, SCALE_RUNS: see flare-scale)
 #   BENCH_DURATION=10s BENCH_CONCURRENCY="1 8 32" BENCH_REPEAT=2 BENCH_COLD_RUNS=10 BENCH_MODES="shared pinned"
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,3 +56,8 @@ if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
   done
 fi
 
+# 1,000 open incidents and a year of closed ones: the ack of list, Home, stats and the
+# duplicate check, and the reminders' tick (docs/performance.md, "At scale").
+if [ "${BENCH_SKIP_SCALE:-0}" != 1 ]; then
+  infra/scripts/with-moto.sh "$bin/flare-scale" 2>"$out/scale.log" | tee "$out/scale.txt"
+fi

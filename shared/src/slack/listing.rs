@@ -51,7 +51,9 @@ impl Listing<'_> {
         let mut countable = 0usize;
         let mut shown = Vec::new();
         'read: loop {
-            let want = (skip + size).saturating_sub(visible).clamp(1, 100);
+            // A few more than needed, so private cards the person can't see rarely cost
+            // a second read.
+            let want = ((skip + size).saturating_sub(visible) + 8).clamp(1, 100);
             let chunk = self
                 .store
                 .cards(&query, &cursor, want)

@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
 
     rows.push(
-        measure("`/incident list` (ack)", runs, || async {
+        measure(&host, "`/incident list` (ack)", runs, || async {
             let prepared = driver.prepare_command("U0ERIN", &general, "/incident", "list")?;
             let t = Instant::now();
             let r = driver.send(&prepared).await?;
@@ -80,20 +80,26 @@ async fn main() -> anyhow::Result<()> {
         .await?,
     );
     rows.push(
-        measure("`/incident list 20` (ack, page 20)", runs, || async {
-            let prepared = driver.prepare_command("U0ERIN", &general, "/incident", "list 20")?;
-            let t = Instant::now();
-            let r = driver.send(&prepared).await?;
-            let took = t.elapsed();
-            if r.status != 200 {
-                bail!("list 20 answered {}: {}", r.status, r.body);
-            }
-            Ok(took)
-        })
+        measure(
+            &host,
+            "`/incident list 20` (ack, page 20)",
+            runs,
+            || async {
+                let prepared =
+                    driver.prepare_command("U0ERIN", &general, "/incident", "list 20")?;
+                let t = Instant::now();
+                let r = driver.send(&prepared).await?;
+                let took = t.elapsed();
+                if r.status != 200 {
+                    bail!("list 20 answered {}: {}", r.status, r.body);
+                }
+                Ok(took)
+            },
+        )
         .await?,
     );
     rows.push(
-        measure("App Home opened (ack)", runs, || async {
+        measure(&host, "App Home opened (ack)", runs, || async {
             let t = Instant::now();
             let r = driver
                 .event(serde_json::json!({ "type": "app_home_opened", "user": "U0CAROL", "channel": "D0HOME", "tab": "home" }))
@@ -108,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
     );
     // The worker's part of the Home tab: from the queued command to views.publish.
     rows.push(
-        measure("App Home published (worker, after the ack)", runs.min(10), || async {
+        measure(&host, "App Home published (worker, after the ack)", runs.min(10), || async {
             host.settle().await;
             let t = Instant::now();
             driver
@@ -124,20 +130,50 @@ async fn main() -> anyhow::Result<()> {
         .await?,
     );
     rows.push(
-        measure("`/incident stats 30` (ack)", runs, || async {
-            let prepared = driver.prepare_command("U0ERIN", &general, "/incident", "stats 30")?;
-            let t = Instant::now();
-            let r = driver.send(&prepared).await?;
-            let took = t.elapsed();
-            if r.status != 200 || !r.body.contains("Incidents in the last 30 days") {
-                bail!("stats answered {}: {}", r.status, r.body);
-            }
-            Ok(took)
-        })
+        measure(
+            &host,
+            "`/incident stats 30` (ack)",
+            runs.min(10),
+            || async {
+                let prepared =
+                    driver.prepare_command("U0ERIN", &general, "/incident", "stats 30")?;
+                let t = Instant::now();
+                let r = driver.send(&prepared).await?;
+                let took = t.elapsed();
+                if r.status != 200 || !r.body.contains("Counting") {
+                    bail!("stats answered {}: {}", r.status, r.body);
+                }
+                Ok(took)
+            },
+        )
+        .await?,
+    );
+    // The worker's part: every incident of the 30 days read, counted and answered.
+    rows.push(
+        measure(
+            &host,
+            "`/incident stats 30` answered (worker, after the ack)",
+            runs.min(5),
+            || async {
+                let told = host.sim.ephemeral_for("U0ERIN").len();
+                let prepared =
+                    driver.prepare_command("U0ERIN", &general, "/incident", "stats 30")?;
+                let t = Instant::now();
+                driver.send(&prepared).await?;
+                host.settle().await;
+                let took = t.elapsed();
+                let answers = host.sim.ephemeral_for("U0ERIN");
+                match answers.get(told) {
+                    Some(a) if a.text.contains("Incidents in the last 30 days") => Ok(took),
+                    other => bail!("stats were not answered: {other:?}"),
+                }
+            },
+        )
         .await?,
     );
     rows.push(
         measure(
+            &host,
             "declaration with the duplicate check (ack)",
             runs,
             || async {
@@ -167,7 +203,7 @@ async fn main() -> anyhow::Result<()> {
         .await?,
     );
     rows.push(
-        measure("reminders' tick", runs.min(10), || async {
+        measure(&host, "reminders' tick", runs.min(10), || async {
             let t = Instant::now();
             host.tick().await.map_err(|e| anyhow::anyhow!(e))?;
             Ok(t.elapsed())
@@ -347,14 +383,17 @@ async fn commit_open(
 }
 
 /// Runs `f` `runs` times (after one warm-up) and formats median, p90 and max.
-async fn measure<F, Fut>(what: &str, runs: usize, f: F) -> anyhow::Result<String>
+async fn measure<F, Fut>(host: &Host, what: &str, runs: usize, f: F) -> anyhow::Result<String>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<std::time::Duration>>,
 {
+    host.settle().await;
     f().await.with_context(|| format!("{what}: warm-up"))?;
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
+        // Whatever the last request queued is done first: one request's cost at a time.
+        host.settle().await;
         times.push(f().await.with_context(|| what.to_owned())?);
     }
     times.sort();

@@ -127,27 +127,45 @@ impl OpenListing for DynamoStore {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", s(LIST))
-                .limit(i32::try_from(want).unwrap_or(i32::MAX))
                 .projection_expression("sk, card");
+            // DynamoDB applies `Limit` before the filter: a filtered read that stopped at
+            // `want` items would page through the listing a dozen at a time. It reads
+            // whole pages (1 MB) instead, and stops at `want` matches here.
+            q = match &filter {
+                Some((expr, values)) => {
+                    let mut q = q.filter_expression(expr);
+                    for (name, value) in values {
+                        q = q.expression_attribute_values(name, value.clone());
+                    }
+                    q
+                }
+                None => q.limit(i32::try_from(want).unwrap_or(i32::MAX)),
+            };
             if let Some(a) = &after {
                 q = q
                     .exclusive_start_key(PK, s(LIST))
                     .exclusive_start_key(SK, s(a.as_str()));
             }
-            if let Some((expr, values)) = &filter {
-                q = q.filter_expression(expr);
-                for (name, value) in values {
-                    q = q.expression_attribute_values(name, value.clone());
-                }
-            }
             let page = q.send().await.map_err(unavailable)?;
-            for item in page.items() {
+            let items = page.items();
+            for (n, item) in items.iter().enumerate() {
                 let card = text(item, "card")
                     .ok_or_else(|| StoreError::Corrupt("listing card without body".into()))?;
                 cards.push(
                     serde_json::from_str(card)
                         .map_err(|e| StoreError::Corrupt(format!("listing card: {e}")))?,
                 );
+                if cards.len() == limit && n + 1 < items.len() {
+                    // Enough: go on after this one next time.
+                    let last = text(item, SK)
+                        .ok_or_else(|| StoreError::Corrupt("listing card without key".into()))?;
+                    return Ok(CardPage {
+                        cards,
+                        next: Some(Cursor {
+                            after: Some(last.to_owned()),
+                        }),
+                    });
+                }
             }
             // A filtered page can hold fewer than asked and still have more after it.
             match page.last_evaluated_key.as_ref().and_then(|k| text(k, SK)) {
