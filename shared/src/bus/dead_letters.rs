@@ -161,16 +161,7 @@ impl DeadLetters {
         }
         .await;
         // Back to visible, whatever happened: listing must not hold anything back.
-        for handle in handles {
-            let _ = self
-                .client
-                .change_message_visibility()
-                .queue_url(&self.dlq_url)
-                .receipt_handle(handle)
-                .visibility_timeout(0)
-                .send()
-                .await;
-        }
+        self.release(handles).await;
         result?;
         out.truncate(max);
         Ok(out)
@@ -220,7 +211,14 @@ impl DeadLetters {
                 done.sent += 1;
             }
         }
-        for handle in kept {
+        self.release(kept).await;
+        Ok(done)
+    }
+
+    /// Makes received messages visible again at once (best effort: at worst they
+    /// come back when their visibility timeout ends).
+    async fn release(&self, handles: Vec<String>) {
+        for handle in handles {
             let _ = self
                 .client
                 .change_message_visibility()
@@ -230,7 +228,6 @@ impl DeadLetters {
                 .send()
                 .await;
         }
-        Ok(done)
     }
 
     async fn receive(&self, visibility: i32) -> Result<Vec<(DeadLetter, String)>, BusError> {

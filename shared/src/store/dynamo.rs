@@ -737,6 +737,28 @@ impl super::StatsStore for DynamoStore {
     }
 
     async fn load_many(&self, ids: &[IncidentId]) -> Result<Vec<Incident>, StoreError> {
+        let items = self.batch_get(ids, META, "incident").await?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            if let Some(json) = text(item, "incident") {
+                out.push(
+                    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// The `sk` item of each incident (missing ones left out), `projection` only, 100
+    /// keys a request; keys DynamoDB left unprocessed (throttling) are asked again.
+    pub(super) async fn batch_get(
+        &self,
+        ids: &[IncidentId],
+        sk: &str,
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(100) {
@@ -745,18 +767,17 @@ impl super::StatsStore for DynamoStore {
                 .map(|id| {
                     HashMap::from([
                         (PK.to_owned(), s(keys::incident(id))),
-                        (SK.to_owned(), s(META)),
+                        (SK.to_owned(), s(sk)),
                     ])
                 })
                 .collect();
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(keys))
-                    .projection_expression("incident")
+                    .projection_expression(projection)
                     .build()
                     .map_err(|e| StoreError::Unavailable(e.to_string()))?,
             );
-            // Unprocessed keys (throttling) are asked for again, a few times.
             for _ in 0..5 {
                 let Some(request) = pending.take() else { break };
                 let got = self
@@ -766,18 +787,11 @@ impl super::StatsStore for DynamoStore {
                     .send()
                     .await
                     .map_err(unavailable)?;
-                for item in got
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    if let Some(json) = text(&item, "incident") {
-                        out.push(
-                            serde_json::from_str(json)
-                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                        );
-                    }
-                }
+                out.extend(
+                    got.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
                 pending = got
                     .unprocessed_keys
                     .and_then(|mut u| u.remove(&self.table))

@@ -395,11 +395,7 @@ impl SlackApp {
                 sub.usage
             )));
         }
-        let reply = ReplyTo {
-            response_url: Some(cmd.response_url.0.to_string()),
-            channel: Some(cmd.channel_id.0.clone()),
-            user: Some(user.to_string()),
-        };
+        let reply = reply_to(&cmd, &user);
         // The trigger id is unique per invocation and the same in Slack's retries.
         let env = self.envelope(
             format!("slash#{}", cmd.trigger_id.0),
@@ -473,11 +469,7 @@ impl SlackApp {
                 },
             }
         }
-        let reply = ReplyTo {
-            response_url: Some(cmd.response_url.0.to_string()),
-            channel: Some(cmd.channel_id.0.clone()),
-            user: Some(user.to_string()),
-        };
+        let reply = reply_to(cmd, user);
         let env = self.envelope(
             format!("slash#{}", cmd.trigger_id.0),
             None,
@@ -550,6 +542,15 @@ impl SlackApp {
             "{heading}\n{}{more}",
             lines.join("\n")
         )))
+    }
+}
+
+/// Where the worker answers a slash command's person: its `response_url`.
+fn reply_to(cmd: &SlackCommandEvent, user: &UserId) -> ReplyTo {
+    ReplyTo {
+        response_url: Some(cmd.response_url.0.to_string()),
+        channel: Some(cmd.channel_id.0.clone()),
+        user: Some(user.to_string()),
     }
 }
 

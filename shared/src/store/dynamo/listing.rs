@@ -8,9 +8,7 @@ use crate::store::keys::{self, PK, SK};
 use crate::store::listing::{CardPage, CardQuery, Cursor, OpenCard, OpenListing, sort_key};
 use crate::store::{Commit, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, Select, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, Select, TransactWriteItem};
 use chrono::SecondsFormat;
 use std::collections::HashMap;
 
@@ -207,49 +205,12 @@ impl OpenListing for DynamoStore {
         ids: &[IncidentId],
     ) -> Result<HashMap<IncidentId, String>, StoreError> {
         let mut out = HashMap::new();
-        for chunk in ids.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|id| {
-                    HashMap::from([
-                        (PK.to_owned(), s(keys::incident(id))),
-                        (SK.to_owned(), s(keys::REFS)),
-                    ])
-                })
-                .collect();
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .projection_expression("pk, r_channel")
-                    .build()
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
-            );
-            // Unprocessed keys (throttling) are asked for again, a few times.
-            for _ in 0..5 {
-                let Some(request) = pending.take() else { break };
-                let got = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                for item in got
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let id = text(&item, PK)
-                        .and_then(|pk| pk.strip_prefix("INC#"))
-                        .and_then(IncidentId::parse);
-                    if let (Some(id), Some(channel)) = (id, text(&item, "r_channel")) {
-                        out.insert(id, channel.to_owned());
-                    }
-                }
-                pending = got
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys.is_empty());
+        for item in self.batch_get(ids, keys::REFS, "pk, r_channel").await? {
+            let id = text(&item, PK)
+                .and_then(|pk| pk.strip_prefix("INC#"))
+                .and_then(IncidentId::parse);
+            if let (Some(id), Some(channel)) = (id, text(&item, "r_channel")) {
+                out.insert(id, channel.to_owned());
             }
         }
         Ok(out)
