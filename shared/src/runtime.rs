@@ -152,7 +152,6 @@ impl Wiring {
                     api: slack.clone(),
                     listing: self.store(),
                     directory: Arc::new(crate::slack::api::SlackDirectory { api: slack.clone() }),
-                    config: self.config.clone(),
                     clock: self.clock.clone(),
                 }),
                 Arc::new(crate::slack::stats_report::StatsReport {

@@ -248,10 +248,7 @@ impl Incident {
 
     /// Its reporter or a role holder: people Flare itself put in the channel.
     pub fn involves(&self, user: &super::ids::UserId) -> bool {
-        self.reporter.user_id() == Some(user)
-            || super::role::Role::ALL
-                .iter()
-                .any(|r| self.roles.holds(*r, user))
+        self.reporter.user_id() == Some(user) || self.roles.any_held_by(user)
     }
 
     /// Rebuilds an incident from its whole timeline.

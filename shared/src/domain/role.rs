@@ -69,6 +69,11 @@ pub struct Roles {
 }
 
 impl Roles {
+    /// Whether `user` holds any role.
+    pub fn any_held_by(&self, user: &UserId) -> bool {
+        Role::ALL.iter().any(|r| self.holds(*r, user))
+    }
+
     pub fn holds(&self, role: Role, user: &UserId) -> bool {
         match role {
             Role::Coordinator => self.coordinator.as_ref() == Some(user),

@@ -6,7 +6,6 @@ use super::api::SlackApi;
 use super::listing::{HOME_PAGE, Listing, home_view};
 use crate::bus::CommandEnvelope;
 use crate::clock::Clock;
-use crate::config::Config;
 use crate::directory::Directory;
 use crate::domain::{Command, Incident, Recorded};
 use crate::store::StatsStore;
@@ -19,7 +18,6 @@ pub struct HomeTabs {
     pub api: Arc<dyn SlackApi>,
     pub listing: Arc<dyn StatsStore>,
     pub directory: Arc<dyn Directory>,
-    pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
 }
 

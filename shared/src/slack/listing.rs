@@ -63,12 +63,16 @@ impl Listing<'_> {
             let mut channels = self.store.channels(&ids).await.map_err(|e| e.to_string())?;
             for card in chunk.cards {
                 let channel = channels.remove(&card.id);
-                let counted = !card.private || card.involves(user);
-                let sees = counted
-                    || match &channel {
-                        Some(c) => self.directory.in_channel(c, user).await?,
-                        None => false,
-                    };
+                let involved = card.involves(user);
+                let counted = !card.private || involved;
+                let sees = may_see(
+                    self.directory,
+                    card.private,
+                    involved,
+                    channel.as_deref(),
+                    user,
+                )
+                .await?;
                 countable += usize::from(counted);
                 if !sees {
                     continue;
@@ -96,6 +100,24 @@ impl Listing<'_> {
             0
         };
         Ok(Page { shown, more })
+    }
+}
+
+/// Whether `user` may see an incident: a public one, anyone; a private one, the people
+/// it `involved` (reporter, role holders) and the members of its channel.
+pub async fn may_see(
+    directory: &dyn Directory,
+    private: bool,
+    involved: bool,
+    channel: Option<&str>,
+    user: &UserId,
+) -> Result<bool, String> {
+    if !private || involved {
+        return Ok(true);
+    }
+    match channel {
+        Some(c) => directory.in_channel(c, user).await,
+        None => Ok(false),
     }
 }
 

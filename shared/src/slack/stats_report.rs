@@ -4,6 +4,7 @@
 //! counts only for the people who can see it, in every format.
 
 use super::api::SlackApi;
+use super::listing::may_see;
 use super::upload::{SharedFile, Uploader, share};
 use crate::bus::CommandEnvelope;
 use crate::clock::Clock;
@@ -37,18 +38,22 @@ impl StatsReport {
     ) -> Result<Vec<Incident>, EffectError> {
         let mut out = Vec::with_capacity(incidents.len());
         for inc in incidents {
-            let sees = if !inc.private || inc.involves(user) {
-                true
+            let involved = inc.involves(user);
+            // The channel is looked up only where it decides.
+            let channel = if inc.private && !involved {
+                self.store.refs(&inc.id).await?.get("channel").cloned()
             } else {
-                match self.store.refs(&inc.id).await?.get("channel") {
-                    Some(c) => self
-                        .directory
-                        .in_channel(c, user)
-                        .await
-                        .map_err(EffectError::Transient)?,
-                    None => false,
-                }
+                None
             };
+            let sees = may_see(
+                self.directory.as_ref(),
+                inc.private,
+                involved,
+                channel.as_deref(),
+                user,
+            )
+            .await
+            .map_err(EffectError::Transient)?;
             if sees {
                 out.push(inc);
             }

@@ -41,10 +41,7 @@ impl OpenCard {
 
     /// The reporter or a role holder (as [`Incident::involves`]).
     pub fn involves(&self, user: &UserId) -> bool {
-        self.reporter.user_id() == Some(user)
-            || crate::domain::Role::ALL
-                .iter()
-                .any(|r| self.roles.holds(*r, user))
+        self.reporter.user_id() == Some(user) || self.roles.any_held_by(user)
     }
 
     /// Everyone [`Self::involves`], for the store's visibility count.

@@ -3,7 +3,6 @@
 //! (`slack::listing`); this check serves the duplicate view's Join.
 
 use super::{Reject, SlackApp};
-use crate::directory::Directory;
 use crate::domain::{Incident, UserId};
 use crate::slack::api::SlackDirectory;
 use crate::slack::listing::{Listing, Page};
@@ -38,18 +37,11 @@ impl SlackApp {
         user: &UserId,
         channel: Option<&str>,
     ) -> Result<bool, Reject> {
-        if !inc.private || inc.involves(user) {
-            return Ok(true);
-        }
-        let Some(channel) = channel else {
-            return Ok(false);
-        };
         // The same membership answer the worker's permission rules get.
         let directory = SlackDirectory {
             api: self.api.clone(),
         };
-        directory
-            .in_channel(channel, user)
+        crate::slack::listing::may_see(&directory, inc.private, inc.involves(user), channel, user)
             .await
             .map_err(Reject::Unavailable)
     }
