@@ -92,8 +92,8 @@ async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts(
         .expect("a notice in the triage channel");
     let shown = notice.blocks.unwrap().to_string();
     assert!(
-        shown.contains("<!here>") && shown.contains("New report"),
-        "on-call is pinged: {shown}"
+        shown.contains("<!subteam^S0TRIAGE>") && shown.contains("New report"),
+        "the triage responders are pinged: {shown}"
     );
 
     // A reply in the same mail thread joins the incident.

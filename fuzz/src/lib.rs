@@ -279,6 +279,7 @@ impl Harness {
             api: Arc::new(CannedSlack),
             config: Arc::new(config),
             clock: Arc::new(FixedClock(now)),
+            pager_hooks: Default::default(),
         };
         Self {
             runtime,

@@ -47,7 +47,12 @@ pub fn worker_effects(
         pagers.secrets.clone(),
     );
     vec![
-        std::sync::Arc::new(PagingEffect::new(config.clone(), store.clone(), pagers)),
+        std::sync::Arc::new(PagingEffect::new(
+            config.clone(),
+            store.clone(),
+            pagers,
+            queue.clone(),
+        )),
         std::sync::Arc::new(TicketEffect {
             store: store.clone(),
             queue,

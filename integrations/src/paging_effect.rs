@@ -2,11 +2,21 @@
 //!
 //! * `Declared` (not triage, `page_oncall`): each affected service's on-call, or
 //!   `oncall.default` when none of them has one.
-//! * `StatusChanged` triage → investigating at a critical severity: the same.
+//! * `Declared` as a triage report suggested at a critical severity: the triage
+//!   rotation (`oncall.triage.page`).
+//! * `StatusChanged` triage → investigating at a critical severity: the same as a
+//!   declaration.
+//! * `ServiceAdded` while an incident is active at a critical severity: that
+//!   service's on-call (once: an open page to the same target is not made again).
 //! * `Escalated`: coordinators / incident manager rotations (a named user is invited
 //!   by the Slack effect, not paged).
 //! * `Acknowledged`: acknowledges open pages. Resolved (or closed, declined):
 //!   resolves every page. A reopen does not page again by itself.
+//! * `PageAcknowledged` / `PageResolved` (the pager said so): the record follows,
+//!   with no call back to the pager.
+//!
+//! Each page the vendor took is put on the timeline with a `RecordPage` command (keyed
+//! by incident, target and event, so it lands once): the card shows who was paged.
 //!
 //! Idempotent per (event, effect): each target's page is remembered as the incident
 //! ref `page#<target>` (JSON [`PageRecord`]), written right after the vendor answered;
@@ -15,8 +25,11 @@
 use crate::IntegrationError;
 use crate::pager::{Link, Page, PageRef, PageSeverity, Pagers};
 use async_trait::async_trait;
+use flare::bus::{CommandEnvelope, CommandQueue, Source};
 use flare::config::{Config, OnCallTarget};
-use flare::domain::{EscalationTarget, Event, Incident, IncidentId, Recorded, Status};
+use flare::domain::{
+    Actor, Command, EscalationTarget, Event, Incident, IncidentId, PageNote, Recorded, Status,
+};
 use flare::store::IncidentStore;
 use flare::worker::{Effect, EffectError};
 use serde::{Deserialize, Serialize};
@@ -45,29 +58,65 @@ pub struct PageRecord {
     pub event: u64,
 }
 
+/// Whom to page, and how people call them.
+pub struct Target {
+    pub target: OnCallTarget,
+    pub label: String,
+    pub service: Option<String>,
+}
+
 pub struct PagingEffect {
     config: Arc<Config>,
     store: Arc<dyn IncidentStore>,
     pagers: Pagers,
+    /// Where `RecordPage` goes.
+    queue: Arc<dyn CommandQueue>,
 }
 
 impl PagingEffect {
-    pub fn new(config: Arc<Config>, store: Arc<dyn IncidentStore>, pagers: Pagers) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        store: Arc<dyn IncidentStore>,
+        pagers: Pagers,
+        queue: Arc<dyn CommandQueue>,
+    ) -> Self {
         Self {
             config,
             store,
             pagers,
+            queue,
         }
     }
 
+    /// A service's own on-call, if it has one.
+    fn service_target(&self, service: &str) -> Option<Target> {
+        let s = self.config.service(service)?;
+        Some(Target {
+            target: s.oncall.clone()?,
+            label: format!("{} on-call", s.name),
+            service: Some(s.id.clone()),
+        })
+    }
+
+    fn named(target: &Option<OnCallTarget>, label: &str) -> Option<Target> {
+        Some(Target {
+            target: target.clone()?,
+            label: label.to_owned(),
+            service: None,
+        })
+    }
+
     /// The on-call of the affected services, or the default one.
-    fn service_targets(&self, services: &[String]) -> Result<Vec<OnCallTarget>, EffectError> {
-        let mut targets: Vec<OnCallTarget> = services
+    fn service_targets(&self, services: &[String]) -> Result<Vec<Target>, EffectError> {
+        let mut targets: Vec<Target> = services
             .iter()
-            .filter_map(|s| self.config.service(s)?.oncall.clone())
+            .filter_map(|s| self.service_target(s))
             .collect();
         if targets.is_empty() {
-            targets.extend(self.config.oncall.default.clone());
+            targets.extend(Self::named(
+                &self.config.oncall.default,
+                "the default on-call",
+            ));
         }
         if targets.is_empty() {
             return Err(EffectError::Permanent(
@@ -81,12 +130,17 @@ impl PagingEffect {
         &self,
         incident: &Incident,
         event: &Recorded,
-        targets: Vec<OnCallTarget>,
+        targets: Vec<Target>,
     ) -> Result<(), EffectError> {
         let refs = self.refs(&incident.id).await?;
         let mut seen = Vec::new();
         let mut failures = Vec::new();
-        for target in targets {
+        for Target {
+            target,
+            label,
+            service,
+        } in targets
+        {
             let key = target_key(&target);
             if seen.contains(&key) {
                 continue;
@@ -94,8 +148,14 @@ impl PagingEffect {
             seen.push(key.clone());
             let ref_key = format!("{PAGE_REF_PREFIX}{key}");
             if let Some(old) = refs.get(&ref_key).and_then(|v| parse_record(v)) {
-                // Done by an earlier run of this event, or the alert is still open.
-                if old.event == event.version || old.state != PageState::Resolved {
+                // Done by an earlier run of this event (its note may still be owed), or
+                // the alert is still open.
+                if old.event == event.version {
+                    self.record(incident, event, &old.page.key, &target, &label, &service)
+                        .await?;
+                    continue;
+                }
+                if old.state != PageState::Resolved {
                     continue;
                 }
             }
@@ -107,14 +167,17 @@ impl PagingEffect {
             .await;
             match outcome {
                 Ok(page) => {
+                    let dedup = page.key.clone();
                     let record = PageRecord {
-                        target,
+                        target: target.clone(),
                         page,
                         state: PageState::Open,
                         event: event.version,
                     };
                     self.save(&incident.id, &ref_key, &record).await?;
                     tracing::info!(incident = %incident.id, target = %key, "paged");
+                    self.record(incident, event, &dedup, &target, &label, &service)
+                        .await?;
                 }
                 Err(e) => {
                     tracing::warn!(incident = %incident.id, target = %key, error = %e, "paging failed");
@@ -123,6 +186,70 @@ impl PagingEffect {
             }
         }
         combine(failures)
+    }
+
+    /// Puts the page on the timeline (once: keyed by incident, target and event).
+    async fn record(
+        &self,
+        incident: &Incident,
+        event: &Recorded,
+        dedup: &str,
+        target: &OnCallTarget,
+        label: &str,
+        service: &Option<String>,
+    ) -> Result<(), EffectError> {
+        let vendor = match target {
+            OnCallTarget::Pagerduty { .. } => "pagerduty",
+            OnCallTarget::Opsgenie { .. } => "opsgenie",
+        };
+        // The pager's webhooks name only the page: this finds the incident.
+        self.store
+            .put_index(flare::store::Index::Page, dedup, &incident.id)
+            .await
+            .map_err(|e| EffectError::Transient(e.to_string()))?;
+        let env = CommandEnvelope {
+            id: format!(
+                "paged#{}#{}#{}",
+                incident.id,
+                target_key(target),
+                event.version
+            ),
+            incident: Some(incident.id.clone()),
+            command: Command::RecordPage(Box::new(PageNote {
+                key: dedup.to_owned(),
+                vendor: vendor.into(),
+                label: label.to_owned(),
+                service: service.clone(),
+            })),
+            actor: Actor::system("paging"),
+            source: Source::Slack,
+            received_at: event.at,
+            reply: None,
+        };
+        self.queue
+            .send(&env)
+            .await
+            .map_err(|e| EffectError::Transient(e.to_string()))
+    }
+
+    /// The pager moved a page itself: the record follows, with no call back.
+    async fn follow(
+        &self,
+        incident: &Incident,
+        key: &str,
+        to: PageState,
+    ) -> Result<(), EffectError> {
+        let refs = self.refs(&incident.id).await?;
+        for (ref_key, value) in refs.iter().filter(|(k, _)| k.starts_with(PAGE_REF_PREFIX)) {
+            let Some(mut record) = parse_record(value) else {
+                continue;
+            };
+            if record.page.key == key && record.state != PageState::Resolved && record.state != to {
+                record.state = to;
+                self.save(&incident.id, ref_key, &record).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves every page not yet in `to` (and not past it) there.
@@ -241,6 +368,31 @@ impl Effect for PagingEffect {
                 let targets = self.service_targets(&d.services)?;
                 self.trigger(incident, event, targets).await
             }
+            // A mailed report that looks critical wakes the triage rotation, once.
+            Event::Declared(d)
+                if d.triage && self.config.severity_scale().is_critical(&d.severity) =>
+            {
+                match Self::named(&self.config.oncall.triage.page, "the triage on-call") {
+                    Some(t) => self.trigger(incident, event, vec![t]).await,
+                    None => Ok(()),
+                }
+            }
+            Event::ServiceAdded { service }
+                if incident.status.is_active()
+                    && incident.status != Status::Triage
+                    && self.config.severity_scale().is_critical(&incident.severity) =>
+            {
+                match self.service_target(service) {
+                    Some(t) => self.trigger(incident, event, vec![t]).await,
+                    None => Ok(()),
+                }
+            }
+            Event::PageAcknowledged { key, .. } => {
+                self.follow(incident, key, PageState::Acknowledged).await
+            }
+            Event::PageResolved { key, .. } => {
+                self.follow(incident, key, PageState::Resolved).await
+            }
             Event::StatusChanged {
                 from: Status::Triage,
                 to: Status::Investigating,
@@ -261,8 +413,11 @@ impl Effect for PagingEffect {
                     ),
                     EscalationTarget::User { .. } => return Ok(()),
                 };
-                let target = configured
-                    .clone()
+                let label = match target {
+                    EscalationTarget::Coordinators => "the coordinator rotation",
+                    _ => "the incident manager on-call",
+                };
+                let target = Self::named(configured, label)
                     .ok_or_else(|| EffectError::Permanent(what.into()))?;
                 self.trigger(incident, event, vec![target]).await
             }

@@ -36,6 +36,7 @@ fn app() -> SlackApp {
         api: Arc::new(CannedSlack),
         config: Arc::new(Config::default()),
         clock: Arc::new(SystemClock),
+        pager_hooks: Default::default(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod directory;
 pub mod domain;
+pub mod pager_hooks;
 pub mod reminders;
 pub mod runtime;
 pub mod secrets;

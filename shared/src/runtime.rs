@@ -195,6 +195,7 @@ impl Wiring {
             api: Arc::new(self.slack()?.impatient()),
             config: self.config.clone(),
             clock: self.clock.clone(),
+            pager_hooks: Default::default(),
         })
     }
 }

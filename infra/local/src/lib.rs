@@ -28,6 +28,9 @@ pub use poller::Delivery;
 
 pub const DEFAULT_SIGNING_SECRET: &str = "flare-local-signing-secret";
 pub const LOCAL_BOT_TOKEN: &str = "xoxb-flare-local";
+/// What the fake pagers sign their webhooks with, and the host checks them against.
+pub const LOCAL_PAGERDUTY_WEBHOOK_SECRET: &str = "flare-local-pagerduty-webhook-secret";
+pub const LOCAL_OPSGENIE_WEBHOOK_TOKEN: &str = "flare-local-opsgenie-webhook-token";
 
 pub struct Options {
     /// `127.0.0.1:0` picks a free port.
@@ -185,8 +188,17 @@ impl Host {
             .effects
             .push(Arc::new(postmortem::LocalPostmortem { postmortems }));
         let worker = Arc::new(worker);
-        let fakes = Fakes::new();
-        let app = Arc::new(wiring.slack_app().map_err(anyhow::Error::msg)?);
+        let fakes = Fakes::with_webhooks(flare_integrations::fakes::Webhooks {
+            base_url: base_url.clone(),
+            pagerduty_secret: LOCAL_PAGERDUTY_WEBHOOK_SECRET.into(),
+            opsgenie_token: LOCAL_OPSGENIE_WEBHOOK_TOKEN.into(),
+        });
+        let mut app = wiring.slack_app().map_err(anyhow::Error::msg)?;
+        app.pager_hooks = flare::pager_hooks::PagerHookSecrets {
+            pagerduty: Some(LOCAL_PAGERDUTY_WEBHOOK_SECRET.into()),
+            opsgenie: Some(LOCAL_OPSGENIE_WEBHOOK_TOKEN.into()),
+        };
+        let app = Arc::new(app);
         let ticker = Arc::new(ticker::Ticker {
             store: store.clone(),
             queue: wiring.queue(),

@@ -27,6 +27,9 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/interactions", post(slack))
         .route("/slack/interactivity", post(slack))
         .route("/slack/events", post(slack))
+        // The pagers' webhooks, on the slack function's URL as deployed.
+        .route("/pager/pagerduty", post(slack))
+        .route("/pager/opsgenie", post(slack))
         .route("/local/clock", get(clock_get).post(clock_post))
         // As large as SES lets a mail be and the handler reads (axum's default is 2 MB).
         .route(

@@ -7,6 +7,8 @@
 //! | `POST /fake/opsgenie/v2/alerts` (+ `/{alias}/acknowledge`, `/{alias}/close`) | Alert API (202 + `requestId`, 401, 422) |
 //! | `POST /fake/statuspage/v1/pages/{page}/incidents`, `PATCH …/incidents/{id}` | Statuspage (201 / 200, 401, 404, 422) |
 //! | `POST /fake/github/repos/{owner}/{repo}/issues` | GitHub issues (201, 401, 422) |
+//! | `POST /fake/pagerduty/{ack,resolve}` `{ key, by? }` | a responder acting in PagerDuty: the alert changes, and a signed v3 webhook (`incident.acknowledged` / `incident.resolved`) goes to Flare's `/pager/pagerduty` |
+//! | `POST /fake/opsgenie/{ack,resolve}` `{ key, by? }` | the same in Opsgenie: a webhook (`Acknowledge` / `Close`) with `X-Flare-Token` to `/pager/opsgenie` |
 //! | `GET /sim/integrations` | JSON list `{ vendor, method, path, body, at }` of every vendor request |
 //! | `POST /fake/faults` `{ vendor, status, count, retry_after? }` | the next `count` requests to `vendor` answer `status` |
 //!
@@ -66,11 +68,21 @@ struct Vendors {
     next_id: u64,
 }
 
+/// Where a responder's action in a fake pager is reported, and with which secrets.
+#[derive(Clone, Debug)]
+pub struct Webhooks {
+    /// Flare's base URL (`/pager/<vendor>` is appended).
+    pub base_url: String,
+    pub pagerduty_secret: String,
+    pub opsgenie_token: String,
+}
+
 /// The fakes' shared state; clones share it.
 #[derive(Clone, Debug, Default)]
 pub struct Fakes {
     received: Arc<Mutex<Vec<Received>>>,
     vendors: Arc<Mutex<Vendors>>,
+    webhooks: Option<Webhooks>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,6 +92,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Fakes {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Fakes whose pagers tell Flare when a responder acts in them.
+    pub fn with_webhooks(webhooks: Webhooks) -> Self {
+        Self {
+            webhooks: Some(webhooks),
+            ..Self::default()
+        }
     }
 
     /// Every route of the table above, with absolute paths.
@@ -103,6 +123,7 @@ impl Fakes {
                 "/fake/github/repos/{owner}/{repo}/issues",
                 post(github_create),
             )
+            .route("/fake/{vendor}/{action}", post(responder_action))
             .route("/fake/faults", post(faults))
             .route("/sim/integrations", get(list))
             .with_state(self.clone())
@@ -347,6 +368,113 @@ async fn faults(State(f): State<Fakes>, body: Bytes) -> Reply {
         },
     );
     (StatusCode::OK, axum::Json(json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+struct ResponderAction {
+    key: String,
+    #[serde(default)]
+    by: Option<String>,
+}
+
+/// A responder acknowledges or resolves an alert in the pager itself; the pager tells
+/// Flare through its webhook, signed as the vendor signs it.
+async fn responder_action(
+    State(f): State<Fakes>,
+    Path((vendor, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let fail = |status: StatusCode, why: String| {
+        (status, axum::Json(json!({ "ok": false, "error": why })))
+    };
+    let Ok(req) = serde_json::from_slice::<ResponderAction>(&body) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "send { \"key\": <dedup key or alias>, \"by\"?: <name> }".into(),
+        );
+    };
+    let Some(hooks) = f.webhooks.clone() else {
+        return fail(StatusCode::NOT_FOUND, "these fakes send no webhooks".into());
+    };
+    let (to, wanted) = match (vendor.as_str(), action.as_str()) {
+        ("pagerduty", "ack") => ("acknowledged", "triggered"),
+        ("pagerduty", "resolve") => ("resolved", "triggered|acknowledged"),
+        ("opsgenie", "ack") => ("acknowledged", "open"),
+        ("opsgenie", "resolve") => ("closed", "open|acknowledged"),
+        _ => {
+            return fail(
+                StatusCode::NOT_FOUND,
+                "POST /fake/{pagerduty|opsgenie}/{ack|resolve}".into(),
+            );
+        }
+    };
+    let n = {
+        let mut v = lock(&f.vendors);
+        let alerts = if vendor == "pagerduty" {
+            &mut v.pagerduty
+        } else {
+            &mut v.opsgenie
+        };
+        match alerts.get(&req.key) {
+            None => return fail(StatusCode::NOT_FOUND, format!("no alert `{}`", req.key)),
+            Some(state) if !wanted.split('|').any(|w| w == state) => {
+                return fail(StatusCode::CONFLICT, format!("the alert is {state}"));
+            }
+            Some(_) => {}
+        }
+        alerts.insert(req.key.clone(), to.to_owned());
+        v.next_id += 1;
+        v.next_id
+    };
+    let by = req.by.unwrap_or_else(|| "On-call responder".into());
+    let (url, body, header) = if vendor == "pagerduty" {
+        let body = json!({ "event": {
+            "id": format!("01FAKE{n:020}"),
+            "event_type": if action == "ack" { "incident.acknowledged" } else { "incident.resolved" },
+            "resource_type": "incident",
+            "occurred_at": Utc::now().to_rfc3339(),
+            "agent": { "id": "PFAKE01", "type": "user_reference", "summary": by },
+            "client": null,
+            "data": { "id": format!("Q{n:06}"), "type": "incident", "status": to, "incident_key": req.key, "title": "", "number": n }
+        }})
+        .to_string();
+        let sig = flare::pager_hooks::pagerduty_signature(&hooks.pagerduty_secret, body.as_bytes());
+        (
+            format!("{}/pager/pagerduty", hooks.base_url),
+            body,
+            ("x-pagerduty-signature", sig),
+        )
+    } else {
+        let body = json!({
+            "action": if action == "ack" { "Acknowledge" } else { "Close" },
+            "alert": { "alertId": format!("fake-alert-{n}"), "alias": req.key, "username": by, "message": "" },
+            "source": { "name": "web", "type": "web" },
+            "integrationName": "Flare", "integrationType": "Webhook"
+        })
+        .to_string();
+        (
+            format!("{}/pager/opsgenie", hooks.base_url),
+            body,
+            ("x-flare-token", hooks.opsgenie_token.clone()),
+        )
+    };
+    let sent = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header(header.0, header.1)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(r) => (
+            StatusCode::OK,
+            axum::Json(json!({ "ok": true, "alert": to, "webhook_status": r.status().as_u16() })),
+        ),
+        Err(e) => fail(
+            StatusCode::BAD_GATEWAY,
+            format!("the webhook did not reach Flare: {e}"),
+        ),
+    }
 }
 
 async fn list(State(f): State<Fakes>) -> axum::Json<Vec<Received>> {

@@ -1,6 +1,6 @@
 //! The paging effect: what each event pages, once, however often it runs.
 
-use crate::support::{MemStore, config, declared, incident_of, pagers, record, serve};
+use crate::support::{MemQueue, MemStore, config, declared, incident_of, pagers, record, serve};
 use flare::domain::{EscalationTarget, Event, Status, UserId};
 use flare::worker::{Effect, EffectError};
 use flare_integrations::PagingEffect;
@@ -47,7 +47,12 @@ async fn setup(
         .lock()
         .unwrap()
         .insert("channel".into(), "C0INC".into());
-    let effect = PagingEffect::new(config(yaml), store.clone(), pagers(&base));
+    let effect = PagingEffect::new(
+        config(yaml),
+        store.clone(),
+        pagers(&base),
+        Arc::new(MemQueue::default()),
+    );
     (effect, store, fakes)
 }
 

@@ -153,3 +153,17 @@ impl IncidentStore for MemStore {
         Ok(Vec::new())
     }
 }
+
+/// The commands effects send back (a page on the timeline), kept for assertions.
+#[derive(Default)]
+pub struct MemQueue {
+    pub sent: Mutex<Vec<flare::bus::CommandEnvelope>>,
+}
+
+#[async_trait]
+impl flare::bus::CommandQueue for MemQueue {
+    async fn send(&self, env: &flare::bus::CommandEnvelope) -> Result<(), flare::bus::BusError> {
+        self.sent.lock().unwrap().push(env.clone());
+        Ok(())
+    }
+}

@@ -242,6 +242,32 @@ pub struct OnCall {
     pub coordinators: Option<OnCallTarget>,
     /// The incident manager on-call (`/incident escalate imoc`).
     pub incident_manager: Option<OnCallTarget>,
+    /// Who answers mailed reports.
+    pub triage: TriageResponders,
+}
+
+/// Invited to every triage channel, mentioned in its notice, paged for a report
+/// suggested at a critical severity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct TriageResponders {
+    /// A Slack user group id (`S…`): its members are invited, the group is mentioned.
+    pub slack_group: Option<String>,
+    /// Slack user ids invited besides the group.
+    pub slack_users: Vec<String>,
+    /// Paged once for a report suggested at a critical severity.
+    pub page: Option<OnCallTarget>,
+}
+
+impl TriageResponders {
+    /// The listed people (checked when the configuration was read).
+    pub fn users(&self) -> Vec<UserId> {
+        self.slack_users
+            .iter()
+            .filter_map(|u| UserId::parse(u))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

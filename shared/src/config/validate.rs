@@ -93,10 +93,7 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
             })?);
         }
         if let Some(g) = &s.slack_group
-            && !(g.starts_with('S')
-                && g.len() > 1
-                && g.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            && !is_group_id(g)
         {
             return Err(err(
                 format!("services[{i}].slack_group"),
@@ -111,6 +108,23 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
             slack_group: s.slack_group,
             oncall: s.oncall,
         });
+    }
+
+    for (j, u) in raw.oncall.triage.slack_users.iter().enumerate() {
+        if UserId::parse(u).is_none() {
+            return Err(err(
+                format!("oncall.triage.slack_users[{j}]"),
+                format!("`{u}` is not a Slack user id (like U012AB3CD)"),
+            ));
+        }
+    }
+    if let Some(g) = &raw.oncall.triage.slack_group
+        && !is_group_id(g)
+    {
+        return Err(err(
+            "oncall.triage.slack_group".into(),
+            format!("`{g}` is not a Slack user group id (like S012AB3CD)"),
+        ));
     }
 
     let mut customers: Vec<Customer> = Vec::with_capacity(raw.customers.len());
@@ -257,6 +271,14 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
 fn is_channel_safe(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// A Slack user group id: `S` and uppercase letters or digits.
+fn is_group_id(g: &str) -> bool {
+    g.starts_with('S')
+        && g.len() > 1
+        && g.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 #[cfg(test)]

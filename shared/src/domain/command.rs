@@ -126,6 +126,65 @@ pub enum Command {
         days: u32,
         format: StatsFormat,
     },
+    /// `/incident edit` (the form) or a quick form (`title`, `customer`): the fields
+    /// given change, the rest stays.
+    Edit(Box<Edit>),
+    /// `/incident service add|remove`: services now affected, or no longer.
+    ChangeServices {
+        #[serde(default)]
+        add: Vec<String>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
+    /// A pager took a page (sent by the paging effect after the vendor answered).
+    RecordPage(Box<PageNote>),
+    /// The pager says a page was acknowledged or resolved there (its signed webhook).
+    PagerUpdate {
+        /// The page's dedup key (PagerDuty `incident_key`, Opsgenie `alias`).
+        key: String,
+        state: PagerState,
+        /// Who did it there, as the pager names them.
+        #[serde(default)]
+        by: Option<String>,
+    },
+}
+
+/// What an edit changes; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub impact: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// A customer id; `Some("")` clears it.
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// The whole list of affected services (the form sends all of them).
+    #[serde(default)]
+    pub services: Option<Vec<String>>,
+}
+
+/// A page as the pager took it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageNote {
+    /// The dedup key the pager knows the page by.
+    pub key: String,
+    /// `pagerduty` or `opsgenie`.
+    pub vendor: String,
+    /// Who was paged, as people say it: `Checkout API on-call`.
+    pub label: String,
+    #[serde(default)]
+    pub service: Option<String>,
+}
+
+/// Where a page stands at the pager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PagerState {
+    Acknowledged,
+    Resolved,
 }
 
 /// How `/incident stats` answers: a summary, the JSON figures, or a CSV file.
@@ -170,6 +229,10 @@ impl Command {
             Command::Quarantine(_) => "quarantine",
             Command::PublishHome { .. } => "home",
             Command::Stats { .. } => "stats",
+            Command::Edit(_) => "edit",
+            Command::ChangeServices { .. } => "service",
+            Command::RecordPage(_) => "paged",
+            Command::PagerUpdate { .. } => "pager",
         }
     }
 }

@@ -39,11 +39,15 @@ pub fn decide(
     }
     match command {
         Command::Declare(_) => Err(DomainError::AlreadyDeclared),
-        Command::Acknowledge => Ok(if inc.acknowledged_at.is_some() {
-            vec![]
-        } else {
-            vec![Event::Acknowledged]
-        }),
+        // Already acknowledged, and no page still calling: nothing to do. Otherwise the
+        // acknowledgement reaches every open page (the paging effect tells the pager).
+        Command::Acknowledge => Ok(
+            if inc.responded_at.is_some() && inc.open_pages().next().is_none() {
+                vec![]
+            } else {
+                vec![Event::Acknowledged]
+            },
+        ),
         Command::PostUpdate { text } => Ok(vec![Event::UpdatePosted {
             text: required_text(&text, "Write the update after `update`.")?,
         }]),
@@ -98,8 +102,18 @@ pub fn decide(
                 return Err(DomainError::NotInTriage(inc.status));
             }
             let mut events = Vec::new();
-            if inc.acknowledged_at.is_none() {
+            if inc.responded_at.is_none() || inc.open_pages().next().is_some() {
                 events.push(Event::Acknowledged);
+            }
+            // Whoever accepts a report runs it, unless someone already does.
+            if let Some(user) = actor.user_id()
+                && inc.roles.coordinator.is_none()
+            {
+                events.push(Event::RoleAssigned {
+                    role: super::role::Role::Coordinator,
+                    user: user.clone(),
+                    previous: None,
+                });
             }
             if severity != inc.severity {
                 events.push(Event::SeverityChanged {
@@ -251,6 +265,42 @@ pub fn decide(
             ])
         }
         Command::ExportAudit => Ok(vec![Event::AuditRequested]),
+        Command::Edit(edit) => edit_details(inc, *edit),
+        Command::ChangeServices { add, remove } => {
+            let events = change_services(inc, &add, &remove);
+            if events.is_empty() {
+                return Err(DomainError::Unchanged(
+                    "the affected services are already so.".into(),
+                ));
+            }
+            Ok(events)
+        }
+        Command::RecordPage(note) => {
+            let open = inc.pages.iter().any(|p| p.key == note.key && !p.resolved);
+            Ok(if open {
+                vec![]
+            } else {
+                vec![Event::Paged(note)]
+            })
+        }
+        Command::PagerUpdate { key, state, by } => {
+            let Some(page) = inc.pages.iter().find(|p| p.key == key) else {
+                return Err(DomainError::Invalid(format!(
+                    "This incident has no page `{key}`."
+                )));
+            };
+            let by = by.map(|b| clip(b.trim(), 100)).filter(|b| !b.is_empty());
+            Ok(match state {
+                _ if page.resolved => vec![],
+                super::command::PagerState::Acknowledged if page.acknowledged_at.is_some() => {
+                    vec![]
+                }
+                super::command::PagerState::Acknowledged => {
+                    vec![Event::PageAcknowledged { key, by }]
+                }
+                super::command::PagerState::Resolved => vec![Event::PageResolved { key, by }],
+            })
+        }
         // Never about an incident: the worker hands it to its effects' `notice`.
         Command::Quarantine(_) | Command::PublishHome { .. } | Command::Stats { .. } => Err(
             DomainError::Invalid("That is not a change of an incident.".into()),
@@ -311,6 +361,79 @@ pub fn decide(
             })
         }
     }
+}
+
+/// One event per detail that changes; an edit that changes nothing says so.
+fn edit_details(inc: &Incident, edit: super::command::Edit) -> Result<Vec<Event>, DomainError> {
+    use super::event::Detail;
+    let mut events = Vec::new();
+    let mut change = |field: Detail, from: &str, to: String| {
+        if from != to {
+            events.push(Event::DetailEdited {
+                field,
+                from: from.to_owned(),
+                to,
+            });
+        }
+    };
+    if let Some(title) = edit.title {
+        let title = required_text(&title, "A title can't be empty.")?;
+        change(Detail::Title, &inc.title, clip(&title, MAX_TITLE));
+    }
+    if let Some(impact) = edit.impact {
+        change(Detail::Impact, &inc.impact, clip(impact.trim(), MAX_TEXT));
+    }
+    if let Some(description) = edit.description {
+        change(
+            Detail::Description,
+            &inc.description,
+            clip(description.trim(), MAX_TEXT),
+        );
+    }
+    if let Some(customer) = edit.customer {
+        let from = inc.customer.as_deref().unwrap_or_default();
+        change(Detail::Customer, from, customer.trim().to_owned());
+    }
+    if let Some(services) = edit.services {
+        let add: Vec<String> = services
+            .iter()
+            .filter(|s| !inc.services.contains(s))
+            .cloned()
+            .collect();
+        let remove: Vec<String> = inc
+            .services
+            .iter()
+            .filter(|s| !services.contains(s))
+            .cloned()
+            .collect();
+        events.extend(change_services(inc, &add, &remove));
+    }
+    if events.is_empty() {
+        return Err(DomainError::Unchanged("nothing changed.".into()));
+    }
+    Ok(events)
+}
+
+fn change_services(inc: &Incident, add: &[String], remove: &[String]) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut added: Vec<&str> = Vec::new();
+    for s in add.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !inc.services.iter().any(|have| have == s)
+            && !added.contains(&s)
+            && !remove.iter().any(|r| r == s)
+        {
+            added.push(s);
+            events.push(Event::ServiceAdded {
+                service: s.to_owned(),
+            });
+        }
+    }
+    for s in remove {
+        if inc.services.contains(s) {
+            events.push(Event::ServiceRemoved { service: s.clone() });
+        }
+    }
+    events
 }
 
 /// The nudges due, each once; an unacknowledged triage incident escalates to the

@@ -8,7 +8,8 @@ use serde::Serialize;
 pub struct Durations {
     /// Impact started → declared (zero when declared before impact was noticed).
     pub to_detect: Option<Duration>,
-    /// Declared → someone acknowledged.
+    /// First page → its first acknowledgement; with no page, declared → the first
+    /// explicit acknowledgement (a person declaring is not one).
     pub to_acknowledge: Option<Duration>,
     /// Impact start (or declaration) → monitoring a fix.
     pub to_mitigate: Option<Duration>,
@@ -23,11 +24,23 @@ impl Durations {
             to_detect: incident
                 .impact_started_at
                 .map(|s| (incident.declared_at - s).max(Duration::zero())),
-            to_acknowledge: incident.acknowledged_at.map(|a| a - incident.declared_at),
+            to_acknowledge: to_acknowledge(incident),
             to_mitigate: incident.mitigated_at.map(|m| m - start),
             to_resolve: incident.resolved_at.map(|r| r - start),
         }
     }
+}
+
+fn to_acknowledge(incident: &Incident) -> Option<Duration> {
+    let Some(first_page) = incident.pages.iter().map(|p| p.at).min() else {
+        return incident.responded_at.map(|a| a - incident.declared_at);
+    };
+    let acked = incident
+        .pages
+        .iter()
+        .filter_map(|p| p.acknowledged_at)
+        .min()?;
+    Some((acked - first_page).max(Duration::zero()))
 }
 
 /// `1h 05m`, `12m`, `45s`: what people read in a postmortem.

@@ -1,7 +1,7 @@
 //! Events: what happened. The stored events are the incident's timeline.
 
 use super::capture::{CaptureKind, CapturedMessage};
-use super::command::{Declaration, EscalationTarget, ImpactEdge};
+use super::command::{Declaration, EscalationTarget, ImpactEdge, PageNote};
 use super::due::ReminderKind;
 use super::ids::{Actor, IncidentId, UserId};
 use super::role::Role;
@@ -108,6 +108,54 @@ pub enum Event {
         key: String,
         url: String,
     },
+    /// A detail written at declaration changed (`/incident edit`, `title`, `customer`).
+    DetailEdited {
+        field: Detail,
+        from: String,
+        to: String,
+    },
+    /// A service is affected now: its owners are invited, its on-call paged if critical.
+    ServiceAdded {
+        service: String,
+    },
+    ServiceRemoved {
+        service: String,
+    },
+    /// Someone was paged (the pager took it).
+    Paged(Box<PageNote>),
+    /// The pager says this page was acknowledged there.
+    PageAcknowledged {
+        key: String,
+        #[serde(default)]
+        by: Option<String>,
+    },
+    /// The pager says this page was resolved there (the incident goes on).
+    PageResolved {
+        key: String,
+        #[serde(default)]
+        by: Option<String>,
+    },
+}
+
+/// The details an edit can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    Title,
+    Impact,
+    Description,
+    Customer,
+}
+
+impl std::fmt::Display for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Detail::Title => "title",
+            Detail::Impact => "customer impact",
+            Detail::Description => "description",
+            Detail::Customer => "customer",
+        })
+    }
 }
 
 impl Event {
@@ -148,6 +196,12 @@ impl Event {
             Event::StatusPublished { .. } => "IncidentStatusPublished",
             Event::TicketRequested { .. } => "IncidentTicketRequested",
             Event::TicketLinked { .. } => "IncidentTicketLinked",
+            Event::DetailEdited { .. } => "IncidentEdited",
+            Event::ServiceAdded { .. } => "IncidentServiceAdded",
+            Event::ServiceRemoved { .. } => "IncidentServiceRemoved",
+            Event::Paged(_) => "IncidentPaged",
+            Event::PageAcknowledged { .. } => "IncidentPageAcknowledged",
+            Event::PageResolved { .. } => "IncidentPageResolved",
         }
     }
 }

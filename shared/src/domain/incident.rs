@@ -3,8 +3,8 @@
 use super::capture::CaptureKey;
 use super::command::{Declaration, ImpactEdge};
 use super::due::{ReminderKind, ReminderState};
-use super::event::{Event, Recorded};
-use super::ids::{Actor, IncidentId};
+use super::event::{Detail, Event, Recorded};
+use super::ids::{Actor, IncidentId, UserId};
 use super::role::Roles;
 use super::severity::Severity;
 use super::status::Status;
@@ -57,6 +57,44 @@ pub struct Incident {
     /// The status last published on the public status page, if ever.
     #[serde(default)]
     pub published_status: Option<Status>,
+    /// Who was paged, oldest first.
+    #[serde(default)]
+    pub pages: Vec<PageInfo>,
+    /// The first explicit acknowledgement (`ack`, the card's button, an accept, or the
+    /// pager's), unlike `acknowledged_at`, which a declaration by a person sets.
+    #[serde(default)]
+    pub responded_at: Option<DateTime<Utc>>,
+    /// Whoever acknowledged first in Slack: nudged when nobody coordinates.
+    #[serde(default)]
+    pub acknowledged_by: Option<UserId>,
+}
+
+/// A page and what became of it at the pager.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub key: String,
+    pub vendor: String,
+    pub label: String,
+    #[serde(default)]
+    pub service: Option<String>,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Acknowledged in Slack by this person…
+    #[serde(default)]
+    pub acknowledged_by: Option<UserId>,
+    /// …or at the pager by someone it names.
+    #[serde(default)]
+    pub acknowledged_by_name: Option<String>,
+    #[serde(default)]
+    pub resolved: bool,
+}
+
+impl PageInfo {
+    /// Still calling people: neither acknowledged nor resolved.
+    pub fn is_open(&self) -> bool {
+        self.acknowledged_at.is_none() && !self.resolved
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +166,9 @@ impl Incident {
             actions: Vec::new(),
             published_status: None,
             links: Vec::new(),
+            pages: Vec::new(),
+            responded_at: None,
+            acknowledged_by: None,
         })
     }
 
@@ -138,6 +179,17 @@ impl Incident {
             Event::Declared(_) => {}
             Event::Acknowledged => {
                 self.acknowledged_at.get_or_insert(at);
+                self.responded_at.get_or_insert(at);
+                if let Some(user) = rec.actor.user_id() {
+                    if self.acknowledged_by.is_none() {
+                        self.acknowledged_by = Some(user.clone());
+                    }
+                    // Acknowledging in Slack acknowledges every page still calling.
+                    for page in self.pages.iter_mut().filter(|p| p.is_open()) {
+                        page.acknowledged_at = Some(at);
+                        page.acknowledged_by = Some(user.clone());
+                    }
+                }
             }
             Event::UpdatePosted { .. } => self.last_update_at = at,
             Event::StatusChanged { to, .. } => {
@@ -223,6 +275,46 @@ impl Incident {
                     a.ticket = Some((key.clone(), url.clone()));
                 }
             }
+            Event::DetailEdited { field, to, .. } => match field {
+                Detail::Title => self.title = to.clone(),
+                Detail::Impact => self.impact = to.clone(),
+                Detail::Description => self.description = to.clone(),
+                Detail::Customer => self.customer = (!to.is_empty()).then(|| to.clone()),
+            },
+            Event::ServiceAdded { service } => {
+                if !self.services.contains(service) {
+                    self.services.push(service.clone());
+                }
+            }
+            Event::ServiceRemoved { service } => self.services.retain(|s| s != service),
+            Event::Paged(note) => {
+                // A page made again after it was resolved starts over.
+                self.pages.retain(|p| p.key != note.key);
+                self.pages.push(PageInfo {
+                    key: note.key.clone(),
+                    vendor: note.vendor.clone(),
+                    label: note.label.clone(),
+                    service: note.service.clone(),
+                    at,
+                    acknowledged_at: None,
+                    acknowledged_by: None,
+                    acknowledged_by_name: None,
+                    resolved: false,
+                });
+            }
+            Event::PageAcknowledged { key, by } => {
+                if let Some(p) = self.pages.iter_mut().find(|p| &p.key == key) {
+                    p.acknowledged_at.get_or_insert(at);
+                    p.acknowledged_by_name.clone_from(by);
+                }
+                self.acknowledged_at.get_or_insert(at);
+                self.responded_at.get_or_insert(at);
+            }
+            Event::PageResolved { key, .. } => {
+                if let Some(p) = self.pages.iter_mut().find(|p| &p.key == key) {
+                    p.resolved = true;
+                }
+            }
             Event::CaptureWithdrawn { kind, channel, ts } => self
                 .captures
                 .retain(|k| !(k.kind == *kind && &k.channel == channel && &k.ts == ts)),
@@ -259,6 +351,11 @@ impl Incident {
             incident.apply(rec);
         }
         Some(incident)
+    }
+
+    /// Pages still calling people.
+    pub fn open_pages(&self) -> impl Iterator<Item = &PageInfo> {
+        self.pages.iter().filter(|p| p.is_open())
     }
 
     /// Where the customer-facing interruption is counted from.

@@ -24,14 +24,17 @@ mod words;
 
 pub use audit::{AuditEntry, AuditOutcome, audit_csv};
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
-pub use command::{Command, Declaration, EscalationTarget, ImpactEdge, MovedEntry, StatsFormat};
+pub use command::{
+    Command, Declaration, Edit, EscalationTarget, ImpactEdge, MovedEntry, PageNote, PagerState,
+    StatsFormat,
+};
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
 pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};
 pub use durations::{Durations, human as human_duration};
 pub use error::DomainError;
-pub use event::{Event, Recorded};
+pub use event::{Detail, Event, Recorded};
 pub use ids::{Actor, IncidentId, UserId};
-pub use incident::{ActionItem, Incident};
+pub use incident::{ActionItem, Incident, PageInfo};
 pub use merge::{check_merge, movable};
 pub use permission::{
     Access, AccessPolicy, COORDINATOR_DEFAULT, GUARDED, MEMBERS_DEFAULT, Questions, Standing,

@@ -49,6 +49,8 @@ pub const GUARDED: &[&str] = &[
     "ticket",
     "statuspage",
     "audit",
+    "edit",
+    "service",
 ];
 
 /// Commands open to the channel's members unless configured otherwise: the ones that
@@ -64,6 +66,8 @@ pub const MEMBERS_DEFAULT: &[&str] = &[
     "statuspage",
     "merge",
     "audit",
+    "edit",
+    "service",
 ];
 /// Commands reserved to the coordinator unless configured otherwise.
 pub const COORDINATOR_DEFAULT: &[&str] = &["close", "decline"];
@@ -203,6 +207,8 @@ fn doing(command: &Command) -> &'static str {
         Command::Escalate { .. } => "escalate",
         Command::MergeInto { .. } => "merge the incident",
         Command::PostUpdate { .. } => "post updates",
+        Command::Edit(_) => "edit the incident",
+        Command::ChangeServices { .. } => "change the affected services",
         _ => "do that",
     }
 }

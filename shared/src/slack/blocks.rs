@@ -8,6 +8,9 @@ use crate::domain::{CapturedMessage, Incident, Status, clip};
 use serde_json::{Value, json};
 
 pub const DECLARE_CALLBACK: &str = "declare";
+pub const EDIT_CALLBACK: &str = "edit";
+/// The customer option that means "no customer" (an option's value can't be empty).
+pub const NO_CUSTOMER: &str = "none";
 
 fn plain(text: &str) -> Value {
     json!({ "type": "plain_text", "text": text, "emoji": true })
@@ -129,6 +132,85 @@ pub fn declare_modal(
         "submit": plain("Declare"),
         "close": plain("Cancel"),
         "private_metadata": metadata(origin),
+        "blocks": blocks,
+    })
+}
+
+/// `/incident edit`: the declaration's details as they are now; the incident's id
+/// travels in `private_metadata`. Severity, status and roles have commands of their own.
+pub fn edit_modal(config: &Config, incident: &Incident) -> Value {
+    let text_input = |value: &str, max: usize, multiline: bool| {
+        let mut el = json!({ "type": "plain_text_input", "action_id": "value", "max_length": max, "multiline": multiline });
+        if !value.is_empty() {
+            el["initial_value"] = json!(clip(value, max));
+        }
+        el
+    };
+    let mut blocks = vec![
+        input(
+            "title",
+            "Title",
+            false,
+            text_input(&incident.title, 150, false),
+        ),
+        input(
+            "impact",
+            "Customer impact",
+            true,
+            text_input(&incident.impact, 3000, true),
+        ),
+        input(
+            "description",
+            "Description",
+            true,
+            text_input(&incident.description, 3000, true),
+        ),
+    ];
+    if !config.services.is_empty() {
+        let option_of = |s: &crate::config::Service| {
+            option(&s.name, &s.id, Some(&format!("owned by {}", s.team)))
+        };
+        let services: Vec<Value> = config.services.iter().take(100).map(option_of).collect();
+        let mut el =
+            json!({ "type": "multi_static_select", "action_id": "value", "options": services });
+        let chosen: Vec<Value> = config
+            .services
+            .iter()
+            .take(100)
+            .filter(|s| incident.services.contains(&s.id))
+            .map(option_of)
+            .collect();
+        if !chosen.is_empty() {
+            el["initial_options"] = json!(chosen);
+        }
+        blocks.push(input("services", "Affected services", true, el));
+    }
+    if !config.customers.is_empty() {
+        let mut customers = vec![option("No customer", NO_CUSTOMER, None)];
+        customers.extend(
+            config
+                .customers
+                .iter()
+                .take(99)
+                .map(|c| option(&c.name, &c.id, None)),
+        );
+        let mut el = json!({ "type": "static_select", "action_id": "value", "options": customers });
+        if let Some(c) = incident
+            .customer
+            .as_deref()
+            .and_then(|c| config.customer(c))
+        {
+            el["initial_option"] = option(&c.name, &c.id, None);
+        }
+        blocks.push(input("customer", "Customer", true, el));
+    }
+    json!({
+        "type": "modal",
+        "callback_id": EDIT_CALLBACK,
+        "title": plain("Edit the incident"),
+        "submit": plain("Save"),
+        "close": plain("Cancel"),
+        "private_metadata": incident.id.as_str(),
         "blocks": blocks,
     })
 }
@@ -258,6 +340,12 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
             .collect();
         blocks.push(json!({ "type": "section", "text": md(&format!("*Customer*: {}\n{}", escape(&customer.name), contacts.join("\n"))) }));
     }
+    if !incident.pages.is_empty() {
+        let lines: Vec<String> = incident.pages.iter().map(page_line).collect();
+        blocks.push(
+            json!({ "type": "section", "text": md(&format!("*Paged*\n{}", lines.join("\n"))) }),
+        );
+    }
     if !incident.links.is_empty() {
         let links: Vec<String> = incident
             .links
@@ -279,7 +367,7 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
                 "text": plain(&format!("Accept as {}", l.id)) }),
             );
         }
-    } else if incident.acknowledged_at.is_none() {
+    } else if incident.acknowledged_at.is_none() || incident.open_pages().next().is_some() {
         buttons.push(json!({ "type": "button", "action_id": "ack", "value": id, "style": "primary", "text": plain("Acknowledge") }));
     }
     if incident.status.is_active() && incident.roles.coordinator.is_none() {
@@ -303,12 +391,49 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
     (text, json!(blocks))
 }
 
+/// `Checkout API on-call (PagerDuty) · acknowledged 03:12 by @bob`, each reader's time.
+fn page_line(p: &crate::domain::PageInfo) -> String {
+    let vendor = super::effects::vendor_name(&p.vendor);
+    let stamp = |t: chrono::DateTime<chrono::Utc>| {
+        format!(
+            "<!date^{}^{{time}}|{}>",
+            t.timestamp(),
+            t.format("%H:%M UTC")
+        )
+    };
+    let state = match (p.acknowledged_at, p.resolved) {
+        (_, true) => "resolved".to_owned(),
+        (Some(at), _) => {
+            let by = match (&p.acknowledged_by, &p.acknowledged_by_name) {
+                (Some(u), _) => format!(" by <@{u}>"),
+                (None, Some(name)) => format!(" by {}", escape(name)),
+                (None, None) => String::new(),
+            };
+            format!("acknowledged {}{by}", stamp(at))
+        }
+        (None, false) => "*not acknowledged*".to_owned(),
+    };
+    format!(
+        "• {} ({vendor}) · paged {} · {state}",
+        escape(&p.label),
+        stamp(p.at)
+    )
+}
+
 /// The notice of a triage report in the triage channel, kept up to date: on-call is
 /// pinged when it arrives; it says what became of the report.
 pub fn triage_notice(config: &Config, incident: &Incident, channel: &str) -> (String, Value) {
     let outcome = match incident.status {
         Status::Triage => format!(
-            "<!here> :mag: New report to triage, suggested {}",
+            "{} :mag: New report to triage, suggested {}",
+            // The triage responders by name where they are configured: `@here` reaches
+            // only whoever happens to watch the channel.
+            config
+                .oncall
+                .triage
+                .slack_group
+                .as_ref()
+                .map_or_else(|| "<!here>".to_owned(), |g| format!("<!subteam^{g}>")),
             severity_text(config, incident)
         ),
         Status::Declined => ":no_entry_sign: Declined".to_owned(),

@@ -395,26 +395,68 @@ impl SlackEffect {
         Ok(())
     }
 
-    fn people_to_invite<'a>(
-        &'a self,
-        incident: &'a Incident,
-        rec: &'a Recorded,
-    ) -> Vec<&'a UserId> {
-        let mut users: Vec<&UserId> = incident.roles.people();
+    /// Who the declaration brings in: its roles and declarer; the affected services'
+    /// owners and groups (not for a private incident); the triage responders for a
+    /// mailed report.
+    async fn people_to_invite(
+        &self,
+        incident: &Incident,
+        rec: &Recorded,
+    ) -> Result<Vec<UserId>, EffectError> {
+        let mut users: Vec<UserId> = incident.roles.people().into_iter().cloned().collect();
         if let Actor::User { id } = &rec.actor {
-            users.push(id);
+            users.push(id.clone());
+        }
+        if incident.status == Status::Triage {
+            let triage = &self.config.oncall.triage;
+            users.extend(triage.users());
+            if let Some(group) = &triage.slack_group {
+                users.extend(self.group_members(group).await?);
+            }
         }
         // A private incident is for the reporter, its roles and whoever they invite:
         // service owners are not pulled in (they are paged if on-call).
-        if incident.private {
-            return users;
-        }
-        for s in &incident.services {
-            if let Some(service) = self.config.service(s) {
-                users.extend(service.slack_users.iter());
+        if !incident.private {
+            for s in &incident.services {
+                users.extend(self.service_owners(s).await?);
             }
         }
-        users
+        Ok(users)
+    }
+
+    /// A service's listed owners and its group's members.
+    async fn service_owners(&self, service: &str) -> Result<Vec<UserId>, EffectError> {
+        let Some(service) = self.config.service(service) else {
+            return Ok(Vec::new());
+        };
+        let mut users = service.slack_users.clone();
+        if let Some(group) = &service.slack_group {
+            users.extend(self.group_members(group).await?);
+        }
+        Ok(users)
+    }
+
+    /// A user group's members; a group Slack refuses to list invites nobody (logged).
+    async fn group_members(&self, group: &str) -> Result<Vec<UserId>, EffectError> {
+        match self
+            .api
+            .call("usergroups.users.list", json!({ "usergroup": group }))
+            .await
+        {
+            Ok(v) => Ok(v["users"]
+                .as_array()
+                .map(|us| {
+                    us.iter()
+                        .filter_map(|u| UserId::parse(u.as_str()?))
+                        .collect()
+                })
+                .unwrap_or_default()),
+            Err(SlackError::Api(code)) if !TRANSIENT_CODES.contains(&code.as_str()) => {
+                tracing::warn!(group, %code, "could not list a user group; its members are not invited");
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The declaration in Slack. Essential, in order: the channel, its people, the card
@@ -427,7 +469,8 @@ impl SlackEffect {
         refs: &mut Refs,
     ) -> Result<(), EffectError> {
         let channel = self.ensure_channel(incident, refs).await?;
-        self.invite(&channel, &self.people_to_invite(incident, rec))
+        let people = self.people_to_invite(incident, rec).await?;
+        self.invite(&channel, &people.iter().collect::<Vec<_>>())
             .await?;
         self.refresh(&incident.id, refs, true).await?;
         if let Event::Declared(d) = &rec.event
@@ -532,11 +575,31 @@ impl SlackEffect {
         let who = who(&rec.actor);
         let text = match &rec.event {
             Event::Declared(_) => return self.declared(incident, rec, &mut refs).await,
-            Event::Acknowledged => format!(":wave: {who} acknowledged."),
+            Event::Acknowledged => {
+                self.invite_actor(rec, &refs).await?;
+                let pages: Vec<String> = incident
+                    .pages
+                    .iter()
+                    .filter(|p| p.acknowledged_at == Some(rec.at) && p.acknowledged_by.is_some())
+                    .map(|p| escape(&p.label))
+                    .collect();
+                if pages.is_empty() {
+                    format!(":wave: {who} acknowledged.")
+                } else {
+                    format!(
+                        ":wave: {who} acknowledged; the page to {} is acknowledged at the pager too.",
+                        pages.join(", ")
+                    )
+                }
+            }
             Event::UpdatePosted { text } => {
                 format!(":mega: *Update* from {who}\n{}", quote_people(text))
             }
             Event::StatusChanged { from, to, summary } => {
+                // Whoever accepts or declines a report is in its channel from then on.
+                if *from == Status::Triage {
+                    self.invite_actor(rec, &refs).await?;
+                }
                 let why = summary
                     .as_deref()
                     .map(|s| format!("\n{}", quote_people(s)))
@@ -740,6 +803,93 @@ impl SlackEffect {
                 let (text, blocks) = self.reminder(incident, *kind, *nth).await?;
                 return self.say(incident, rec, &refs, text, Some(blocks)).await;
             }
+            Event::DetailEdited { field, from, to } => {
+                let shown = |v: &str| {
+                    if v.is_empty() {
+                        "_nothing_".to_owned()
+                    } else {
+                        format!("*{}*", escape_people(&crate::domain::clip(v, 300)))
+                    }
+                };
+                let (from, to) = match field {
+                    crate::domain::Detail::Customer => {
+                        let name = |c: &str| {
+                            self.config
+                                .customer(c)
+                                .map_or_else(|| c.to_owned(), |c| c.name.clone())
+                        };
+                        (shown(&name(from)), shown(&name(to)))
+                    }
+                    _ => (shown(from), shown(to)),
+                };
+                format!(":pencil2: {who} changed the {field} from {from} to {to}.")
+            }
+            Event::ServiceAdded { service } => {
+                let name = self
+                    .config
+                    .service(service)
+                    .map_or_else(|| service.clone(), |s| s.name.clone());
+                let mut invited = String::new();
+                if !incident.private
+                    && let Some(channel) = refs.get("channel").cloned()
+                {
+                    let owners = self.service_owners(service).await?;
+                    self.invite(&channel, &owners.iter().collect::<Vec<_>>())
+                        .await?;
+                    if !owners.is_empty() {
+                        let mentions: Vec<String> =
+                            owners.iter().map(|u| format!("<@{u}>")).collect();
+                        invited = format!(" Invited its owners: {}.", mentions.join(" "));
+                    }
+                }
+                format!(
+                    ":jigsaw: {who} added the affected service *{}*.{invited}",
+                    escape(&name)
+                )
+            }
+            Event::ServiceRemoved { service } => {
+                let name = self
+                    .config
+                    .service(service)
+                    .map_or_else(|| service.clone(), |s| s.name.clone());
+                format!(
+                    ":jigsaw: {who} removed *{}* from the affected services.",
+                    escape(&name)
+                )
+            }
+            Event::Paged(note) => format!(
+                ":pager: Paged {} ({}).",
+                escape(&note.label),
+                vendor_name(&note.vendor)
+            ),
+            Event::PageAcknowledged { key, by } => {
+                let Some(page) = incident.pages.iter().find(|p| &p.key == key) else {
+                    return Ok(());
+                };
+                let by = by
+                    .as_deref()
+                    .map(|b| format!(" by {}", escape(b)))
+                    .unwrap_or_default();
+                format!(
+                    ":white_check_mark: The page to {} was acknowledged in {}{by}.",
+                    escape(&page.label),
+                    vendor_name(&page.vendor)
+                )
+            }
+            Event::PageResolved { key, by } => {
+                let Some(page) = incident.pages.iter().find(|p| &p.key == key) else {
+                    return Ok(());
+                };
+                let by = by
+                    .as_deref()
+                    .map(|b| format!(" by {}", escape(b)))
+                    .unwrap_or_default();
+                format!(
+                    ":white_check_mark: The page to {} was resolved in {}{by}; the incident goes on until it is resolved here.",
+                    escape(&page.label),
+                    vendor_name(&page.vendor)
+                )
+            }
             Event::Snoozed { until } => {
                 let text = format!(
                     ":zzz: {who} snoozed reminders until <!date^{}^{{time}}|{}>.",
@@ -753,6 +903,44 @@ impl SlackEffect {
         self.refresh(&incident.id, &mut refs, false).await
     }
 
+    /// Brings whoever acted into the channel (acknowledging, accepting, declining).
+    async fn invite_actor(&self, rec: &Recorded, refs: &Refs) -> Result<(), EffectError> {
+        if let (Actor::User { id }, Some(channel)) = (&rec.actor, refs.get("channel")) {
+            self.invite(channel, &[id]).await?;
+        }
+        Ok(())
+    }
+
+    /// Who a nudge is for: the coordinator, else whoever acknowledged, else the person
+    /// who declared; a report nobody took goes to the triage responders, else to the
+    /// services' owners. Never an empty "Coordinator".
+    fn nudged(&self, incident: &Incident) -> String {
+        let person = incident
+            .roles
+            .coordinator
+            .as_ref()
+            .or(incident.acknowledged_by.as_ref())
+            .or(incident.reporter.user_id());
+        if let Some(u) = person {
+            return format!("<@{u}>");
+        }
+        let triage = &self.config.oncall.triage;
+        let mut people: Vec<String> = triage
+            .slack_group
+            .iter()
+            .map(|g| format!("<!subteam^{g}>"))
+            .chain(triage.users().iter().map(|u| format!("<@{u}>")))
+            .collect();
+        if people.is_empty() {
+            people = self.oncall_mentions(incident);
+        }
+        if people.is_empty() {
+            "<!here>".to_owned()
+        } else {
+            people.join(" ")
+        }
+    }
+
     /// The nudge for a reminder, with the buttons that answer it in one click.
     async fn reminder(
         &self,
@@ -763,11 +951,7 @@ impl SlackEffect {
         let id = incident.id.as_str();
         let button = |text: &str, action: &str, value: &str| json!({ "type": "button", "text": { "type": "plain_text", "text": text }, "action_id": action, "value": value });
         let snooze = button("Snooze 30 min", "snooze:30", id);
-        let coordinator = incident
-            .roles
-            .coordinator
-            .as_ref()
-            .map_or_else(|| "Coordinator".to_owned(), |u| format!("<@{u}>"));
+        let coordinator = self.nudged(incident);
         let (text, buttons) = match kind {
             ReminderKind::UpdateDue => {
                 let draft = self.draft_update(incident).await?;
@@ -781,7 +965,7 @@ impl SlackEffect {
                 (text, vec![button("Post this update", "post_update", &value), snooze])
             }
             ReminderKind::CoordinatorMissing => (
-                format!(":warning: Nobody is coordinating this {} incident. The coordinator runs the response and keeps everyone informed.", incident.severity),
+                format!(":warning: {coordinator}, nobody is coordinating this {} incident. The coordinator runs the response and keeps everyone informed: take it, or give it to someone with `/incident role coordinator @person`.", incident.severity),
                 vec![button("I'll coordinate", "claim:coordinator", id), snooze],
             ),
             ReminderKind::TriageUnacknowledged if nth >= 2 => (
@@ -789,9 +973,8 @@ impl SlackEffect {
                 vec![button("Acknowledge", "ack", id)],
             ),
             ReminderKind::TriageUnacknowledged => {
-                let oncall = self.oncall_mentions(incident);
                 (
-                    format!(":bell: {oncall}nobody has acknowledged this report yet. Accept it at a severity or decline it."),
+                    format!(":bell: {coordinator}, nobody has acknowledged this report yet. Accept it at a severity or decline it."),
                     vec![button("Acknowledge", "ack", id), snooze],
                 )
             }
@@ -801,7 +984,7 @@ impl SlackEffect {
             ),
             ReminderKind::PostmortemDue => {
                 let owner = incident.roles.postmortem_owner.as_ref().or(incident.roles.coordinator.as_ref());
-                let who = owner.map_or_else(|| "Someone".to_owned(), |u| format!("<@{u}>"));
+                let who = owner.map_or_else(|| coordinator.clone(), |u| format!("<@{u}>"));
                 (format!(":memo: {who}, the postmortem of this incident is due."), vec![snooze])
             }
         };
@@ -812,20 +995,21 @@ impl SlackEffect {
         Ok((text, blocks))
     }
 
-    /// Mentions of the affected services' on-call people, or empty.
-    fn oncall_mentions(&self, incident: &Incident) -> String {
+    /// Mentions of the affected services' owners, or none.
+    fn oncall_mentions(&self, incident: &Incident) -> Vec<String> {
         let mut users: Vec<String> = incident
             .services
             .iter()
             .filter_map(|s| self.config.service(s))
-            .flat_map(|s| s.slack_users.iter().map(|u| format!("<@{u}>")))
+            .flat_map(|s| {
+                s.slack_users
+                    .iter()
+                    .map(|u| format!("<@{u}>"))
+                    .chain(s.slack_group.iter().map(|g| format!("<!subteam^{g}>")))
+            })
             .collect();
         users.dedup();
-        if users.is_empty() {
-            String::new()
-        } else {
-            format!("{} ", users.join(" "))
-        }
+        users
     }
 
     /// What changed since the last update, as a starting point for the next one.
@@ -955,6 +1139,15 @@ impl Effect for SlackEffect {
             }
         }
         result
+    }
+}
+
+/// A pager as people know it.
+pub fn vendor_name(vendor: &str) -> &str {
+    match vendor {
+        "pagerduty" => "PagerDuty",
+        "opsgenie" => "Opsgenie",
+        other => other,
     }
 }
 

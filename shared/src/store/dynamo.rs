@@ -544,6 +544,7 @@ fn index_key(index: Index, key: &str) -> String {
     match index {
         Index::Channel => keys::channel(key),
         Index::MailThread => keys::mail(key),
+        Index::Page => keys::page(key),
     }
 }
 

@@ -48,6 +48,10 @@ pub fn mail(message_id: &str) -> String {
     format!("MAIL#{message_id}")
 }
 
+pub fn page(dedup_key: &str) -> String {
+    format!("PAGE#{dedup_key}")
+}
+
 /// Fixed-width UTC so lexical order is time order, with the id to keep keys unique.
 pub fn due(at: Option<DateTime<Utc>>, id: &IncidentId) -> String {
     match at {

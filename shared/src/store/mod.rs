@@ -67,6 +67,8 @@ pub enum Index {
     Channel,
     /// Mail `Message-ID` → incident (replies join their incident).
     MailThread,
+    /// A page's dedup key → incident (the pagers' webhooks name only the page).
+    Page,
 }
 
 #[derive(Debug, thiserror::Error)]

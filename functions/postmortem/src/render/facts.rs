@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use flare::domain::{
-    Actor, CaptureKind, CapturedMessage, Declaration, EscalationTarget, Event, ImpactEdge,
+    Actor, CaptureKind, CapturedMessage, Declaration, Detail, EscalationTarget, Event, ImpactEdge,
     IncidentId, Recorded, Role, Severity, Status, UserId,
 };
 use std::collections::{HashMap, HashSet};
@@ -56,11 +56,36 @@ pub enum What<'a> {
         from: &'a IncidentId,
         title: &'a str,
     },
+    /// A detail of the declaration changed.
+    Edited {
+        field: Detail,
+        from: &'a str,
+        to: &'a str,
+    },
+    /// A service became affected (`true`) or stopped being.
+    Service {
+        service: &'a str,
+        added: bool,
+    },
+    /// A page: made, or acknowledged or resolved at the pager.
+    Page {
+        label: &'a str,
+        vendor: &'a str,
+        step: PageStep,
+        by: Option<&'a str>,
+    },
     /// An entry that came with a merged duplicate.
     FromDuplicate {
         from: &'a IncidentId,
         what: Box<What<'a>>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageStep {
+    Paged,
+    Acknowledged,
+    Resolved,
 }
 
 /// A message kept with 🧾 or 📌, still marked at the end.
@@ -105,6 +130,8 @@ impl<'a> Facts<'a> {
         let live = live_captures(timeline);
         let mut f = Facts::default();
         let mut people: HashMap<String, usize> = HashMap::new();
+        // Page key → (who was paged, pager), for the pager's later word on it.
+        let mut pages: HashMap<&'a str, (&'a str, &'a str)> = HashMap::new();
         for (i, rec) in timeline.iter().enumerate() {
             let row = |sub: u8, at: DateTime<Utc>, what: What<'a>| Row {
                 at,
@@ -263,6 +290,52 @@ impl<'a> Facts<'a> {
                         }
                         _ => {}
                     }
+                }
+                Event::DetailEdited { field, from, to } => f.rows.push(row(
+                    0,
+                    rec.at,
+                    What::Edited {
+                        field: *field,
+                        from,
+                        to,
+                    },
+                )),
+                Event::ServiceAdded { service } | Event::ServiceRemoved { service } => {
+                    let added = matches!(rec.event, Event::ServiceAdded { .. });
+                    f.rows
+                        .push(row(0, rec.at, What::Service { service, added }));
+                }
+                Event::Paged(note) => {
+                    pages.insert(&note.key, (&note.label, &note.vendor));
+                    f.rows.push(row(
+                        0,
+                        rec.at,
+                        What::Page {
+                            label: &note.label,
+                            vendor: &note.vendor,
+                            step: PageStep::Paged,
+                            by: None,
+                        },
+                    ));
+                }
+                Event::PageAcknowledged { key, by } | Event::PageResolved { key, by } => {
+                    let step = if matches!(rec.event, Event::PageResolved { .. }) {
+                        PageStep::Resolved
+                    } else {
+                        PageStep::Acknowledged
+                    };
+                    let (label, vendor) =
+                        pages.get(key.as_str()).copied().unwrap_or(("on-call", ""));
+                    f.rows.push(row(
+                        0,
+                        rec.at,
+                        What::Page {
+                            label,
+                            vendor,
+                            step,
+                            by: by.as_deref(),
+                        },
+                    ));
                 }
                 Event::Captured { .. }
                 | Event::AuditRequested

@@ -109,6 +109,57 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             },
             format!("recorded at {}", tf.short(*recorded)),
         ),
+        What::Edited { field, from, to } => {
+            let shown = |v: &str| {
+                if v.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    escape::cell(&clip(v, MESSAGE_IN_TABLE))
+                }
+            };
+            (
+                format!("Edited the {field}"),
+                format!("{} → {}", shown(from), shown(to)),
+            )
+        }
+        What::Service { service, added } => {
+            let name = config
+                .service(service)
+                .map_or(*service, |s| s.name.as_str());
+            (
+                if *added {
+                    "Service affected".into()
+                } else {
+                    "Service no longer affected".into()
+                },
+                escape::cell(name),
+            )
+        }
+        What::Page {
+            label,
+            vendor,
+            step,
+            by,
+        } => {
+            let vendor = match *vendor {
+                "pagerduty" => "PagerDuty",
+                "opsgenie" => "Opsgenie",
+                other => other,
+            };
+            let what = match step {
+                super::facts::PageStep::Paged => "Paged",
+                super::facts::PageStep::Acknowledged => "Page acknowledged",
+                super::facts::PageStep::Resolved => "Page resolved",
+            };
+            let mut details = escape::cell(label);
+            if !vendor.is_empty() {
+                details.push_str(&format!(" ({vendor})"));
+            }
+            if let Some(by) = by {
+                details.push_str(&format!(" by {}", escape::cell(by)));
+            }
+            (what.into(), details)
+        }
         What::Captured { kind, message: m } => {
             let what = match kind {
                 CaptureKind::Papertrail => "🧾 Papertrail",

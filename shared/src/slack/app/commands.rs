@@ -3,7 +3,9 @@
 
 use super::{Reject, Response, SlackApp, bad, when};
 use crate::bus::ReplyTo;
-use crate::domain::{Command, EscalationTarget, ImpactEdge, Role, StatsFormat, Status, UserId};
+use crate::domain::{
+    Command, Edit, EscalationTarget, ImpactEdge, Role, StatsFormat, Status, UserId,
+};
 use crate::slack::blocks::{ModalOrigin, declare_modal};
 use crate::slack::mrkdwn::escape;
 use slack_morphism::events::SlackCommandEvent;
@@ -109,6 +111,80 @@ const SUBCOMMANDS: &[Sub] = &[
                 edge,
                 at: when::parse(time, ctx.now)?,
             })
+        },
+    },
+    Sub {
+        name: "title",
+        aliases: &["rename"],
+        usage: "title <new title>",
+        help: "Change the title",
+        parse: |rest, _| {
+            Ok(Command::Edit(Box::new(Edit {
+                title: Some(rest.to_owned()),
+                ..Edit::default()
+            })))
+        },
+    },
+    Sub {
+        name: "service",
+        aliases: &["services"],
+        usage: "service <add|remove> <service>",
+        help: "Say which services are affected: adding one invites its owners and pages its on-call when critical",
+        parse: |rest, ctx| {
+            let (verb, name) = split_first(rest);
+            let service = find_service(ctx, name)?;
+            match verb {
+                "add" | "+" => Ok(Command::ChangeServices {
+                    add: vec![service],
+                    remove: vec![],
+                }),
+                "remove" | "rm" | "-" => Ok(Command::ChangeServices {
+                    add: vec![],
+                    remove: vec![service],
+                }),
+                _ => Err("Say `service add <service>` or `service remove <service>`.".into()),
+            }
+        },
+    },
+    Sub {
+        name: "customer",
+        aliases: &[],
+        usage: "customer <customer|none>",
+        help: "Say which customer is affected",
+        parse: |rest, ctx| {
+            let name = rest.trim();
+            let customer = if matches!(name, "none" | "-") {
+                String::new()
+            } else {
+                let found =
+                    ctx.app.config.customers.iter().find(|c| {
+                        c.id.eq_ignore_ascii_case(name) || c.name.eq_ignore_ascii_case(name)
+                    });
+                match found {
+                    Some(c) => c.id.clone(),
+                    None => {
+                        let known: Vec<&str> = ctx
+                            .app
+                            .config
+                            .customers
+                            .iter()
+                            .map(|c| c.id.as_str())
+                            .collect();
+                        return Err(format!(
+                            "`{name}` is not a configured customer. Known: {}.",
+                            if known.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                known.join(", ")
+                            }
+                        ));
+                    }
+                }
+            };
+            Ok(Command::Edit(Box::new(Edit {
+                customer: Some(customer),
+                ..Edit::default()
+            })))
         },
     },
     Sub {
@@ -288,6 +364,23 @@ fn parse_status(rest: &str, _: &Ctx) -> Result<Command, String> {
     })
 }
 
+/// A configured service by id or name, case-insensitively.
+fn find_service(ctx: &Ctx, name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Name the service (`/incident services` lists them).".into());
+    }
+    ctx.app
+        .config
+        .services
+        .iter()
+        .find(|s| s.id.eq_ignore_ascii_case(name) || s.name.eq_ignore_ascii_case(name))
+        .map(|s| s.id.clone())
+        .ok_or_else(|| {
+            format!("`{name}` is not a configured service (`/incident services` lists them).")
+        })
+}
+
 fn first_word(s: &str) -> &str {
     s.split_whitespace().next().unwrap_or_default()
 }
@@ -318,6 +411,7 @@ pub fn help_text() -> String {
     for s in SUBCOMMANDS {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
+    out.push_str("• `/incident edit` — Change the title, impact, description, services or customer in the declaration form\n");
     out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.\n");
     out.push_str("Shortcuts: *Declare incident* (the ⚡ menu, from anywhere) and *Declare from message* (a message's ⋯ menu, prefilled from an alert or a customer's words). Flare's *Home* tab lists the open incidents you can see, your roles, and a *Declare incident* button.");
@@ -350,6 +444,7 @@ impl SlackApp {
                 return Ok(Response::empty());
             }
             "help" => return Ok(Response::ephemeral(&help_text())),
+            "edit" => return self.edit(&cmd).await,
             "list" => return self.list(rest, &user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
             "stats" => return self.stats(&cmd, rest, &user).await,
@@ -409,6 +504,31 @@ impl SlackApp {
             "On it: `/incident {}`",
             crate::slack::mrkdwn::escape_people(text)
         )))
+    }
+
+    /// `/incident edit`: the declaration form, filled in with the incident as it is now.
+    async fn edit(&self, cmd: &SlackCommandEvent) -> Result<Response, Reject> {
+        let Some(id) = self.incident_for_channel(&cmd.channel_id.0).await? else {
+            return Ok(Response::ephemeral(
+                "`/incident edit` works in an incident's channel, and this isn't one.",
+            ));
+        };
+        let incident = self
+            .store
+            .load(&id)
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))?;
+        let Some(incident) = incident.filter(|i| !i.status.is_terminal()) else {
+            return Ok(Response::ephemeral(
+                "This incident is over; its details can't change any more.",
+            ));
+        };
+        self.open_modal(
+            &cmd.trigger_id.0,
+            crate::slack::blocks::edit_modal(&self.config, &incident),
+        )
+        .await?;
+        Ok(Response::empty())
     }
 
     /// The service catalog: who owns what, who is invited, who is paged.

@@ -4,7 +4,7 @@
 use super::{Reject, Response, SlackApp, bad};
 use crate::bus::ReplyTo;
 use crate::domain::{CapturedMessage, Command, Declaration, IncidentId, Role, Roles, UserId};
-use crate::slack::blocks::{DECLARE_CALLBACK, ModalOrigin, declare_modal};
+use crate::slack::blocks::{DECLARE_CALLBACK, EDIT_CALLBACK, ModalOrigin, declare_modal};
 use serde_json::{Value, json};
 
 pub const DECLARE_SHORTCUT: &str = "declare_incident";
@@ -189,6 +189,9 @@ impl SlackApp {
         }
         if str_at(view, &["callback_id"]) == Some(DUPLICATES_CALLBACK) {
             return self.declare_anyway(view, user).await;
+        }
+        if str_at(view, &["callback_id"]) == Some(EDIT_CALLBACK) {
+            return self.edit_submission(view, user).await;
         }
         if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
             return Ok(Response::empty());
@@ -641,6 +644,70 @@ impl SlackApp {
             format!("view#{view_id}"),
             Some(report),
             Command::MergeInto { target },
+            user,
+            Some(dm(user)),
+        );
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+
+    /// `/incident edit` saved: every field as the form shows it; the worker records
+    /// only what changed.
+    async fn edit_submission(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
+        let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
+        let Some(incident) = str_at(view, &["private_metadata"]).and_then(IncidentId::parse) else {
+            return Ok(Response::empty());
+        };
+        let values = view
+            .get("state")
+            .and_then(|s| s.get("values"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let field = |block: &str| values.get(block).and_then(|b| b.get("value"));
+        let text = |block: &str| {
+            field(block)
+                .and_then(|f| f.get("value"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        let title = text("title");
+        if title.is_empty() {
+            return Ok(Response::json(
+                &json!({ "response_action": "errors", "errors": { "title": "Give the incident a title." } }),
+            ));
+        }
+        // A block the form doesn't have (no services configured) leaves that detail alone.
+        let services = field("services").map(|f| {
+            f.get("selected_options")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| str_at(o, &["value"]))
+                        .filter(|s| self.config.service(s).is_some())
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        });
+        let customer = field("customer").map(|f| {
+            str_at(f, &["selected_option", "value"])
+                .filter(|c| self.config.customer(c).is_some())
+                .unwrap_or_default()
+                .to_owned()
+        });
+        let edit = crate::domain::Edit {
+            title: Some(title),
+            impact: Some(text("impact")),
+            description: Some(text("description")),
+            customer,
+            services,
+        };
+        let env = self.envelope(
+            format!("view#{view_id}"),
+            Some(incident),
+            Command::Edit(Box::new(edit)),
             user,
             Some(dm(user)),
         );

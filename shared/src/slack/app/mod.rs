@@ -86,6 +86,9 @@ pub struct SlackApp {
     pub api: Arc<dyn SlackApi>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// The pagers' webhook secrets (`/pager/pagerduty`, `/pager/opsgenie`); unset
+    /// turns the endpoint off.
+    pub pager_hooks: crate::pager_hooks::PagerHookSecrets,
 }
 
 /// Bodies larger than this are not Slack's (its payloads are a few KB).
@@ -100,6 +103,11 @@ impl SlackApp {
         // `token=…&ssl_check=1` post that wants a 200 and nothing else.
         if is_ssl_check(req) {
             return Response::empty();
+        }
+        // The pagers sign with secrets of their own, checked before anything is read.
+        let path = req.path.trim_end_matches('/');
+        if path.ends_with("/pager/pagerduty") || path.ends_with("/pager/opsgenie") {
+            return self.pager_hook(req).await;
         }
         // Nothing else of the request is read before its signature is checked.
         if let Err(e) = signature::verify(
@@ -159,6 +167,73 @@ impl SlackApp {
                 tracing::error!(path = %req.path, %why, "could not accept the request");
                 Response::error(503, "Flare is having trouble; try again in a moment")
             }
+        }
+    }
+
+    /// A pager's webhook: verified, its page looked up, a `PagerUpdate` enqueued (the
+    /// delivery id is its idempotency key, so a redelivery changes nothing).
+    async fn pager_hook(&self, req: &Request) -> Response {
+        use crate::pager_hooks::{self, HookError};
+        let (vendor, parsed) = if req.path.trim_end_matches('/').ends_with("/pagerduty") {
+            (
+                "pagerduty",
+                pager_hooks::pagerduty(
+                    self.pager_hooks.pagerduty.as_deref(),
+                    req.header("x-pagerduty-signature"),
+                    &req.body,
+                ),
+            )
+        } else {
+            (
+                "opsgenie",
+                pager_hooks::opsgenie(
+                    self.pager_hooks.opsgenie.as_deref(),
+                    req.header("x-flare-token"),
+                    &req.body,
+                ),
+            )
+        };
+        let notice = match parsed {
+            Ok(Some(n)) => n,
+            Ok(None) => {
+                return Response::error(200, "ignored: not an acknowledgement or a resolution");
+            }
+            Err(HookError::NotConfigured) => return Response::error(404, "no such endpoint"),
+            Err(HookError::Unauthorized) => {
+                tracing::warn!(vendor, "rejected an unsigned pager webhook");
+                return Response::error(401, "invalid signature");
+            }
+            Err(HookError::BadRequest(why)) => {
+                tracing::warn!(vendor, %why, "rejected a malformed pager webhook");
+                return Response::error(400, &why);
+            }
+        };
+        let incident = match self.store.get_index(Index::Page, &notice.key).await {
+            Ok(Some(id)) => id,
+            // A page Flare didn't make (another integration on the same service).
+            Ok(None) => return Response::error(200, "ignored: not a page of Flare's"),
+            Err(e) => {
+                tracing::error!(vendor, error = %e, "could not look up the page");
+                return Response::error(503, "try again");
+            }
+        };
+        let env = CommandEnvelope {
+            id: format!("pager#{vendor}#{}", notice.delivery),
+            incident: Some(incident),
+            command: Command::PagerUpdate {
+                key: notice.key,
+                state: notice.state,
+                by: notice.by,
+            },
+            actor: Actor::system(vendor),
+            source: Source::Slack,
+            received_at: self.clock.now(),
+            reply: None,
+        };
+        match self.enqueue(env).await {
+            Ok(()) => Response::error(202, "accepted"),
+            // The pager retries a delivery that failed.
+            Err(_) => Response::error(503, "try again"),
         }
     }
 
