@@ -154,10 +154,17 @@ async fn the_permission_matrix_allows_and_refuses_by_role_and_says_who_may() {
         Status::Closed
     );
 
-    // Every attempt is in the audit trail, with its outcome.
+    // Every attempt is in the audit trail, with its outcome (and Flare's own record of
+    // the page it made, by the paging effect).
     let trail = app.host.store.trail(&id).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.command == "paged" && !matches!(e.actor, flare::domain::Actor::User { .. }))
+    );
     let summary: Vec<(String, String, &str)> = trail
         .iter()
+        .filter(|e| matches!(e.actor, flare::domain::Actor::User { .. }))
         .map(|e| {
             let who = match &e.actor {
                 flare::domain::Actor::User { id } => id.to_string(),

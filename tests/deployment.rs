@@ -802,6 +802,8 @@ fn the_template_offers_the_documented_parameters_and_outputs() {
         ("SlackBotTokenParam", json!("/flare/slack/bot-token")),
         ("IntegrationSecretsPrefix", json!("/flare/")),
         ("OpsgenieKeyParam", json!("")),
+        ("PagerDutyWebhookSecretParam", json!("")),
+        ("OpsgenieWebhookTokenParam", json!("")),
         ("TriageAddress", json!("")),
         ("AlarmTopicArn", json!("")),
         ("LogRetentionDays", json!(30)),
@@ -1272,6 +1274,33 @@ fn the_evaluator_resolves_the_roles_the_way_iam_would_see_them() {
     ));
     assert!(!allowed("postmortem", "s3:ListBucket", bucket));
     assert!(!allowed("worker", "sqs:ChangeMessageVisibility", QUEUE_ARN));
+}
+
+#[test]
+fn the_slack_function_reads_the_pager_webhook_secrets_only_when_they_are_named() {
+    let pd = format!("{PARAM}/flare/pd/webhook");
+    let og = format!("{PARAM}/flare/og/webhook");
+    let allowed = |s: &iam::Stack, r: &str| {
+        matches!(
+            iam::decide(
+                &s.statements(&s.function_of("slack")),
+                "ssm:GetParameter",
+                r
+            ),
+            iam::Decision::Allowed(_)
+        )
+    };
+    let off = stack();
+    assert!(!allowed(&off, &pd) && !allowed(&off, &og));
+    let on = stack()
+        .with_parameter("PagerDutyWebhookSecretParam", "/flare/pd/webhook")
+        .with_parameter("OpsgenieWebhookTokenParam", "/flare/og/webhook");
+    assert!(allowed(&on, &pd) && allowed(&on, &og));
+    // Only those: not the integration keys the worker pages with.
+    assert!(!allowed(
+        &on,
+        &format!("{PARAM}/flare/pagerduty/routing-key")
+    ));
 }
 
 #[test]

@@ -80,8 +80,19 @@ async fn declaring_by_modal_opens_one_channel_with_the_right_people_card_and_ann
         "escaped: {shown}"
     );
 
+    // The declaration, then the page it made (recorded by the paging effect).
     let timeline = app.timeline(&id).await;
-    assert_eq!(timeline.len(), 1);
+    assert!(matches!(
+        timeline[0].event,
+        flare::domain::Event::Declared(_)
+    ));
+    assert!(
+        timeline[1..]
+            .iter()
+            .all(|r| matches!(r.event, flare::domain::Event::Paged(_))),
+        "{timeline:?}"
+    );
+    assert_eq!(timeline.len(), 2);
     let incident = app.host.store.load(&id).await.unwrap().unwrap();
     assert_eq!(incident.services, vec!["checkout".to_string()]);
     assert!(incident.page_oncall, "critical severities page");

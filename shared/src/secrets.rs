@@ -100,3 +100,24 @@ pub async fn slack(sdk: &SdkConfig) -> Result<SlackSecrets, String> {
         bot_token: bot_token(sdk).await?,
     })
 }
+
+/// The pagers' webhook secrets the slack function checks deliveries with; a parameter
+/// name left empty (the template's default) turns that endpoint off.
+pub async fn pager_hooks(sdk: &SdkConfig) -> Result<crate::pager_hooks::PagerHookSecrets, String> {
+    let read = async |var: &str| -> Result<Option<String>, String> {
+        match std::env::var(var).ok().filter(|n| !n.is_empty()) {
+            Some(name) => {
+                let value = parameter(sdk, &name).await?;
+                if value.is_none() {
+                    tracing::warn!(parameter = %name, "a pager webhook secret is named but not stored; that endpoint stays off");
+                }
+                Ok(value)
+            }
+            None => Ok(None),
+        }
+    };
+    Ok(crate::pager_hooks::PagerHookSecrets {
+        pagerduty: read("FLARE_PAGERDUTY_WEBHOOK_SECRET_PARAM").await?,
+        opsgenie: read("FLARE_OPSGENIE_WEBHOOK_TOKEN_PARAM").await?,
+    })
+}

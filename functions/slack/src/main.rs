@@ -61,7 +61,15 @@ impl Function {
         };
         match (signing, token) {
             (Some(signing_secret), Some(bot_token)) => match self.app(signing_secret, bot_token) {
-                Ok(app) => {
+                Ok(mut app) => {
+                    // Optional, and never in Slack's way: without them the pager webhooks
+                    // answer 404 (the pager retries) until a fresh container reads them.
+                    match flare::secrets::pager_hooks(sdk).await {
+                        Ok(hooks) => app.pager_hooks = hooks,
+                        Err(e) => {
+                            tracing::error!(error = %e, "reading the pager webhook secrets; those endpoints stay off")
+                        }
+                    }
                     let _ = self.app.set(app);
                     tracing::info!("Slack secrets found: serving Slack");
                 }

@@ -74,6 +74,8 @@ struct Model {
     status: Status,
     severity: String,
     acknowledged: bool,
+    /// Someone acknowledged explicitly (`ack`, an accept): declaring is not one.
+    responded: bool,
     coordinator: Option<String>,
     operations: BTreeSet<String>,
     communications: Option<String>,
@@ -106,6 +108,7 @@ impl Model {
             },
             severity: severity.to_owned(),
             acknowledged: !triage,
+            responded: false,
             coordinator: coordinator.map(str::to_owned),
             operations,
             communications: None,
@@ -224,16 +227,17 @@ impl Model {
     }
 
     /// What the command should do, and the state after it.
-    fn step(&mut self, command: &Command, now: DateTime<Utc>) -> Outcome {
+    fn step(&mut self, command: &Command, user: &str, now: DateTime<Utc>) -> Outcome {
         use Outcome::*;
         if self.finished() {
             return Refused;
         }
         match command {
             Command::Acknowledge => {
-                if self.acknowledged {
+                if self.responded {
                     NoChange
                 } else {
+                    self.responded = true;
                     self.acknowledged = true;
                     Changed
                 }
@@ -287,6 +291,9 @@ impl Model {
                     return Refused;
                 }
                 self.severity = severity.as_str().to_owned();
+                self.responded = true;
+                // Whoever accepts coordinates, unless someone already does.
+                self.coordinator.get_or_insert_with(|| user.to_owned());
                 self.move_to(Status::Investigating, now)
             }
             Command::DeclineTriage { reason } => {
@@ -347,6 +354,7 @@ impl Model {
             status: inc.status,
             severity: inc.severity.as_str().to_owned(),
             acknowledged: inc.acknowledged_at.is_some(),
+            responded: inc.responded_at.is_some(),
             coordinator: name(&inc.roles.coordinator),
             operations: inc
                 .roles
@@ -554,7 +562,7 @@ proptest! {
             if !allowed {
                 continue;
             }
-            let expected = model.step(&command, now);
+            let expected = model.step(&command, user, now);
             let got = live.run(command.clone(), &actor, now);
             prop_assert_eq!(got, expected, "step {}: outcome of {:?}", i, command);
             prop_assert_eq!(&Model::observe(&live.incident), &model, "step {}: state after {:?}", i, command);

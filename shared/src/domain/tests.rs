@@ -150,7 +150,8 @@ fn triage_accept_acknowledges_changes_severity_and_starts_investigating() {
         sim.run(Command::AcceptTriage {
             severity: sev("S1")
         }),
-        Ok(3)
+        Ok(4),
+        "acknowledged, S1, coordinator, investigating"
     );
     let inc = sim.incident.as_ref().unwrap();
     assert_eq!(inc.status, Status::Investigating);
@@ -331,7 +332,8 @@ fn impact_window_and_durations() {
     let inc = sim.incident.as_ref().unwrap();
     let d = Durations::of(inc);
     assert_eq!(d.to_detect, Some(Duration::minutes(20)));
-    assert_eq!(d.to_acknowledge, Some(Duration::zero()));
+    // Declaring is not acknowledging: nobody did, and nobody was paged.
+    assert_eq!(d.to_acknowledge, None);
     assert_eq!(d.to_mitigate, Some(Duration::minutes(50)));
     assert_eq!(d.to_resolve, Some(Duration::minutes(80)));
     assert_eq!(inc.impact_ended_at, Some(sim.now));

@@ -912,8 +912,8 @@ impl SlackEffect {
     }
 
     /// Who a nudge is for: the coordinator, else whoever acknowledged, else the person
-    /// who declared; a report nobody took goes to the triage responders, else to the
-    /// services' owners. Never an empty "Coordinator".
+    /// who declared; a report nobody took goes to the triage responders and the owners
+    /// of the services it names. Never an empty "Coordinator".
     fn nudged(&self, incident: &Incident) -> String {
         let person = incident
             .roles
@@ -931,8 +931,11 @@ impl SlackEffect {
             .map(|g| format!("<!subteam^{g}>"))
             .chain(triage.users().iter().map(|u| format!("<@{u}>")))
             .collect();
-        if people.is_empty() {
-            people = self.oncall_mentions(incident);
+        // The owners of the services it names know it best.
+        for m in self.oncall_mentions(incident) {
+            if !people.contains(&m) {
+                people.push(m);
+            }
         }
         if people.is_empty() {
             "<!here>".to_owned()

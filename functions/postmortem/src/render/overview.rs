@@ -258,7 +258,11 @@ pub fn impact(out: &mut String, inc: &Incident) {
         vec![
             "Time to acknowledge".into(),
             dur(d.to_acknowledge),
-            "declared → acknowledged".into(),
+            if inc.pages.is_empty() {
+                "declared → first acknowledgement".into()
+            } else {
+                "first page → its acknowledgement".into()
+            },
         ],
         vec![
             "Time to mitigate".into(),

@@ -258,7 +258,7 @@ async fn people_lists_and_lookups() {
         .usergroups_list(&SlackApiUserGroupsListRequest::new().with_include_users(true))
         .await
         .unwrap();
-    assert_eq!(groups.usergroups.len(), 2);
+    assert_eq!(groups.usergroups.len(), 3);
     assert_eq!(groups.usergroups[0].handle, "oncall-payments");
     assert_eq!(groups.usergroups[0].users.as_ref().unwrap()[0].0, "U0BOB");
     let members = session
