@@ -1,7 +1,8 @@
 //! The public status page follows the incident when people ask it to: a
 //! `StatusPublished` event creates the public incident the first time (its id kept as
 //! the incident ref `statuspage`) and updates it afterwards; resolving the incident
-//! resolves the public one by itself (its components go back to operational).
+//! resolves the public one by itself (its components go back to operational). A
+//! service added while it is published adds its component to the public incident.
 
 use crate::statuspage::{ComponentStatus, PublicStatus, StatusPage, StatusUpdate};
 use async_trait::async_trait;
@@ -63,6 +64,17 @@ impl Effect for StatusPageEffect {
                 to: Status::Resolved,
                 ..
             } if incident.published_status.is_some() => (Status::Resolved, None),
+            // A service found affected later joins the public incident with its component.
+            Event::ServiceAdded { service } => {
+                match (incident.published_status, &self.config.statuspage) {
+                    (Some(published), Some(sp))
+                        if published != Status::Resolved && sp.components.contains_key(service) =>
+                    {
+                        (published, None)
+                    }
+                    _ => return Ok(()),
+                }
+            }
             _ => return Ok(()),
         };
         let Some(page) = &self.page else {
