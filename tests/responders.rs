@@ -402,3 +402,30 @@ async fn details_change_after_the_declaration_and_stay_on_the_timeline() {
         "escaped: {said:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_added_to_a_published_incident_joins_the_status_page() {
+    let app = App::start().await;
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout slow", "S3", services)
+        .await;
+    app.slash("U0ALICE", &name, "statuspage Payments are slow")
+        .await;
+    let components = |app: &App| -> String {
+        app.host
+            .fakes
+            .statuspage_incidents()
+            .values()
+            .map(|i| i.to_string())
+            .collect()
+    };
+    assert!(components(&app).contains("cmp-checkout"));
+    assert!(!components(&app).contains("cmp-search"));
+    app.slash("U0ALICE", &name, "service add search").await;
+    assert!(
+        components(&app).contains("cmp-search"),
+        "{}",
+        components(&app)
+    );
+}
