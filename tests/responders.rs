@@ -138,7 +138,7 @@ async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_
     let incident = app.host.store.load(&id).await.unwrap().unwrap();
     assert_eq!(incident.services, vec!["checkout".to_owned()]);
     assert_eq!(incident.pages.len(), 1);
-    assert_eq!(incident.pages[0].label, "Checkout API on-call");
+    assert_eq!(incident.pages[0].label, "Checkout API on-call (Bob Brown)");
     let card = card_text(&app, &name);
     assert!(
         card.contains("Checkout API on-call") && card.contains("not acknowledged"),
@@ -428,4 +428,61 @@ async fn a_service_added_to_a_published_incident_joins_the_status_page() {
         "{}",
         components(&app)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoever_is_on_call_now_is_invited_and_named_on_the_card() {
+    let app = App::start().await;
+    let r = post_json(
+        &format!("{}/fake/oncall", app.host.base_url),
+        json!({ "vendor": "pagerduty", "schedule": "PCHECKOUT", "people": [{ "email": "erin@example.com", "name": "Erin Evans" }] }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout down", "S1", services)
+        .await;
+    let members = app.channel(&name).members;
+    assert!(members.contains(&"U0ERIN".to_owned()), "{members:?}");
+    assert!(
+        !members.contains(&"U0BOB".to_owned()),
+        "the fixed list is only the fallback: {members:?}"
+    );
+    let card = card_text(&app, &name);
+    assert!(card.contains("Checkout API on-call (Erin Evans)"), "{card}");
+    let asked = app.host.fakes.received_by("pagerduty-api");
+    assert!(!asked.is_empty());
+    assert!(asked[0].path.contains("PCHECKOUT"), "{}", asked[0].path);
+    assert!(
+        asked[0]
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Token token=")),
+        "the REST API token"
+    );
+
+    // Asked again within the minute: the answer is reused.
+    let before = asked.len();
+    app.slash("U0ALICE", &name, "service remove checkout").await;
+    app.slash("U0ALICE", &name, "service add checkout").await;
+    assert_eq!(app.host.fakes.received_by("pagerduty-api").len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixed_list_stands_in_when_the_pager_names_nobody_in_slack() {
+    let app = App::start().await;
+    app.host.fakes.set_on_call(
+        "pagerduty",
+        "PCHECKOUT",
+        vec![flare_integrations::fakes::OnCallEntry {
+            email: "contractor@elsewhere.example".into(),
+            name: None,
+        }],
+    );
+    let services = ViewValues::new().set_many("services", "value", &["checkout"]);
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout down", "S1", services)
+        .await;
+    assert!(app.channel(&name).members.contains(&"U0BOB".to_owned()));
 }

@@ -4,7 +4,10 @@
 /// (`/v2/enqueue`, `/v2/alerts`, `/v1/pages/...`, `/repos/...`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
+    /// The Events API (`/v2/enqueue`).
     pub pagerduty: String,
+    /// The REST API (`/oncalls`).
+    pub pagerduty_api: String,
     pub opsgenie_us: String,
     pub opsgenie_eu: String,
     pub statuspage: String,
@@ -16,6 +19,7 @@ impl Endpoints {
     pub fn production() -> Self {
         Self {
             pagerduty: "https://events.pagerduty.com".into(),
+            pagerduty_api: "https://api.pagerduty.com".into(),
             opsgenie_us: "https://api.opsgenie.com".into(),
             opsgenie_eu: "https://api.eu.opsgenie.com".into(),
             statuspage: "https://api.statuspage.io".into(),
@@ -29,6 +33,7 @@ impl Endpoints {
         let base = base_url.trim_end_matches('/');
         Self {
             pagerduty: format!("{base}/fake/pagerduty"),
+            pagerduty_api: format!("{base}/fake/pagerduty/api"),
             opsgenie_us: format!("{base}/fake/opsgenie"),
             opsgenie_eu: format!("{base}/fake/opsgenie"),
             statuspage: format!("{base}/fake/statuspage"),

@@ -12,6 +12,7 @@ pub mod endpoints;
 mod error;
 pub mod fakes;
 pub mod http;
+pub mod oncall_now;
 pub mod pager;
 pub mod paging_effect;
 pub mod secrets;
@@ -21,6 +22,7 @@ pub mod ticket_effect;
 
 pub use endpoints::Endpoints;
 pub use error::IntegrationError;
+pub use oncall_now::OnCallLookup;
 pub use paging_effect::PagingEffect;
 pub use statuspage_effect::StatusPageEffect;
 pub use ticket_effect::TicketEffect;
@@ -33,6 +35,7 @@ pub fn worker_effects(
     store: std::sync::Arc<dyn flare::store::IncidentStore>,
     queue: std::sync::Arc<dyn flare::bus::CommandQueue>,
     pagers: pager::Pagers,
+    on_call: Option<std::sync::Arc<dyn flare::directory::OnCallNow>>,
 ) -> Vec<std::sync::Arc<dyn flare::worker::Effect>> {
     let (tracker, labels) = ticket_effect::tracker_from_config(
         &config,
@@ -47,12 +50,10 @@ pub fn worker_effects(
         pagers.secrets.clone(),
     );
     vec![
-        std::sync::Arc::new(PagingEffect::new(
-            config.clone(),
-            store.clone(),
-            pagers,
-            queue.clone(),
-        )),
+        std::sync::Arc::new(
+            PagingEffect::new(config.clone(), store.clone(), pagers, queue.clone())
+                .with_on_call(on_call),
+        ),
         std::sync::Arc::new(TicketEffect {
             store: store.clone(),
             queue,

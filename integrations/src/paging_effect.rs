@@ -71,6 +71,8 @@ pub struct PagingEffect {
     pagers: Pagers,
     /// Where `RecordPage` goes.
     queue: Arc<dyn CommandQueue>,
+    /// Names who is on call now on the timeline, for services with a schedule.
+    on_call: Option<Arc<dyn flare::directory::OnCallNow>>,
 }
 
 impl PagingEffect {
@@ -85,6 +87,33 @@ impl PagingEffect {
             store,
             pagers,
             queue,
+            on_call: None,
+        }
+    }
+
+    pub fn with_on_call(mut self, on_call: Option<Arc<dyn flare::directory::OnCallNow>>) -> Self {
+        self.on_call = on_call;
+        self
+    }
+
+    /// `Checkout API on-call (Bob Brown)` when the schedule says who that is.
+    async fn label(&self, label: &str, service: &Option<String>) -> String {
+        let schedule = service
+            .as_deref()
+            .and_then(|s| self.config.service(s))
+            .and_then(|s| s.schedule.as_ref());
+        let (Some(schedule), Some(on_call)) = (schedule, &self.on_call) else {
+            return label.to_owned();
+        };
+        match on_call.on_call(schedule).await {
+            Ok(people) if !people.is_empty() => {
+                let names: Vec<String> = people
+                    .into_iter()
+                    .map(|p| p.name.unwrap_or(p.email))
+                    .collect();
+                format!("{label} ({})", names.join(", "))
+            }
+            _ => label.to_owned(),
         }
     }
 
@@ -207,6 +236,7 @@ impl PagingEffect {
             .put_index(flare::store::Index::Page, dedup, &incident.id)
             .await
             .map_err(|e| EffectError::Transient(e.to_string()))?;
+        let label = self.label(label, service).await;
         let env = CommandEnvelope {
             id: format!(
                 "paged#{}#{}#{}",
@@ -218,7 +248,7 @@ impl PagingEffect {
             command: Command::RecordPage(Box::new(PageNote {
                 key: dedup.to_owned(),
                 vendor: vendor.into(),
-                label: label.to_owned(),
+                label,
                 service: service.clone(),
             })),
             actor: Actor::system("paging"),

@@ -11,3 +11,23 @@ pub trait Directory: Send + Sync {
     /// Is `user` in the user group `group`?
     async fn in_group(&self, group: &str, user: &crate::domain::UserId) -> Result<bool, String>;
 }
+
+/// Someone a pager's schedule says is on call now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnCallPerson {
+    pub email: String,
+    /// As the pager names them, if it does.
+    pub name: Option<String>,
+}
+
+/// Who is on call now for a schedule (PagerDuty `oncalls`, Opsgenie `whoIsOnCall`). A
+/// port: the integrations crate answers it, briefly cached.
+#[async_trait]
+pub trait OnCallNow: Send + Sync {
+    /// Empty when nobody is; `Err` when the pager can't say (the caller falls back to
+    /// the service's fixed list).
+    async fn on_call(
+        &self,
+        schedule: &crate::config::OnCallSchedule,
+    ) -> Result<Vec<OnCallPerson>, String>;
+}

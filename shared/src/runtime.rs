@@ -115,17 +115,25 @@ impl Wiring {
 
     /// The worker: DynamoDB store, EventBridge publisher, Slack effects.
     pub fn worker(&self) -> Result<Worker, String> {
+        self.worker_with(None)
+    }
+
+    /// The worker, inviting whoever `on_call` says is on call for services with a
+    /// schedule.
+    pub fn worker_with(
+        &self,
+        on_call: Option<Arc<dyn crate::directory::OnCallNow>>,
+    ) -> Result<Worker, String> {
         let store = self.store();
         let slack: Arc<dyn SlackApi> = Arc::new(self.slack()?);
         let publisher: Arc<dyn Effect> = Arc::new(EventBridgePublisher::new(
             aws_sdk_eventbridge::Client::new(&self.sdk),
             self.resources.event_bus.clone(),
         ));
-        let effects: Arc<dyn Effect> = Arc::new(SlackEffect::new(
-            slack.clone(),
-            store.clone(),
-            self.config.clone(),
-        ));
+        let effects: Arc<dyn Effect> = Arc::new(
+            SlackEffect::new(slack.clone(), store.clone(), self.config.clone())
+                .with_on_call(on_call),
+        );
         let mail_thread: Arc<dyn Effect> = Arc::new(crate::worker::MailThreadIndex {
             store: store.clone(),
         });

@@ -16,7 +16,6 @@ use std::time::{Duration, SystemTime};
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
     let wiring = flare::runtime::Wiring::from_env().await?;
-    let mut worker = wiring.worker()?;
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
     // Two tries a call, a second apart at most: a vendor call stays well inside one
     // command's share of the invocation (Budget::PER_COMMAND).
@@ -26,11 +25,16 @@ async fn main() -> Result<(), Error> {
         max_delay: Duration::from_secs(1),
     };
     let pagers = Pagers::from_env(Http::new(retry)?, Endpoints::from_env(), secrets);
+    // One lookup for the Slack effect's invites and the paging effect's names: one cache.
+    let on_call: Arc<dyn flare::directory::OnCallNow> =
+        Arc::new(flare_integrations::OnCallLookup::new(pagers.clone()));
+    let mut worker = wiring.worker_with(Some(on_call.clone()))?;
     let extra = worker_effects(
         wiring.config.clone(),
         worker.store.clone(),
         wiring.queue(),
         pagers,
+        Some(on_call),
     );
     worker.effects.extend(extra);
     let worker = &worker;

@@ -122,7 +122,6 @@ impl Host {
             response_url_prefix,
         };
         let store = wiring.store();
-        let mut worker = wiring.worker().map_err(anyhow::Error::msg)?;
         // Pagers go to the local fakes; any secret name resolves to `local-<name>`.
         let http = Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let pagers = Pagers {
@@ -131,11 +130,17 @@ impl Host {
             secrets: Arc::new(FixedSecrets::local()),
             opsgenie_key_param: Some("/flare/local/opsgenie/key".into()),
         };
+        let on_call: Arc<dyn flare::directory::OnCallNow> =
+            Arc::new(flare_integrations::OnCallLookup::new(pagers.clone()));
+        let mut worker = wiring
+            .worker_with(Some(on_call.clone()))
+            .map_err(anyhow::Error::msg)?;
         let extra = flare_integrations::worker_effects(
             config.clone(),
             worker.store.clone(),
             wiring.queue(),
             pagers,
+            Some(on_call),
         );
         worker.effects.extend(extra);
         // The postmortem bucket (versioned, as in AWS) and the function as an effect.
@@ -193,6 +198,15 @@ impl Host {
             pagerduty_secret: LOCAL_PAGERDUTY_WEBHOOK_SECRET.into(),
             opsgenie_token: LOCAL_OPSGENIE_WEBHOOK_TOKEN.into(),
         });
+        // Bob is on call for checkout's schedule until someone says otherwise.
+        fakes.set_on_call(
+            "pagerduty",
+            "PCHECKOUT",
+            vec![flare_integrations::fakes::OnCallEntry {
+                email: "bob@example.com".into(),
+                name: Some("Bob Brown".into()),
+            }],
+        );
         let mut app = wiring.slack_app().map_err(anyhow::Error::msg)?;
         app.pager_hooks = flare::pager_hooks::PagerHookSecrets {
             pagerduty: Some(LOCAL_PAGERDUTY_WEBHOOK_SECRET.into()),

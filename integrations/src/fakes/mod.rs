@@ -9,6 +9,9 @@
 //! | `POST /fake/github/repos/{owner}/{repo}/issues` | GitHub issues (201, 401, 422) |
 //! | `POST /fake/pagerduty/{ack,resolve}` `{ key, by? }` | a responder acting in PagerDuty: the alert changes, and a signed v3 webhook (`incident.acknowledged` / `incident.resolved`) goes to Flare's `/pager/pagerduty` |
 //! | `POST /fake/opsgenie/{ack,resolve}` `{ key, by? }` | the same in Opsgenie: a webhook (`Acknowledge` / `Close`) with `X-Flare-Token` to `/pager/opsgenie` |
+//! | `GET /fake/pagerduty/api/oncalls?schedule_ids[]=…` | PagerDuty REST `oncalls` (`Token token=` auth, 401 without): who is on call, users with their e-mail |
+//! | `GET /fake/opsgenie/v2/schedules/{name}/on-calls` | Opsgenie `whoIsOnCall` (`flat=true`: e-mails; 404 for an unknown schedule) |
+//! | `POST /fake/oncall` `{ vendor, schedule, people: [{ email, name? }] }` | sets who is on call now for a schedule |
 //! | `GET /sim/integrations` | JSON list `{ vendor, method, path, body, at }` of every vendor request |
 //! | `POST /fake/faults` `{ vendor, status, count, retry_after? }` | the next `count` requests to `vendor` answer `status` |
 //!
@@ -29,7 +32,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The vendors the fakes imitate, as named in [`Received::vendor`] and faults.
-pub const VENDORS: [&str; 4] = ["pagerduty", "opsgenie", "statuspage", "github"];
+pub const VENDORS: [&str; 5] = [
+    "pagerduty",
+    "pagerduty-api",
+    "opsgenie",
+    "statuspage",
+    "github",
+];
 
 /// One request a fake received.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,7 +74,17 @@ struct Vendors {
     statuspage: BTreeMap<String, Value>,
     /// GitHub issues per `owner/repo`.
     github: BTreeMap<String, Vec<Value>>,
+    /// Who is on call: `<vendor>:<schedule>` → people `{ email, name }`.
+    oncall: BTreeMap<String, Vec<OnCallEntry>>,
     next_id: u64,
+}
+
+/// Someone on call in a fake schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallEntry {
+    pub email: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// Where a responder's action in a fake pager is reported, and with which secrets.
@@ -124,9 +143,22 @@ impl Fakes {
                 post(github_create),
             )
             .route("/fake/{vendor}/{action}", post(responder_action))
+            .route("/fake/pagerduty/api/oncalls", get(pagerduty_oncalls))
+            .route(
+                "/fake/opsgenie/v2/schedules/{name}/on-calls",
+                get(opsgenie_oncalls),
+            )
+            .route("/fake/oncall", post(set_oncall))
             .route("/fake/faults", post(faults))
             .route("/sim/integrations", get(list))
             .with_state(self.clone())
+    }
+
+    /// Who is on call now for `schedule` at `vendor` (`pagerduty` or `opsgenie`).
+    pub fn set_on_call(&self, vendor: &str, schedule: &str, people: Vec<OnCallEntry>) {
+        lock(&self.vendors)
+            .oncall
+            .insert(format!("{vendor}:{schedule}"), people);
     }
 
     /// Every vendor request so far, oldest first.
@@ -473,6 +505,121 @@ async fn responder_action(
         Err(e) => fail(
             StatusCode::BAD_GATEWAY,
             format!("the webhook did not reach Flare: {e}"),
+        ),
+    }
+}
+
+/// PagerDuty `GET /oncalls`: the schedules asked for (`schedule_ids[]`), first level.
+async fn pagerduty_oncalls(
+    State(f): State<Fakes>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    // The REST API is its own host (api.pagerduty.com), apart from the Events API.
+    if let Err(r) = f.receive("pagerduty-api", &method, &uri, &headers, &Bytes::new()) {
+        return *r;
+    }
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Token token="))
+        .filter(|t| !t.trim().is_empty());
+    if token.is_none() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "error": { "message": "Authentication failed. Please check your API token.", "code": 2006 } })),
+        )
+            .into_response();
+    }
+    let schedules: Vec<String> = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k == "schedule_ids%5B%5D" || *k == "schedule_ids[]")
+        .map(|(_, v)| v.to_owned())
+        .collect();
+    let v = lock(&f.vendors);
+    let mut oncalls = Vec::new();
+    for s in &schedules {
+        for (i, p) in v
+            .oncall
+            .get(&format!("pagerduty:{s}"))
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            oncalls.push(json!({
+                "escalation_level": 1,
+                "schedule": { "id": s, "type": "schedule_reference" },
+                "user": { "id": format!("PUSER{i}"), "type": "user", "summary": p.name.clone().unwrap_or_else(|| p.email.clone()), "email": p.email },
+            }));
+        }
+    }
+    axum::Json(json!({ "oncalls": oncalls, "limit": 25, "offset": 0, "more": false }))
+        .into_response()
+}
+
+/// Opsgenie `GET /v2/schedules/{name}/on-calls?scheduleIdentifierType=name&flat=true`.
+async fn opsgenie_oncalls(
+    State(f): State<Fakes>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = f.receive("opsgenie", &method, &uri, &headers, &Bytes::new()) {
+        return *r;
+    }
+    let authorized = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("GenieKey ") && v.len() > "GenieKey ".len());
+    if !authorized {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(
+                json!({ "message": "Could not authenticate", "took": 0.0, "requestId": "fake" }),
+            ),
+        )
+            .into_response();
+    }
+    let v = lock(&f.vendors);
+    match v.oncall.get(&format!("opsgenie:{name}")) {
+        Some(people) => axum::Json(json!({
+            "data": { "_parent": { "id": format!("sched-{name}"), "name": name, "enabled": true },
+                      "onCallRecipients": people.iter().map(|p| p.email.clone()).collect::<Vec<_>>() },
+            "took": 0.01, "requestId": "fake"
+        }))
+        .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "message": format!("No schedule exists with name [{name}]"), "took": 0.0, "requestId": "fake" })),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SetOnCall {
+    vendor: String,
+    schedule: String,
+    #[serde(default)]
+    people: Vec<OnCallEntry>,
+}
+
+async fn set_oncall(State(f): State<Fakes>, body: Bytes) -> Reply {
+    match serde_json::from_slice::<SetOnCall>(&body) {
+        Ok(req) if matches!(req.vendor.as_str(), "pagerduty" | "opsgenie") => {
+            f.set_on_call(&req.vendor, &req.schedule, req.people);
+            (StatusCode::OK, axum::Json(json!({ "ok": true })))
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({ "ok": false, "error": "send { vendor: pagerduty|opsgenie, schedule, people: [{ email, name? }] }" }),
+            ),
         ),
     }
 }

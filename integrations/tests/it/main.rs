@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fakes;
+mod oncall_now;
 mod pagers;
 mod paging_effect;
 mod statuspage;

@@ -43,6 +43,8 @@ pub(super) struct RawService {
     pub slack_group: Option<String>,
     #[serde(default)]
     pub oncall: Option<OnCallTarget>,
+    #[serde(default)]
+    pub schedule: Option<OnCallSchedule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,6 +183,28 @@ pub struct Service {
     pub slack_group: Option<String>,
     /// Paged when the service is affected; else `oncall.default`.
     pub oncall: Option<OnCallTarget>,
+    /// Whose turn it is: they are invited instead of `slack_users` (the fallback when
+    /// the pager can't say).
+    pub schedule: Option<OnCallSchedule>,
+}
+
+/// A pager schedule, asked who is on call now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum OnCallSchedule {
+    Pagerduty {
+        /// The schedule's id (`P…`).
+        schedule_id: String,
+        /// SSM parameter (SecureString) holding a read-only REST API token.
+        api_token_param: String,
+    },
+    Opsgenie {
+        /// The schedule's name; asked with the Opsgenie key (it needs read access).
+        schedule: String,
+        #[serde(default)]
+        region: OpsgenieRegion,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -107,6 +107,7 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
             slack_users: users,
             slack_group: s.slack_group,
             oncall: s.oncall,
+            schedule: s.schedule,
         });
     }
 

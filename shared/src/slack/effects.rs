@@ -28,8 +28,11 @@ pub struct SlackEffect {
     pub api: Arc<dyn SlackApi>,
     pub store: Arc<dyn IncidentStore>,
     pub config: Arc<Config>,
-    /// Channel name → id, and the bot's own user id, resolved once per container.
+    /// Channel name → id, the bot's own user id, and e-mail → user id, resolved once
+    /// per container.
     cache: Mutex<HashMap<String, String>>,
+    /// Who is on call now, for services with a schedule; `None`: the fixed lists.
+    on_call: Option<Arc<dyn crate::directory::OnCallNow>>,
 }
 
 type Refs = HashMap<String, String>;
@@ -87,7 +90,53 @@ impl SlackEffect {
             store,
             config,
             cache: Mutex::new(HashMap::new()),
+            on_call: None,
         }
+    }
+
+    /// Invites whoever the pager says is on call for a service with a schedule.
+    pub fn with_on_call(mut self, on_call: Option<Arc<dyn crate::directory::OnCallNow>>) -> Self {
+        self.on_call = on_call;
+        self
+    }
+
+    /// The Slack users the pager says are on call now; `None` when it can't say or
+    /// nobody on call has a Slack account with that address (the fixed list then).
+    async fn on_call_now(&self, service: &crate::config::Service) -> Option<Vec<UserId>> {
+        let (Some(schedule), Some(on_call)) = (&service.schedule, &self.on_call) else {
+            return None;
+        };
+        let people = match on_call.on_call(schedule).await {
+            Ok(p) => p,
+            Err(why) => {
+                tracing::warn!(service = %service.id, %why, "could not ask who is on call; inviting the fixed list");
+                return None;
+            }
+        };
+        let mut users = Vec::new();
+        for person in people {
+            let key = format!("email:{}", person.email.to_ascii_lowercase());
+            let cached = self.cache.lock().await.get(&key).cloned();
+            let id = match cached {
+                Some(id) => Some(id),
+                None => match self
+                    .api
+                    .call("users.lookupByEmail", json!({ "email": person.email }))
+                    .await
+                {
+                    Ok(v) => v["user"]["id"].as_str().map(str::to_owned),
+                    Err(e) => {
+                        tracing::warn!(service = %service.id, error = %e, "an on-call person has no Slack account with that address");
+                        None
+                    }
+                },
+            };
+            if let Some(user) = id.as_deref().and_then(UserId::parse) {
+                self.cache.lock().await.insert(key, user.to_string());
+                users.push(user);
+            }
+        }
+        (!users.is_empty()).then_some(users)
     }
 
     async fn bot_user(&self) -> Result<String, EffectError> {
@@ -424,12 +473,16 @@ impl SlackEffect {
         Ok(users)
     }
 
-    /// A service's listed owners and its group's members.
+    /// Whoever is on call for the service now (its schedule), else its listed owners;
+    /// and its group's members.
     async fn service_owners(&self, service: &str) -> Result<Vec<UserId>, EffectError> {
         let Some(service) = self.config.service(service) else {
             return Ok(Vec::new());
         };
-        let mut users = service.slack_users.clone();
+        let mut users = match self.on_call_now(service).await {
+            Some(now) => now,
+            None => service.slack_users.clone(),
+        };
         if let Some(group) = &service.slack_group {
             users.extend(self.group_members(group).await?);
         }
