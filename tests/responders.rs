@@ -401,6 +401,23 @@ async fn details_change_after_the_declaration_and_stay_on_the_timeline() {
             .any(|t| t.contains("changed the title") && t.contains("&lt;b&gt;")),
         "escaped: {said:?}"
     );
+
+    // The postmortem's timeline shows each change.
+    app.slash("U0ALICE", &name, "resolve").await;
+    let files = app.host.sim.state().files;
+    let doc = &files
+        .iter()
+        .rfind(|f| f.completed)
+        .expect("a postmortem")
+        .content;
+    for row in [
+        "Edited the title",
+        "Search slow",
+        "Edited the customer",
+        "Service affected",
+    ] {
+        assert!(doc.contains(row), "{row} in:\n{doc}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
