@@ -5,6 +5,7 @@
 
 use crate::http::Http;
 use crate::pager::Pagers;
+use crate::pager::opsgenie::encode_segment;
 use async_trait::async_trait;
 use flare::config::OnCallSchedule;
 use flare::directory::{OnCallNow, OnCallPerson};
@@ -167,18 +168,6 @@ fn opsgenie_people(body: &Value) -> Vec<OnCallPerson> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

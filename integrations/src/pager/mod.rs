@@ -2,7 +2,7 @@
 //! and [`Pagers`], which builds the right adapter for a configured
 //! [`OnCallTarget`] (fetching its key from [`Secrets`]).
 
-mod opsgenie;
+pub(crate) mod opsgenie;
 mod pagerduty;
 
 pub use opsgenie::Opsgenie;

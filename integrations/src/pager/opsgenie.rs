@@ -100,7 +100,7 @@ impl Pager for Opsgenie {
 }
 
 /// Percent-encodes everything but unreserved characters (aliases are ours, but be safe).
-fn encode_segment(s: &str) -> String {
+pub(crate) fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

@@ -221,6 +221,21 @@ pub async fn find_channel(api: &dyn SlackApi, name: &str) -> Result<Option<Value
     }
 }
 
+/// A user group's members (`usergroups.users.list`).
+pub async fn group_members(api: &dyn SlackApi, group: &str) -> Result<Vec<String>, SlackError> {
+    let v = api
+        .call("usergroups.users.list", json!({ "usergroup": group }))
+        .await?;
+    Ok(v["users"]
+        .as_array()
+        .map(|us| {
+            us.iter()
+                .filter_map(|u| u.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// Every member of a channel, paging through `conversations.members`.
 pub async fn channel_members(api: &dyn SlackApi, channel: &str) -> Result<Vec<String>, SlackError> {
     let mut out = Vec::new();
@@ -269,14 +284,8 @@ impl crate::directory::Directory for SlackDirectory {
     }
 
     async fn in_group(&self, group: &str, user: &crate::domain::UserId) -> Result<bool, String> {
-        match self
-            .api
-            .call("usergroups.users.list", json!({ "usergroup": group }))
-            .await
-        {
-            Ok(v) => Ok(v["users"]
-                .as_array()
-                .is_some_and(|us| us.iter().any(|u| u.as_str() == Some(user.as_str())))),
+        match group_members(self.api.as_ref(), group).await {
+            Ok(users) => Ok(users.iter().any(|u| u == user.as_str())),
             Err(SlackError::Api(code)) => {
                 // A misconfigured group grants nothing; the operator sees why in the logs.
                 tracing::warn!(group, %code, "could not read the incident-manager group");

@@ -491,19 +491,8 @@ impl SlackEffect {
 
     /// A user group's members; a group Slack refuses to list invites nobody (logged).
     async fn group_members(&self, group: &str) -> Result<Vec<UserId>, EffectError> {
-        match self
-            .api
-            .call("usergroups.users.list", json!({ "usergroup": group }))
-            .await
-        {
-            Ok(v) => Ok(v["users"]
-                .as_array()
-                .map(|us| {
-                    us.iter()
-                        .filter_map(|u| UserId::parse(u.as_str()?))
-                        .collect()
-                })
-                .unwrap_or_default()),
+        match super::api::group_members(self.api.as_ref(), group).await {
+            Ok(users) => Ok(users.iter().filter_map(|u| UserId::parse(u)).collect()),
             Err(SlackError::Api(code)) if !TRANSIENT_CODES.contains(&code.as_str()) => {
                 tracing::warn!(group, %code, "could not list a user group; its members are not invited");
                 Ok(Vec::new())
@@ -915,7 +904,7 @@ impl SlackEffect {
                 escape(&note.label),
                 vendor_name(&note.vendor)
             ),
-            Event::PageAcknowledged { key, by } => {
+            Event::PageAcknowledged { key, by } | Event::PageResolved { key, by } => {
                 let Some(page) = incident.pages.iter().find(|p| &p.key == key) else {
                     return Ok(());
                 };
@@ -923,22 +912,15 @@ impl SlackEffect {
                     .as_deref()
                     .map(|b| format!(" by {}", escape(b)))
                     .unwrap_or_default();
-                format!(
-                    ":white_check_mark: The page to {} was acknowledged in {}{by}.",
-                    escape(&page.label),
-                    vendor_name(&page.vendor)
-                )
-            }
-            Event::PageResolved { key, by } => {
-                let Some(page) = incident.pages.iter().find(|p| &p.key == key) else {
-                    return Ok(());
+                let (what, after) = match rec.event {
+                    Event::PageResolved { .. } => (
+                        "resolved",
+                        "; the incident goes on until it is resolved here",
+                    ),
+                    _ => ("acknowledged", ""),
                 };
-                let by = by
-                    .as_deref()
-                    .map(|b| format!(" by {}", escape(b)))
-                    .unwrap_or_default();
                 format!(
-                    ":white_check_mark: The page to {} was resolved in {}{by}; the incident goes on until it is resolved here.",
+                    ":white_check_mark: The page to {} was {what} in {}{by}{after}.",
                     escape(&page.label),
                     vendor_name(&page.vendor)
                 )

@@ -197,20 +197,9 @@ impl SlackApp {
             return Ok(Response::empty());
         }
         let view_id = str_at(view, &["id"]).ok_or_else(|| bad("no view id"))?;
-        let values = view
-            .get("state")
-            .and_then(|s| s.get("values"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let field = |block: &str| values.get(block).and_then(|b| b.get("value"));
-        let text = |block: &str| {
-            field(block)
-                .and_then(|f| f.get("value"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        };
+        let values = form_values(view);
+        let field = |block: &str| form_field(&values, block);
+        let text = |block: &str| form_text(&values, block);
         let selected = |block: &str| {
             field(block)
                 .and_then(|f| str_at(f, &["selected_option", "value"]))
@@ -658,20 +647,9 @@ impl SlackApp {
         let Some(incident) = str_at(view, &["private_metadata"]).and_then(IncidentId::parse) else {
             return Ok(Response::empty());
         };
-        let values = view
-            .get("state")
-            .and_then(|s| s.get("values"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let field = |block: &str| values.get(block).and_then(|b| b.get("value"));
-        let text = |block: &str| {
-            field(block)
-                .and_then(|f| f.get("value"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        };
+        let values = form_values(view);
+        let field = |block: &str| form_field(&values, block);
+        let text = |block: &str| form_text(&values, block);
         let title = text("title");
         if title.is_empty() {
             return Ok(Response::json(
@@ -741,6 +719,29 @@ impl SlackApp {
         self.enqueue(env).await?;
         Ok(Response::empty())
     }
+}
+
+/// A submitted view's `state.values`.
+fn form_values(view: &Value) -> Value {
+    view.get("state")
+        .and_then(|s| s.get("values"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// The element of input block `block` (action id `value`, as Flare's forms name them).
+fn form_field<'a>(values: &'a Value, block: &str) -> Option<&'a Value> {
+    values.get(block).and_then(|b| b.get("value"))
+}
+
+/// A text input's value, trimmed (empty when absent).
+fn form_text(values: &Value, block: &str) -> String {
+    form_field(values, block)
+        .and_then(|f| f.get("value"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// A refusal of a modal's submission is told in a direct message (the modal is gone).
