@@ -162,6 +162,16 @@ async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_
     )
     .await;
     assert_eq!(pd_triggers(&app, "triage"), 1);
+
+    // Dave, an incident manager outside the channel, declines it: he is invited first,
+    // so the people who decided are in the record of its channel.
+    let report = format!("inc-{}", app.latest_incident().await);
+    assert!(!app.channel(&report).members.contains(&"U0DAVE".to_owned()));
+    app.slash("U0DAVE", &report, "decline duplicate of the billing ticket")
+        .await;
+    let declined = app.channel(&report);
+    assert!(declined.is_archived);
+    assert!(declined.members.contains(&"U0DAVE".to_owned()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,6 +261,30 @@ async fn an_acknowledgement_reaches_the_pager_and_the_pagers_comes_back() {
             .messages
             .iter()
             .any(|m| m.text.contains("acknowledged in PagerDuty by Dave Davis"))
+    );
+
+    // The incident manager on-call is on Opsgenie: acknowledged there, it comes back too.
+    app.slash("U0ALICE", &name, "escalate imoc").await;
+    let alias = app
+        .host
+        .fakes
+        .opsgenie_alerts()
+        .into_keys()
+        .next()
+        .expect("an Opsgenie alert");
+    let r = post_json(
+        &format!("{base}/fake/opsgenie/ack"),
+        json!({ "key": alias, "by": "dave@example.com" }),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    app.host.settle().await;
+    assert_eq!(app.host.fakes.opsgenie_alerts()[&alias], "acknowledged");
+    let card = card_text(&app, &name);
+    assert!(
+        card.contains("the incident manager on-call (Opsgenie)")
+            && card.contains("dave@example.com"),
+        "{card}"
     );
 
     // Resolved in PagerDuty: recorded; the incident itself goes on.
