@@ -1456,3 +1456,53 @@ fn the_worker_budget_fits_its_timeout() {
         "a command's share must leave room for the answer"
     );
 }
+
+/// The features a package is built with when it is built alone, as `sam build` builds
+/// each function (cargo's own resolution: nothing is compiled).
+fn features_of(package: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["tree", "--offline", "-p", package, "-e", "normal,features"])
+        .args(["--prefix", "none"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo tree -p {package}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_deployed_functions_are_built_without_fakes_fixtures_or_local_overrides() {
+    let local_only = [
+        "flare feature \"local\"",
+        "flare-integrations feature \"fakes\"",
+        "flare-postmortem feature \"fixtures\"",
+    ];
+    for package in [
+        "flare-slack",
+        "flare-worker",
+        "flare-reminders",
+        "flare-email-triage",
+        "flare-postmortem",
+    ] {
+        let tree = features_of(package);
+        assert!(tree.contains("flare v0.1.0"), "{package}: {tree}");
+        for f in local_only {
+            assert!(!tree.contains(f), "{package} is built with {f}");
+        }
+        assert!(
+            !tree.lines().any(|l| l.starts_with("axum v")),
+            "{package} links axum (the fakes' server)"
+        );
+    }
+    // The local host is built with all of them: the check above can fail.
+    let host = features_of("flare-local");
+    for f in &local_only[..2] {
+        assert!(host.contains(f), "flare-local lacks {f}");
+    }
+}

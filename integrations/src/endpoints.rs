@@ -44,9 +44,9 @@ impl Endpoints {
     /// `FLARE_INTEGRATIONS_BASE_URL` set (local mode) → [`Endpoints::local`], else
     /// [`Endpoints::production`].
     pub fn from_env() -> Self {
-        match std::env::var("FLARE_INTEGRATIONS_BASE_URL") {
-            Ok(base) if !base.trim().is_empty() => Self::local(base.trim()),
-            _ => Self::production(),
+        match flare::runtime::local_override("FLARE_INTEGRATIONS_BASE_URL") {
+            Some(base) => Self::local(base.trim()),
+            None => Self::production(),
         }
     }
 

@@ -10,6 +10,7 @@
 
 pub mod endpoints;
 mod error;
+#[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod http;
 pub mod oncall_now;

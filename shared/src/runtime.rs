@@ -14,6 +14,55 @@ use aws_config::SdkConfig;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Variables that point a function at local stand-ins (moto, the Slack simulator, the
+/// vendor fakes) or take secrets from the environment. Only builds with the `local`
+/// feature (the local host, tests) read them.
+pub const LOCAL_ONLY_VARS: &[&str] = &[
+    "FLARE_AWS_ENDPOINT",
+    "FLARE_SLACK_API_URL",
+    "FLARE_SLACK_RESPONSE_URL_PREFIX",
+    "FLARE_INTEGRATIONS_BASE_URL",
+    "FLARE_LOCAL",
+];
+
+/// A local-only variable's value, in builds that honour them; `None` in the deployed
+/// build, whatever the environment says.
+pub fn local_override(name: &str) -> Option<String> {
+    if cfg!(feature = "local") {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    } else {
+        None
+    }
+}
+
+/// Called first by every Lambda: a deployed build that finds a local-only variable set
+/// refuses to start, saying which, rather than quietly ignoring (or honouring) it.
+pub fn refuse_local_overrides() -> Result<(), String> {
+    local_overrides_refused(cfg!(feature = "local"), |v| std::env::var(v).ok())
+}
+
+fn local_overrides_refused(
+    honoured: bool,
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    if honoured {
+        return Ok(());
+    }
+    let set: Vec<&str> = LOCAL_ONLY_VARS
+        .iter()
+        .copied()
+        .filter(|v| get(v).is_some_and(|x| !x.trim().is_empty()))
+        .collect();
+    if set.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} set, but this build is for AWS and never points at local stand-ins: unset {}",
+        set.join(", "),
+        if set.len() == 1 { "it" } else { "them" }
+    ))
+}
+
 /// Where `response_url`s may point: Slack's own hooks host.
 pub const SLACK_RESPONSE_URLS: &str = "https://hooks.slack.com/";
 
@@ -74,8 +123,8 @@ impl Wiring {
         install_crypto_provider();
         let resources = Resources::from_env()?;
         let mut config = load_config().map_err(|e| e.to_string())?;
-        // Only for local runs of the real binaries (tests); unset in AWS.
-        let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
+        // Only for local runs of the real binaries (tests); never in AWS.
+        let endpoint = local_override("FLARE_AWS_ENDPOINT");
         let sdk = sdk_config(endpoint.as_deref()).await;
         with_catalog(&mut config, &sdk, &resources.table).await?;
         Ok(Wiring {
@@ -85,9 +134,9 @@ impl Wiring {
             clock: Arc::new(SystemClock),
             signing_secret: String::new(),
             bot_token: String::new(),
-            slack_api_url: std::env::var("FLARE_SLACK_API_URL").ok(),
-            response_url_prefix: std::env::var("FLARE_SLACK_RESPONSE_URL_PREFIX")
-                .unwrap_or_else(|_| SLACK_RESPONSE_URLS.into()),
+            slack_api_url: local_override("FLARE_SLACK_API_URL"),
+            response_url_prefix: local_override("FLARE_SLACK_RESPONSE_URL_PREFIX")
+                .unwrap_or_else(|| SLACK_RESPONSE_URLS.into()),
         })
     }
 
@@ -219,7 +268,7 @@ pub struct ReminderParts {
 pub async fn reminders_from_env() -> Result<ReminderParts, String> {
     let resources = Resources::from_env()?;
     let config = Arc::new(load_config().map_err(|e| e.to_string())?);
-    let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
+    let endpoint = local_override("FLARE_AWS_ENDPOINT");
     let sdk = sdk_config(endpoint.as_deref()).await;
     Ok(ReminderParts {
         store: Arc::new(DynamoStore::new(
@@ -232,4 +281,29 @@ pub async fn reminders_from_env() -> Result<ReminderParts, String> {
         )),
         config,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deployed_build_refuses_to_start_with_a_local_only_variable_set() {
+        let env = |set: &'static [&'static str]| {
+            move |v: &str| set.contains(&v).then(|| "http://127.0.0.1:5000".to_owned())
+        };
+        assert_eq!(local_overrides_refused(false, env(&[])), Ok(()));
+        let refused = local_overrides_refused(false, env(&["FLARE_LOCAL", "FLARE_AWS_ENDPOINT"]))
+            .unwrap_err();
+        assert!(
+            refused.contains("FLARE_AWS_ENDPOINT, FLARE_LOCAL"),
+            "{refused}"
+        );
+        assert!(refused.contains("unset them"), "{refused}");
+        let one =
+            local_overrides_refused(false, env(&["FLARE_INTEGRATIONS_BASE_URL"])).unwrap_err();
+        assert!(one.contains("unset it"), "{one}");
+        // The local host and tests honour them.
+        assert_eq!(local_overrides_refused(true, env(&["FLARE_LOCAL"])), Ok(()));
+    }
 }

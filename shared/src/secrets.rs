@@ -61,7 +61,7 @@ async fn optional(
     param_var: &str,
     local_var: &str,
 ) -> Result<Option<String>, String> {
-    let local = std::env::var("FLARE_LOCAL").is_ok_and(|v| v == "1");
+    let local = crate::runtime::local_override("FLARE_LOCAL").is_some_and(|v| v == "1");
     if local && let Ok(v) = std::env::var(local_var) {
         return Ok(Some(v));
     }

@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     // bring two rustls providers.
     flare::slack::api::install_crypto_provider();
     flare::telemetry::init();
+    flare::runtime::refuse_local_overrides()?;
     let deps = flare_email_triage::wiring::deps_from_env().await?;
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SesEvent>| async move {

@@ -17,7 +17,7 @@ pub async fn deps_from_env() -> Result<Deps, String> {
     let queue_url = var("FLARE_COMMAND_QUEUE_URL")?;
     let config = flare::runtime::load_config().map_err(|e| e.to_string())?;
     let policy = config.triage.clone();
-    let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
+    let endpoint = flare::runtime::local_override("FLARE_AWS_ENDPOINT");
     let sdk = flare::aws::sdk_config(endpoint.as_deref()).await;
     let inbound = Inbound::from_env();
     if inbound.bucket.is_none() {

@@ -12,6 +12,7 @@
 //! * [`upload`]: the file bytes to Slack's upload URL.
 //! * [`fixtures`]: sample incidents for tests, docs and benchmarks.
 
+#[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod handler;
 pub mod lease;

@@ -10,6 +10,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     flare::slack::api::install_crypto_provider();
     flare::telemetry::init();
+    flare::runtime::refuse_local_overrides()?;
     let wiring = flare::runtime::Wiring::from_env().await?;
     let service = Postmortems::from_wiring(&wiring)?;
     let leases = DynamoLeases::new(

@@ -77,7 +77,7 @@ impl Postmortems {
     /// Slack with the bot token.
     pub fn from_wiring(w: &Wiring) -> Result<Self, String> {
         let bucket = std::env::var(BUCKET_ENV).map_err(|_| format!("{BUCKET_ENV} is not set"))?;
-        let endpoint = std::env::var("FLARE_AWS_ENDPOINT").ok();
+        let endpoint = flare::runtime::local_override("FLARE_AWS_ENDPOINT");
         let incidents: Arc<dyn IncidentStore> = w.store();
         let slack = SlackWebApi::new(
             &w.bot_token,

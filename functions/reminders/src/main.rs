@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
+    flare::runtime::refuse_local_overrides()?;
     let parts = flare::runtime::reminders_from_env().await?;
     let parts = &parts;
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {

@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, OnceCell};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
+    flare::runtime::refuse_local_overrides()?;
     let wiring = Wiring::without_secrets_from_env().await?;
     let function = Arc::new(Function {
         wiring,

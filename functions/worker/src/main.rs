@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     flare::telemetry::init();
+    flare::runtime::refuse_local_overrides()?;
     let wiring = flare::runtime::Wiring::from_env().await?;
     let secrets = Arc::new(SsmSecrets::new(aws_sdk_ssm::Client::new(&wiring.sdk)));
     // Two tries a call, a second apart at most: a vendor call stays well inside one
