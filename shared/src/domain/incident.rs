@@ -67,6 +67,9 @@ pub struct Incident {
     /// Whoever acknowledged first in Slack: nudged when nobody coordinates.
     #[serde(default)]
     pub acknowledged_by: Option<UserId>,
+    /// The newest update or status summary: what stakeholders read first.
+    #[serde(default)]
+    pub latest_update: Option<String>,
 }
 
 /// A page and what became of it at the pager.
@@ -169,6 +172,7 @@ impl Incident {
             pages: Vec::new(),
             responded_at: None,
             acknowledged_by: None,
+            latest_update: None,
         })
     }
 
@@ -191,8 +195,14 @@ impl Incident {
                     }
                 }
             }
-            Event::UpdatePosted { .. } => self.last_update_at = at,
-            Event::StatusChanged { to, .. } => {
+            Event::UpdatePosted { text } => {
+                self.last_update_at = at;
+                self.latest_update = Some(text.clone());
+            }
+            Event::StatusChanged { to, summary, .. } => {
+                if let Some(s) = summary {
+                    self.latest_update = Some(s.clone());
+                }
                 self.status = *to;
                 self.status_since = at;
                 self.last_update_at = at;

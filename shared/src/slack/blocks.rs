@@ -473,8 +473,18 @@ pub fn announcement(config: &Config, incident: &Incident, channel: &str) -> (Str
             json!([{ "type": "section", "text": md(&text) }]),
         );
     }
+    let latest = incident
+        .latest_update
+        .as_deref()
+        .map(|u| {
+            format!(
+                "\n*Latest:* {}",
+                super::mrkdwn::escape_people(&clip(u, 500))
+            )
+        })
+        .unwrap_or_default();
     let text = format!(
-        "{} *{}* · {} · {} · coordinator {}\n<#{}>",
+        "{} *{}* · {} · {} · coordinator {}{latest}\n<#{}>",
         incident.status.emoji(),
         escape(&clip(&incident.title, 150)),
         severity_text(config, incident),

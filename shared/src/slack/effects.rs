@@ -635,7 +635,12 @@ impl SlackEffect {
                 }
             }
             Event::UpdatePosted { text } => {
-                format!(":mega: *Update* from {who}\n{}", quote_people(text))
+                let said = format!(":mega: *Update* from {who}\n{}", quote_people(text));
+                self.say(incident, rec, &refs, said.clone(), None).await?;
+                // Stakeholders follow the announcement: the update goes in its thread.
+                self.to_stakeholders(incident, rec, &refs, "update", &said, true)
+                    .await?;
+                return self.refresh(&incident.id, &mut refs, false).await;
             }
             Event::StatusChanged { from, to, summary } => {
                 // Whoever accepts or declines a report is in its channel from then on.
@@ -660,7 +665,8 @@ impl SlackEffect {
                     ])
                 });
                 self.say(incident, rec, &refs, text, proposal).await?;
-                self.status_effects(incident, *from, *to, &mut refs).await?;
+                self.status_effects(incident, rec.version, *from, *to, &mut refs)
+                    .await?;
                 // A closed or declined incident's last refresh came before the archive.
                 if to.is_terminal() {
                     return Ok(());
@@ -1078,7 +1084,11 @@ impl SlackEffect {
             }
         }
         if captured > 0 {
-            lines.push(format!("{captured} new message(s) added to the timeline."));
+            lines.push(if captured == 1 {
+                "1 new message added to the timeline.".to_owned()
+            } else {
+                format!("{captured} new messages added to the timeline.")
+            });
         }
         if lines.is_empty() {
             lines.push(format!(
@@ -1092,6 +1102,7 @@ impl SlackEffect {
     async fn status_effects(
         &self,
         incident: &Incident,
+        version: u64,
         from: Status,
         to: Status,
         refs: &mut Refs,
@@ -1104,7 +1115,37 @@ impl SlackEffect {
             .cloned()
             .unwrap_or_else(|| self.channel_name(&incident.id));
         match (from, to) {
-            (_, Status::Resolved) => self.rename(&channel, &format!("{base}-resolved")).await?,
+            (_, Status::Resolved) => {
+                self.rename(&channel, &format!("{base}-resolved")).await?;
+                // A new message, not only an edit: whoever watches #incidents is told.
+                let title = if incident.private {
+                    "A private incident".to_owned()
+                } else {
+                    format!("*{}*", escape(&incident.title))
+                };
+                let took = incident
+                    .resolved_at
+                    .map(|r| crate::domain::human_duration(r - incident.impact_start()))
+                    .unwrap_or_default();
+                let summary = incident
+                    .latest_update
+                    .as_deref()
+                    .filter(|_| !incident.private)
+                    .map(|s| format!("\n{}", quote_people(s)))
+                    .unwrap_or_default();
+                let text = format!(
+                    ":white_check_mark: {title} is resolved ({took}, {}). <#{channel}>{summary}",
+                    incident.severity
+                );
+                self.to_stakeholders_once(
+                    incident,
+                    &format!("resolved#{version}"),
+                    refs,
+                    &text,
+                    false,
+                )
+                .await?;
+            }
             (Status::Resolved, Status::Investigating) => self.rename(&channel, &base).await?,
             (_, Status::Closed | Status::Declined) => {
                 // The card and announcement as they end, then the archive; Flare does
@@ -1123,6 +1164,49 @@ impl SlackEffect {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Posts to the incidents channel once per `key`: in the announcement's thread, or
+    /// as a message of its own. A private incident's updates stay in its channel.
+    async fn to_stakeholders_once(
+        &self,
+        incident: &Incident,
+        key: &str,
+        refs: &Refs,
+        text: &str,
+        threaded: bool,
+    ) -> Result<(), EffectError> {
+        if refs.contains_key(key) || (threaded && incident.private) {
+            return Ok(());
+        }
+        let Some(channel) = self.channel_id(&self.config.channels.incidents).await? else {
+            return Ok(());
+        };
+        let mut params = message(&channel, &limits::fit_message_text(text), None);
+        if threaded {
+            let Some(ts) = refs.get("announcement_ts") else {
+                return Ok(());
+            };
+            params["thread_ts"] = json!(ts);
+        }
+        let posted = self.api.call("chat.postMessage", params).await?;
+        let ts = ts_of(&posted).unwrap_or_default();
+        self.store.set_ref(&incident.id, key, &ts).await?;
+        Ok(())
+    }
+
+    async fn to_stakeholders(
+        &self,
+        incident: &Incident,
+        rec: &Recorded,
+        refs: &Refs,
+        what: &str,
+        text: &str,
+        threaded: bool,
+    ) -> Result<(), EffectError> {
+        let key = format!("{what}#{}", rec.version);
+        self.to_stakeholders_once(incident, &key, refs, text, threaded)
+            .await
     }
 
     async fn rename(&self, channel: &str, name: &str) -> Result<(), EffectError> {

@@ -188,10 +188,11 @@ pub fn summary(
     let stats = crate::stats::compute(incidents, since, until);
     let human = |p: &crate::stats::Percentiles| match (p.median_seconds, p.p90_seconds) {
         (Some(m), Some(p90)) => format!(
-            "median {}, p90 {} ({} incidents)",
+            "median {}, p90 {} ({} incident{})",
             human_duration(chrono::Duration::seconds(m)),
             human_duration(chrono::Duration::seconds(p90)),
-            p.count
+            p.count,
+            if p.count == 1 { "" } else { "s" }
         ),
         _ => "no data".to_owned(),
     };
