@@ -160,7 +160,9 @@ async fn a_pager_error_is_retried_or_reported_and_the_incident_goes_on() {
         .map(|m| m.text)
         .collect();
     assert!(
-        texts.iter().any(|t| t.contains("`paging` failed")),
+        texts
+            .iter()
+            .any(|t| t.contains("Paging on-call did not work")),
         "{texts:?}"
     );
     let r = app.slash("U0ALICE", &name, "update still on it").await;

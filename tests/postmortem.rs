@@ -112,7 +112,11 @@ async fn action_items_become_tickets_once_and_land_in_the_postmortem() {
     app.slash("U0ALICE", &name, "action Document the replay runbook")
         .await;
     let r = app.slash("U0ALICE", &name, "ticket 7").await;
-    assert!(r.body.contains("On it"));
+    assert!(
+        r.body.contains(":no_entry:") && r.body.contains("no action item 7"),
+        "refused in the first answer: {}",
+        r.body
+    );
     let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
         .await
         .unwrap()
@@ -362,7 +366,11 @@ async fn links_go_on_the_card_the_bookmarks_and_the_postmortem() {
     let r = app
         .slash("U0ALICE", &name, "link javascript:alert(1)")
         .await;
-    assert!(r.body.contains("On it"));
+    assert!(
+        r.body.contains(":no_entry:") && r.body.contains("web link"),
+        "refused in the first answer: {}",
+        r.body
+    );
     let card = app
         .channel(&name)
         .messages

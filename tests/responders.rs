@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use flare::domain::{Detail, Durations, Event, Status};
-use flare::store::IncidentStore;
+use flare::store::{AuditLog, IncidentStore};
 use flare_slack_sim::ViewValues;
 use flare_tests::app::App;
 use serde_json::{Value, json};
@@ -115,19 +115,20 @@ async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_
     );
     assert!(app.channel(&name).members.contains(&"U0BOB".to_owned()));
 
-    // No service yet, so nobody was paged; adding one pages its on-call, once.
+    // No service yet, so nobody was paged, and the channel is told what to do about it.
     assert_eq!(pd_triggers(&app, "payments"), 0);
+    assert!(
+        app.channel(&name).messages.iter().any(
+            |m| m.text.contains("nobody was paged") && m.text.contains("/incident service add")
+        ),
+        "a way forward"
+    );
     let r = app.slash("U0BOB", &name, "service add checkout").await;
     assert!(r.body.contains("On it"), "{}", r.body);
     assert_eq!(pd_triggers(&app, "payments"), 1);
     let again = app.slash("U0BOB", &name, "service add Checkout API").await;
-    assert!(again.body.contains("On it"), "{}", again.body);
+    assert!(again.body.contains("already so"), "{}", again.body);
     assert_eq!(pd_triggers(&app, "payments"), 1, "exactly once");
-    let refused = app.host.sim.ephemeral_for("U0BOB");
-    assert!(
-        refused.iter().any(|e| e.text.contains("already so")),
-        "{refused:?}"
-    );
     let unknown = app.slash("U0BOB", &name, "service add billing").await;
     assert!(
         unknown.body.contains("not a configured service"),
@@ -536,4 +537,26 @@ async fn the_fixed_list_stands_in_when_the_pager_names_nobody_in_slack() {
         .declare("U0ALICE", "Checkout down", "S1", services)
         .await;
     assert!(app.channel(&name).members.contains(&"U0BOB".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_incident_refuses_is_refused_in_the_first_answer() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Search slow", "S3", ViewValues::new())
+        .await;
+    let r = app.slash("U0ALICE", &name, "severity S3").await;
+    assert!(
+        r.body.contains(":no_entry:") && r.body.contains("already S3"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("On it"));
+    // Still on the audit trail, as a refusal.
+    let trail = app.host.store.trail(&id).await.unwrap();
+    assert!(trail.iter().any(|e| e.command == "severity"
+        && matches!(e.outcome, flare::domain::AuditOutcome::Refused { .. })));
+    // A command that works still gets "On it".
+    let ok = app.slash("U0ALICE", &name, "severity S2").await;
+    assert!(ok.body.contains("On it"), "{}", ok.body);
 }

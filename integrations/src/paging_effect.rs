@@ -149,7 +149,7 @@ impl PagingEffect {
         }
         if targets.is_empty() {
             return Err(EffectError::Permanent(
-                "nobody to page: no affected service has an on-call and oncall.default is not configured".into(),
+                "nobody was paged, because none of the affected services has an on-call rotation and no default rotation is set (`oncall.default` in the configuration). Page someone by hand, or add the affected service with `/incident service add <service>` (`/incident services` lists them)".into(),
             ));
         }
         Ok(targets)

@@ -1264,6 +1264,20 @@ impl Effect for SlackEffect {
     }
 }
 
+/// What an effect does, as the people in the channel would say it.
+fn step_in_words(effect: &str) -> String {
+    match effect {
+        "paging" => "Paging on-call".into(),
+        "tickets" => "Creating the ticket".into(),
+        "statuspage" => "Updating the status page".into(),
+        "slack" => "Updating Slack".into(),
+        "postmortem" => "Drafting the postmortem".into(),
+        "publish" => "Publishing the incident's events".into(),
+        "merge" => "Moving the merged incident's timeline".into(),
+        other => format!("`{}`", escape(other)),
+    }
+}
+
 /// A pager as people know it.
 pub fn vendor_name(vendor: &str) -> &str {
     match vendor {
@@ -1326,7 +1340,8 @@ impl Responder for SlackResponder {
             return;
         };
         let text = format!(
-            ":warning: `{effect}` failed and won't be retried: {}. The incident goes on; do this step by hand.",
+            ":warning: {} did not work, and Flare won't try again: {}. The incident goes on; do this step by hand.",
+            step_in_words(effect),
             escape(why)
         );
         if let Err(e) = self

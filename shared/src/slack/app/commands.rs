@@ -499,11 +499,59 @@ impl SlackApp {
             &user,
             Some(reply),
         );
+        if let Some(why) = self.refused_now(&env).await {
+            return Ok(Response::ephemeral(&format!(":no_entry: {why}")));
+        }
         self.enqueue(env).await?;
         Ok(Response::ephemeral(&format!(
             "On it: `/incident {}`",
             crate::slack::mrkdwn::escape_people(text)
         )))
+    }
+
+    /// What the slack function can already tell: a command the incident as stored would
+    /// refuse is answered in the first reply, not seconds later by the worker, and kept
+    /// on the audit trail as the worker would keep it. Only when the person may run it
+    /// as a member of the channel they typed in; anything that needs more (the
+    /// incident-manager group) or a read that fails is left to the worker.
+    async fn refused_now(&self, env: &crate::bus::CommandEnvelope) -> Option<String> {
+        let id = env.incident.as_ref()?;
+        let incident = self.store.load(id).await.ok()??;
+        let policy = self.config.access_policy();
+        let access = policy.required(&env.command);
+        let standing = crate::domain::Standing {
+            member: true,
+            manager: false,
+        };
+        crate::domain::authorize(
+            &incident,
+            &env.command,
+            &env.actor,
+            access,
+            standing,
+            &policy,
+        )
+        .ok()?;
+        let now = incident.updated_at.max(self.clock.now());
+        let reason = crate::domain::decide(Some(&incident), env.command.clone(), &env.actor, now)
+            .err()?
+            .to_string();
+        let entry = crate::domain::AuditEntry::new(
+            id.clone(),
+            env.received_at,
+            &env.id,
+            &env.command,
+            &env.actor,
+            "slack",
+            crate::domain::AuditOutcome::Refused {
+                reason: reason.clone(),
+            },
+        );
+        if let Err(e) = self.audit.record(&entry).await {
+            // The answer matters more than the record; the worker would have kept it.
+            tracing::warn!(command = %env.id, error = %e, "could not record a refusal");
+        }
+        Some(reason)
     }
 
     /// `/incident edit`: the declaration form, filled in with the incident as it is now.
