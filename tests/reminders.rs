@@ -342,3 +342,22 @@ async fn the_open_index_query_is_the_only_read_per_tick() {
         "one query, no scan, no loads"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_being_monitored_is_nudged_hourly_not_every_thirty_minutes() {
+    let app = App::start().await;
+    let (_, name) = s1_with_coordinator(&app).await;
+    app.slash("U0CAROL", &name, "status monitoring rolled back")
+        .await;
+    advance(&app, 30).await;
+    assert_eq!(count(&app, &name, NUDGE), 0, "S1's 30 minutes don't apply");
+    advance(&app, 30).await;
+    assert_eq!(count(&app, &name, NUDGE), 1, "an hour in monitoring");
+    let nudge = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(NUDGE))
+        .unwrap();
+    assert!(nudge.text.contains("every 60 min"), "{}", nudge.text);
+}

@@ -306,6 +306,44 @@ pub struct Reminders {
     pub monitoring_window_minutes: u32,
     /// A resolved incident's postmortem owner is reminded after this many days.
     pub postmortem_due_days: u32,
+    /// Update nudges in these statuses come at most this often, whatever the
+    /// severity's cadence: a fix being watched needs fewer updates.
+    pub update_every_minutes_by_status: StatusCadence,
+}
+
+/// Update nudges at most this often (minutes) in an active status; unset: the
+/// severity's cadence alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusCadence {
+    pub investigating: Option<u32>,
+    pub fixing: Option<u32>,
+    pub monitoring: Option<u32>,
+}
+
+impl Default for StatusCadence {
+    fn default() -> Self {
+        Self {
+            investigating: None,
+            fixing: None,
+            monitoring: Some(60),
+        }
+    }
+}
+
+impl StatusCadence {
+    pub fn set(&self) -> Vec<(crate::domain::Status, u32)> {
+        use crate::domain::Status;
+        [
+            (Status::Investigating, self.investigating),
+            (Status::Fixing, self.fixing),
+            (Status::Monitoring, self.monitoring),
+        ]
+        .into_iter()
+        .filter_map(|(s, m)| Some((s, m?)))
+        .collect()
+    }
 }
 
 impl Default for Reminders {
@@ -315,6 +353,7 @@ impl Default for Reminders {
             triage_ack_minutes: 10,
             monitoring_window_minutes: 60,
             postmortem_due_days: 5,
+            update_every_minutes_by_status: StatusCadence::default(),
         }
     }
 }
@@ -355,6 +394,7 @@ impl Config {
         crate::domain::ReminderPolicy {
             scale: self.severities.clone(),
             timers: self.reminders.timers(),
+            status_every: self.reminders.update_every_minutes_by_status.set(),
         }
     }
 

@@ -190,6 +190,15 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         }
     }
 
+    for (status, minutes) in r.update_every_minutes_by_status.set() {
+        if minutes == 0 {
+            return Err(err(
+                format!("reminders.update_every_minutes_by_status.{status}"),
+                "must be at least 1".into(),
+            ));
+        }
+    }
+
     if let Some(problem) = raw.triage.problems(&severities).into_iter().next() {
         return Err(err("triage".into(), problem));
     }

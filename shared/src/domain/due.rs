@@ -21,6 +21,23 @@ pub struct Timers {
 pub struct ReminderPolicy {
     pub scale: SeverityScale,
     pub timers: Timers,
+    /// Statuses whose update nudges come at most this often (minutes).
+    #[serde(default)]
+    pub status_every: Vec<(Status, u32)>,
+}
+
+impl ReminderPolicy {
+    /// How often the coordinator owes an update now: the severity's cadence, slowed to
+    /// the status's where one is set. `None`: this severity has no update reminders.
+    pub fn update_every(&self, inc: &Incident) -> Option<u32> {
+        let every = self.scale.level(&inc.severity)?.update_every_minutes?;
+        let floor = self
+            .status_every
+            .iter()
+            .find(|(s, _)| *s == inc.status)
+            .map_or(0, |(_, m)| *m);
+        Some(every.max(floor))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,11 +94,7 @@ fn schedule(inc: &Incident, p: &ReminderPolicy) -> Vec<(ReminderKind, DateTime<U
             }
         }
         Status::Investigating | Status::Fixing | Status::Monitoring => {
-            if let Some(every) = p
-                .scale
-                .level(&inc.severity)
-                .and_then(|l| l.update_every_minutes)
-            {
+            if let Some(every) = p.update_every(inc) {
                 // An update, or the last nudge, restarts the clock: never nagged right after posting.
                 let since = r
                     .update_nudged_at

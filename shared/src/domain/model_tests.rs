@@ -186,6 +186,12 @@ impl Model {
             )),
             Status::Investigating | Status::Fixing | Status::Monitoring => {
                 if let Some(every) = update_every(&self.severity) {
+                    // Monitoring a fix: at most one update nudge an hour (the default).
+                    let every = if self.status == Status::Monitoring {
+                        every.max(60)
+                    } else {
+                        every
+                    };
                     let last = match self.update_nudged_at {
                         Some(n) if n > self.last_update_at => n,
                         _ => self.last_update_at,

@@ -999,10 +999,11 @@ impl SlackEffect {
         let (text, buttons) = match kind {
             ReminderKind::UpdateDue => {
                 let draft = self.draft_update(incident).await?;
-                let every = self.config.severities.level(&incident.severity).and_then(|l| l.update_every_minutes).unwrap_or(0);
+                let every = self.config.reminder_policy().update_every(incident).unwrap_or(0);
                 let text = format!(
-                    ":alarm_clock: {coordinator}, time for an update (every {every} min at {}). A draft from what changed since the last one:\n{}",
+                    ":alarm_clock: {coordinator}, time for an update (every {every} min at {} while {}). A draft from what changed since the last one:\n{}",
                     incident.severity,
+                    incident.status,
                     quote(&draft)
                 );
                 let value = serde_json::to_string(&json!({ "i": id, "t": crate::domain::clip(&draft, 1500) })).unwrap_or_default();
