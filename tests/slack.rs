@@ -46,7 +46,9 @@ async fn declaring_by_modal_opens_one_channel_with_the_right_people_card_and_ann
     );
     assert_eq!(
         channel.topic,
-        "S1 · Critical · investigating · coordinator <@U0CAROL>"
+        format!(
+            "S1 · Critical · investigating · coordinator <@U0CAROL> · call https://meet.example.com/flare-{id}"
+        )
     );
     assert_eq!(
         channel.purpose, "Checkout &lt;b&gt;fails&lt;/b&gt;",
@@ -176,7 +178,13 @@ async fn running_an_incident_updates_card_topic_and_announcement() {
     assert!(incident.impact_started_at.is_some());
 
     let channel = app.channel(&name);
-    assert_eq!(channel.topic, "S2 · Major · fixing · coordinator <@U0BOB>");
+    assert!(
+        channel
+            .topic
+            .starts_with("S2 · Major · fixing · coordinator <@U0BOB> · call https://"),
+        "{}",
+        channel.topic
+    );
     assert!(
         channel.members.contains(&"U0DAVE".to_string()),
         "a new role holder is invited"

@@ -92,3 +92,57 @@ async fn a_private_incidents_updates_stay_in_its_channel() {
             .any(|t| t.contains("A private incident is resolved"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_call_is_on_the_card_in_the_topic_and_bookmarked() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Checkout errors", "S2", ViewValues::new())
+        .await;
+    // The configured call, named after the incident, from the start.
+    let configured = format!("https://meet.example.com/flare-{id}");
+    let topic = app.channel(&name).topic;
+    assert!(topic.contains(&configured), "{topic}");
+    let bookmarks = app.host.sim.state().bookmarks;
+    assert!(
+        bookmarks.iter().any(|b| b.link == configured),
+        "{bookmarks:?}"
+    );
+
+    // Someone moves the call: card, topic and bookmarks follow.
+    app.slash(
+        "U0ALICE",
+        &name,
+        "call <https://zoom.example/j/42?pwd=a&amp;b>",
+    )
+    .await;
+    let moved = "https://zoom.example/j/42?pwd=a&b";
+    let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.call_url.as_deref(), Some(moved));
+    let card = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.pinned)
+        .unwrap()
+        .blocks
+        .unwrap()
+        .to_string();
+    assert!(card.contains("zoom.example/j/42"), "{card}");
+    assert!(app.channel(&name).topic.contains("zoom.example/j/42"));
+    assert!(
+        app.host
+            .sim
+            .state()
+            .bookmarks
+            .iter()
+            .any(|b| b.link == moved)
+    );
+    let r = app
+        .slash("U0ALICE", &name, "call javascript:alert(1)")
+        .await;
+    assert!(r.body.contains("web link"), "{}", r.body);
+}

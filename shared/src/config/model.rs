@@ -160,6 +160,9 @@ pub struct Channels {
     pub incidents: String,
     /// Where triage mail and quarantine notes go.
     pub triage: String,
+    /// The call responders join: a link, `{incident}` replaced by the incident's name
+    /// (`https://meet.example.com/flare-{incident}`). `/incident call <url>` overrides it.
+    pub call_link: Option<String>,
 }
 
 impl Default for Channels {
@@ -168,6 +171,7 @@ impl Default for Channels {
             prefix: "inc-".into(),
             incidents: "incidents".into(),
             triage: "incident-triage".into(),
+            call_link: None,
         }
     }
 }
@@ -387,6 +391,16 @@ impl Config {
         } else {
             &incident.title
         }
+    }
+
+    /// The call of an incident: the one set for it, else the configured one.
+    pub fn call_link(&self, incident: &crate::domain::Incident) -> Option<String> {
+        incident.call_url.clone().or_else(|| {
+            self.channels
+                .call_link
+                .as_ref()
+                .map(|t| t.replace("{incident}", incident.id.as_str()))
+        })
     }
 
     /// What the reminder rules need from the configuration.

@@ -78,6 +78,10 @@ pub enum Command {
         #[serde(default)]
         label: Option<String>,
     },
+    /// `/incident call <url>`: where responders talk (a Zoom or Meet link).
+    SetCall {
+        url: String,
+    },
     /// A follow-up to do after the incident.
     AddAction {
         text: String,
@@ -220,6 +224,7 @@ impl Command {
             Command::MergeInto { .. } => "merge",
             Command::AddAction { .. } => "action",
             Command::AddLink { .. } => "link",
+            Command::SetCall { .. } => "call",
             Command::PublishStatus { .. } => "statuspage",
             Command::RequestTicket { .. } => "ticket",
             Command::LinkTicket { .. } => "ticket-linked",

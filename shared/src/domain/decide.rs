@@ -181,22 +181,21 @@ pub fn decide(
                 message,
             }])
         }
+        Command::SetCall { url } => {
+            let url = web_link(&url).ok_or_else(|| {
+                DomainError::Invalid("Give the call's web link: `call https://…`.".into())
+            })?;
+            if inc.call_url.as_deref() == Some(url.as_str()) {
+                return Err(DomainError::Unchanged("that is already the call.".into()));
+            }
+            Ok(vec![Event::CallSet { url }])
+        }
         Command::AddLink { url, label } => {
-            let url = url
-                .trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_owned();
-            let safe = (url.starts_with("https://") || url.starts_with("http://"))
-                && url.len() <= 2000
-                && !url
-                    .chars()
-                    .any(|c| c.is_whitespace() || matches!(c, '|' | '<' | '>'));
-            if !safe {
+            let Some(url) = web_link(&url) else {
                 return Err(DomainError::Invalid(
                     "Give a web link: `link https://… [label]`.".into(),
                 ));
-            }
+            };
             if inc.links.iter().any(|(_, u)| u == &url) {
                 return Err(DomainError::Unchanged(
                     "that link is already attached.".into(),
@@ -361,6 +360,21 @@ pub fn decide(
             })
         }
     }
+}
+
+/// An http(s) link Slack can show as one (no spaces, `|`, `<`, `>`), or `None`.
+fn web_link(url: &str) -> Option<String> {
+    let url = url
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_owned();
+    let safe = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2000
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '|' | '<' | '>'));
+    safe.then_some(url)
 }
 
 /// One event per detail that changes; an edit that changes nothing says so.

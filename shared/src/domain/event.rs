@@ -80,6 +80,10 @@ pub enum Event {
     },
     /// Someone asked for the audit trail (it is sent to them as a file).
     AuditRequested,
+    /// The call responders join was set.
+    CallSet {
+        url: String,
+    },
     /// A link (customer ticket, dashboard) was attached.
     LinkAdded {
         url: String,
@@ -193,6 +197,7 @@ impl Event {
             Event::Absorbed { .. } => "IncidentEntryAbsorbed",
             Event::ActionAdded { .. } => "IncidentActionAdded",
             Event::LinkAdded { .. } => "IncidentLinkAdded",
+            Event::CallSet { .. } => "IncidentCallSet",
             Event::StatusPublished { .. } => "IncidentStatusPublished",
             Event::TicketRequested { .. } => "IncidentTicketRequested",
             Event::TicketLinked { .. } => "IncidentTicketLinked",

@@ -70,6 +70,9 @@ pub struct Incident {
     /// The newest update or status summary: what stakeholders read first.
     #[serde(default)]
     pub latest_update: Option<String>,
+    /// The call set with `/incident call` (else the configured one applies).
+    #[serde(default)]
+    pub call_url: Option<String>,
 }
 
 /// A page and what became of it at the pager.
@@ -173,6 +176,7 @@ impl Incident {
             responded_at: None,
             acknowledged_by: None,
             latest_update: None,
+            call_url: None,
         })
     }
 
@@ -275,6 +279,7 @@ impl Incident {
             }),
             Event::StatusPublished { status, .. } => self.published_status = Some(*status),
             Event::LinkAdded { url, label } => self.links.push((label.clone(), url.clone())),
+            Event::CallSet { url } => self.call_url = Some(url.clone()),
             Event::TicketRequested { number } => {
                 if let Some(a) = self.actions.iter_mut().find(|a| a.number == *number) {
                     a.ticket_requested = true;

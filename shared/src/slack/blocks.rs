@@ -255,9 +255,13 @@ pub fn topic(config: &Config, incident: &Incident) -> String {
         || "no coordinator".to_owned(),
         |u| format!("coordinator <@{u}>"),
     );
+    let call = config
+        .call_link(incident)
+        .map(|u| format!(" · call {}", escape(&u)))
+        .unwrap_or_default();
     super::mrkdwn::cut(
         &super::mrkdwn::flat(&format!(
-            "{} · {} · {}",
+            "{} · {} · {}{call}",
             escape(&severity_text(config, incident)),
             incident.status,
             coordinator
@@ -339,6 +343,9 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
             })
             .collect();
         blocks.push(json!({ "type": "section", "text": md(&format!("*Customer*: {}\n{}", escape(&customer.name), contacts.join("\n"))) }));
+    }
+    if let Some(call) = config.call_link(incident) {
+        blocks.push(json!({ "type": "section", "text": md(&format!("*Call*: <{}|Join the call>", escape(&call))) }));
     }
     if !incident.pages.is_empty() {
         let lines: Vec<String> = incident.pages.iter().map(page_line).collect();

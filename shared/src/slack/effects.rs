@@ -571,6 +571,11 @@ impl SlackEffect {
                 .await?;
             refs.insert("delayed_note".into(), "sent".into());
         }
+        // The configured call, bookmarked from the start.
+        if let Some(call) = self.config.call_link(incident) {
+            self.bookmark_once(incident, refs, "bookmark#call", "Call", &call)
+                .await?;
+        }
         let purpose = super::mrkdwn::plain(&incident.title, blocks::TOPIC_MAX);
         self.best_effort(
             "conversations.setPurpose",
@@ -727,29 +732,30 @@ impl SlackEffect {
             Event::PostmortemRequested => {
                 format!(":memo: {who} asked for the postmortem draft; it will be posted here.")
             }
+            Event::CallSet { url } => {
+                self.bookmark_once(
+                    incident,
+                    &refs,
+                    &format!("bookmark#{}", rec.version),
+                    "Call",
+                    url,
+                )
+                .await?;
+                format!(
+                    ":telephone_receiver: {who} set the call: <{}|join it>.",
+                    escape(url)
+                )
+            }
             Event::LinkAdded { url, label } => {
                 // A channel bookmark too, once per event.
-                if let Some(channel) = refs.get("channel").cloned()
-                    && !refs.contains_key(&format!("bookmark#{}", rec.version))
-                {
-                    let added = self
-                        .api
-                        .call("bookmarks.add", json!({ "channel_id": channel, "title": crate::domain::clip(label, 60), "type": "link", "link": url }))
-                        .await;
-                    match added {
-                        Ok(v) => {
-                            let id = v["bookmark"]["id"].as_str().unwrap_or("added").to_owned();
-                            self.store
-                                .set_ref(&incident.id, &format!("bookmark#{}", rec.version), &id)
-                                .await?;
-                        }
-                        // Too many bookmarks, say: the link is still on the card.
-                        Err(SlackError::Api(code)) => {
-                            tracing::warn!(%code, "could not bookmark a link")
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
+                self.bookmark_once(
+                    incident,
+                    &refs,
+                    &format!("bookmark#{}", rec.version),
+                    label,
+                    url,
+                )
+                .await?;
                 format!(
                     ":link: {who} linked <{}|{}>.",
                     escape(url),
@@ -942,6 +948,43 @@ impl SlackEffect {
         };
         self.say(incident, rec, &refs, text, None).await?;
         self.refresh(&incident.id, &mut refs, false).await
+    }
+
+    /// A channel bookmark, once per `key`; Slack refusing it (too many) is logged: the
+    /// link is on the card anyway.
+    async fn bookmark_once(
+        &self,
+        incident: &Incident,
+        refs: &Refs,
+        key: &str,
+        title: &str,
+        url: &str,
+    ) -> Result<(), EffectError> {
+        let Some(channel) = refs.get("channel") else {
+            return Ok(());
+        };
+        if refs.contains_key(key) {
+            return Ok(());
+        }
+        match self
+            .api
+            .call(
+                "bookmarks.add",
+                json!({ "channel_id": channel, "title": crate::domain::clip(title, 60), "type": "link", "link": url }),
+            )
+            .await
+        {
+            Ok(v) => {
+                let id = v["bookmark"]["id"].as_str().unwrap_or("added").to_owned();
+                self.store.set_ref(&incident.id, key, &id).await?;
+                Ok(())
+            }
+            Err(SlackError::Api(code)) if !TRANSIENT_CODES.contains(&code.as_str()) => {
+                tracing::warn!(%code, "could not bookmark a link");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Brings whoever acted into the channel (acknowledging, accepting, declining).

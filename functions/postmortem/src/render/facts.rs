@@ -348,7 +348,8 @@ impl<'a> Facts<'a> {
                 | Event::StatusPublished { .. }
                 | Event::LinkAdded { .. }
                 | Event::TicketRequested { .. }
-                | Event::TicketLinked { .. } => {}
+                | Event::TicketLinked { .. }
+                | Event::CallSet { .. } => {}
             }
         }
         f.rows.sort_by_key(|r| (r.at, r.order));

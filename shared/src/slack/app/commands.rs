@@ -251,6 +251,23 @@ const SUBCOMMANDS: &[Sub] = &[
         },
     },
     Sub {
+        name: "call",
+        aliases: &["zoom", "bridge"],
+        usage: "call <url>",
+        help: "Set the call responders join (card, topic, bookmark)",
+        parse: |rest, _| {
+            let w = first_word(rest);
+            // Slack sends a pasted URL as `<https://…>` or `<https://…|text>`.
+            let url = w
+                .strip_prefix('<')
+                .and_then(|u| u.strip_suffix('>'))
+                .map_or(w, |inner| inner.split('|').next().unwrap_or(inner));
+            Ok(Command::SetCall {
+                url: url.replace("&amp;", "&"),
+            })
+        },
+    },
+    Sub {
         name: "action",
         aliases: &["followup"],
         usage: "action <text> [@owner]",
