@@ -234,15 +234,7 @@ const SUBCOMMANDS: &[Sub] = &[
         help: "Attach a customer ticket, dashboard or any page (card, bookmark, postmortem)",
         parse: |rest, _| {
             let (url, label) = split_first(rest);
-            // Slack turns a pasted URL into a reference: `<https://…>` or `<https://…|text>`.
-            let (url, shown) = match url.strip_prefix('<').and_then(|u| u.strip_suffix('>')) {
-                Some(inner) => match inner.split_once('|') {
-                    Some((u, l)) => (u, Some(l)),
-                    None => (inner, None),
-                },
-                None => (url, None),
-            };
-            let url = url.replace("&amp;", "&");
+            let (url, shown) = pasted_url(url);
             let label = Some(label)
                 .filter(|l| !l.is_empty())
                 .or(shown)
@@ -256,15 +248,8 @@ const SUBCOMMANDS: &[Sub] = &[
         usage: "call <url>",
         help: "Set the call responders join (card, topic, bookmark)",
         parse: |rest, _| {
-            let w = first_word(rest);
-            // Slack sends a pasted URL as `<https://…>` or `<https://…|text>`.
-            let url = w
-                .strip_prefix('<')
-                .and_then(|u| u.strip_suffix('>'))
-                .map_or(w, |inner| inner.split('|').next().unwrap_or(inner));
-            Ok(Command::SetCall {
-                url: url.replace("&amp;", "&"),
-            })
+            let (url, _) = pasted_url(first_word(rest));
+            Ok(Command::SetCall { url })
         },
     },
     Sub {
@@ -379,6 +364,19 @@ fn parse_status(rest: &str, _: &Ctx) -> Result<Command, String> {
         status,
         summary: (!summary.is_empty()).then(|| summary.to_owned()),
     })
+}
+
+/// Slack turns a pasted URL into a reference, `<https://…>` or `<https://…|text>`, with
+/// `&` as `&amp;`: the URL itself, and the text shown for it if any.
+fn pasted_url(word: &str) -> (String, Option<&str>) {
+    let (url, shown) = match word.strip_prefix('<').and_then(|u| u.strip_suffix('>')) {
+        Some(inner) => match inner.split_once('|') {
+            Some((u, l)) => (u, Some(l)),
+            None => (inner, None),
+        },
+        None => (word, None),
+    };
+    (url.replace("&amp;", "&"), shown)
 }
 
 /// A configured service by id or name, case-insensitively.
