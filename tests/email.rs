@@ -5,36 +5,7 @@
 use flare::domain::{Event, Status};
 use flare::store::IncidentStore;
 use flare_slack_sim::ViewValues;
-use flare_tests::app::App;
-use serde_json::Value;
-
-fn mail(
-    from: &str,
-    message_id: &str,
-    in_reply_to: Option<&str>,
-    subject: &str,
-    body: &str,
-) -> String {
-    let reply = in_reply_to
-        .map(|r| format!("In-Reply-To: <{r}>\r\nReferences: <{r}>\r\n"))
-        .unwrap_or_default();
-    format!(
-        "From: Ops Team <{from}>\r\nTo: urgent@flare.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{reply}Date: Fri, 27 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    )
-}
-
-async fn send(app: &App, raw: String) -> Value {
-    let r = reqwest::Client::new()
-        .post(format!("{}/local/email", app.host.base_url))
-        .body(raw)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let v: Value = r.json().await.unwrap();
-    app.host.settle().await;
-    v
-}
+use flare_tests::app::{App, mail};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts() {
@@ -46,9 +17,9 @@ async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts(
         "Checkout is down <!channel>",
         "Since 08:55 every payment fails.\r\nSee <https://evil.example|this>.",
     );
-    assert_eq!(send(&app, first.clone()).await["outcome"], "declared");
+    assert_eq!(app.send_mail(first.clone()).await["outcome"], "declared");
     assert_eq!(
-        send(&app, first).await["outcome"],
+        app.send_mail(first).await["outcome"],
         "duplicate",
         "re-sent mail is recognised…"
     );
@@ -104,7 +75,7 @@ async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts(
         "Re: Checkout is down",
         "Now also refunds fail.",
     );
-    assert_eq!(send(&app, reply).await["outcome"], "followed_up");
+    assert_eq!(app.send_mail(reply).await["outcome"], "followed_up");
     assert_eq!(app.host.store.open().await.unwrap().len(), 1);
     let timeline = app.timeline(&id).await;
     assert!(timeline.iter().any(|r| matches!(&r.event, Event::Captured { message, .. } if message.text.contains("refunds fail"))));
@@ -165,16 +136,13 @@ async fn mail_becomes_one_triage_incident_that_replies_join_and_on_call_accepts(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
     let app = App::start().await;
-    send(
-        &app,
-        mail(
-            "alerts@example.com",
-            "x1@example.com",
-            None,
-            "Disk 80% on build-3",
-            "Just FYI.",
-        ),
-    )
+    app.send_mail(mail(
+        "alerts@example.com",
+        "x1@example.com",
+        None,
+        "Disk 80% on build-3",
+        "Just FYI.",
+    ))
     .await;
     let id = app.latest_incident().await;
     let name = format!("inc-{id}");
@@ -236,8 +204,11 @@ async fn a_report_declined_with_a_reason_ends_and_strangers_are_quarantined() {
         "URGENT <!channel> click",
         "buy now",
     );
-    assert_eq!(send(&app, stranger.clone()).await["outcome"], "quarantined");
-    assert_eq!(send(&app, stranger).await["outcome"], "duplicate");
+    assert_eq!(
+        app.send_mail(stranger.clone()).await["outcome"],
+        "quarantined"
+    );
+    assert_eq!(app.send_mail(stranger).await["outcome"], "duplicate");
     let notes: Vec<_> = app
         .channel("incident-triage")
         .messages
@@ -259,16 +230,13 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
     let (target, target_name) = app
         .declare("U0ALICE", "Checkout errors", "S1", ViewValues::new())
         .await;
-    send(
-        &app,
-        mail(
-            "ops@acme.example",
-            "dup-1@acme.example",
-            None,
-            "Payments failing?",
-            "We see 502s at checkout.",
-        ),
-    )
+    app.send_mail(mail(
+        "ops@acme.example",
+        "dup-1@acme.example",
+        None,
+        "Payments failing?",
+        "We see 502s at checkout.",
+    ))
     .await;
     let report = app.latest_incident().await;
     assert_ne!(report, target);
@@ -332,7 +300,7 @@ async fn a_report_about_an_open_incident_is_merged_into_it_and_replies_follow() 
         "Re: Payments failing?",
         "Still failing for us.",
     );
-    let outcome = send(&app, reply).await;
+    let outcome = app.send_mail(reply).await;
     assert_eq!(outcome["outcome"], "followed_up");
     assert_eq!(outcome["incident"], target.as_str());
 }
@@ -352,7 +320,7 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
         "MIME-Version",
         "Auto-Submitted: auto-replied\r\nMIME-Version",
     );
-    let answer = send(&app, ooo).await;
+    let answer = app.send_mail(ooo).await;
     assert_eq!(answer["outcome"], "ignored", "{answer}");
     assert_eq!(answer["kind"], "auto_reply");
     let bounce = mail(
@@ -362,7 +330,7 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
         "Undelivered Mail Returned to Sender",
         "550 5.1.1 user unknown",
     );
-    assert_eq!(send(&app, bounce).await["kind"], "bounce");
+    assert_eq!(app.send_mail(bounce).await["kind"], "bounce");
     assert!(
         app.host.store.open().await.unwrap().is_empty(),
         "nothing declared"
@@ -383,7 +351,7 @@ async fn automated_mail_is_ignored_and_a_forward_is_the_original_report() {
          Subject: Search is down\r\nTo: <ops@acme.example>\r\n\r\n\
          Every search returns nothing since 08:40.",
     );
-    assert_eq!(send(&app, forward).await["outcome"], "declared");
+    assert_eq!(app.send_mail(forward).await["outcome"], "declared");
     let open = app.host.store.open().await.unwrap();
     assert_eq!(open.len(), 1);
     let incident = app.host.store.load(&open[0].id).await.unwrap().unwrap();
@@ -414,7 +382,7 @@ async fn a_mail_of_several_megabytes_is_taken_and_one_over_the_limit_is_refused_
         &"The export shows every payment failing since 08:55.\r\n".repeat(100_000),
     );
     assert!(big.len() > 5_000_000);
-    assert_eq!(send(&app, big).await["outcome"], "declared");
+    assert_eq!(app.send_mail(big).await["outcome"], "declared");
 
     let limit = flare_email_triage::handler::MAX_MAIL_BYTES as usize;
     let r = reqwest::Client::new()

@@ -6,25 +6,8 @@
 use flare::domain::{Detail, Durations, Event, Status};
 use flare::store::{AuditLog, IncidentStore};
 use flare_slack_sim::ViewValues;
-use flare_tests::app::App;
+use flare_tests::app::{App, mail};
 use serde_json::{Value, json};
-
-fn mail(message_id: &str, subject: &str, body: &str) -> String {
-    format!(
-        "From: Ops Team <ops@acme.example>\r\nTo: urgent@flare.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\nDate: Fri, 27 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
-    )
-}
-
-async fn send_mail(app: &App, raw: String) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/local/email", app.host.base_url))
-        .body(raw)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    app.host.settle().await;
-}
 
 /// PagerDuty triggers whose dedup key names this routing key's target.
 fn pd_triggers(app: &App, target: &str) -> usize {
@@ -63,14 +46,13 @@ async fn post_json(url: &str, body: Value) -> reqwest::Response {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_once() {
     let app = App::start().await;
-    send_mail(
-        &app,
-        mail(
-            "r1@acme.example",
-            "Checkout is slow",
-            "Payments take a minute.",
-        ),
-    )
+    app.send_mail(mail(
+        "ops@acme.example",
+        "r1@acme.example",
+        None,
+        "Checkout is slow",
+        "Payments take a minute.",
+    ))
     .await;
     let id = app.latest_incident().await;
     let name = format!("inc-{id}");
@@ -153,14 +135,13 @@ async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_
     );
 
     // A report that reads as critical pages the triage rotation, once.
-    send_mail(
-        &app,
-        mail(
-            "r2@acme.example",
-            "Data loss in billing exports",
-            "Rows are missing.",
-        ),
-    )
+    app.send_mail(mail(
+        "ops@acme.example",
+        "r2@acme.example",
+        None,
+        "Data loss in billing exports",
+        "Rows are missing.",
+    ))
     .await;
     assert_eq!(pd_triggers(&app, "triage"), 1);
 
@@ -332,14 +313,13 @@ async fn nudges_name_a_person_or_the_triage_group() {
     let (_, name) = app
         .declare("U0ALICE", "Payments failing", "S1", ViewValues::new())
         .await;
-    send_mail(
-        &app,
-        mail(
-            "r3@acme.example",
-            "Checkout is slow",
-            "Some payments time out.",
-        ),
-    )
+    app.send_mail(mail(
+        "ops@acme.example",
+        "r3@acme.example",
+        None,
+        "Checkout is slow",
+        "Some payments time out.",
+    ))
     .await;
     let report = format!("inc-{}", app.latest_incident().await);
     let r = reqwest::Client::new()

@@ -146,6 +146,21 @@ impl App {
             .collect()
     }
 
+    /// One raw mail at `POST /local/email`, as SES delivers it; waits until Flare has
+    /// done everything, and returns the host's JSON answer.
+    pub async fn send_mail(&self, raw: String) -> Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}/local/email", self.host.base_url))
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        let v: Value = r.json().await.unwrap();
+        self.host.settle().await;
+        v
+    }
+
     /// `user` joins the channel `channel_id`, as people do before acting in it.
     pub async fn join(&self, user: &str, channel_id: &str) {
         self.act(
@@ -166,4 +181,20 @@ impl App {
         self.host.settle().await;
         v
     }
+}
+
+/// A plain-text mail as a forwarding rule delivers it to the triage address.
+pub fn mail(
+    from: &str,
+    message_id: &str,
+    in_reply_to: Option<&str>,
+    subject: &str,
+    body: &str,
+) -> String {
+    let reply = in_reply_to
+        .map(|r| format!("In-Reply-To: <{r}>\r\nReferences: <{r}>\r\n"))
+        .unwrap_or_default();
+    format!(
+        "From: Ops Team <{from}>\r\nTo: urgent@flare.example\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n{reply}Date: Fri, 27 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
 }

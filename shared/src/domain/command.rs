@@ -183,6 +183,15 @@ pub struct PageNote {
     pub service: Option<String>,
 }
 
+/// A pager as people know it (`pagerduty` → PagerDuty).
+pub fn pager_name(vendor: &str) -> &str {
+    match vendor {
+        "pagerduty" => "PagerDuty",
+        "opsgenie" => "Opsgenie",
+        other => other,
+    }
+}
+
 /// Where a page stands at the pager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -400,7 +400,7 @@ pub fn card(config: &Config, incident: &Incident) -> (String, Value) {
 
 /// `Checkout API on-call (PagerDuty) · acknowledged 03:12 by @bob`, each reader's time.
 fn page_line(p: &crate::domain::PageInfo) -> String {
-    let vendor = super::effects::vendor_name(&p.vendor);
+    let vendor = crate::domain::pager_name(&p.vendor);
     let stamp = |t: chrono::DateTime<chrono::Utc>| {
         format!(
             "<!date^{}^{{time}}|{}>",

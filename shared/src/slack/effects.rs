@@ -643,7 +643,8 @@ impl SlackEffect {
                 let said = format!(":mega: *Update* from {who}\n{}", quote_people(text));
                 self.say(incident, rec, &refs, said.clone(), None).await?;
                 // Stakeholders follow the announcement: the update goes in its thread.
-                self.to_stakeholders(incident, rec, &refs, "update", &said, true)
+                let key = format!("update#{}", rec.version);
+                self.to_stakeholders_once(incident, &key, &refs, &said, true)
                     .await?;
                 return self.refresh(&incident.id, &mut refs, false).await;
             }
@@ -914,7 +915,7 @@ impl SlackEffect {
             Event::Paged(note) => format!(
                 ":pager: Paged {} ({}).",
                 escape(&note.label),
-                vendor_name(&note.vendor)
+                crate::domain::pager_name(&note.vendor)
             ),
             Event::PageAcknowledged { key, by } | Event::PageResolved { key, by } => {
                 let Some(page) = incident.pages.iter().find(|p| &p.key == key) else {
@@ -934,7 +935,7 @@ impl SlackEffect {
                 format!(
                     ":white_check_mark: The page to {} was {what} in {}{by}{after}.",
                     escape(&page.label),
-                    vendor_name(&page.vendor)
+                    crate::domain::pager_name(&page.vendor)
                 )
             }
             Event::Snoozed { until } => {
@@ -1239,20 +1240,6 @@ impl SlackEffect {
         Ok(())
     }
 
-    async fn to_stakeholders(
-        &self,
-        incident: &Incident,
-        rec: &Recorded,
-        refs: &Refs,
-        what: &str,
-        text: &str,
-        threaded: bool,
-    ) -> Result<(), EffectError> {
-        let key = format!("{what}#{}", rec.version);
-        self.to_stakeholders_once(incident, &key, refs, text, threaded)
-            .await
-    }
-
     async fn rename(&self, channel: &str, name: &str) -> Result<(), EffectError> {
         match self
             .api
@@ -1319,15 +1306,6 @@ fn step_in_words(effect: &str) -> String {
         "publish" => "Publishing the incident's events".into(),
         "merge" => "Moving the merged incident's timeline".into(),
         other => format!("`{}`", escape(other)),
-    }
-}
-
-/// A pager as people know it.
-pub fn vendor_name(vendor: &str) -> &str {
-    match vendor {
-        "pagerduty" => "PagerDuty",
-        "opsgenie" => "Opsgenie",
-        other => other,
     }
 }
 

@@ -141,11 +141,7 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             step,
             by,
         } => {
-            let vendor = match *vendor {
-                "pagerduty" => "PagerDuty",
-                "opsgenie" => "Opsgenie",
-                other => other,
-            };
+            let vendor = flare::domain::pager_name(vendor);
             let what = match step {
                 super::facts::PageStep::Paged => "Paged",
                 super::facts::PageStep::Acknowledged => "Page acknowledged",
