@@ -57,7 +57,10 @@ impl OnCallLookup {
             .send("PagerDuty on-calls", |c| {
                 c.get(&url)
                     .header(reqwest::header::AUTHORIZATION, &auth)
-                    .header(reqwest::header::ACCEPT, "application/json")
+                    .header(
+                        reqwest::header::ACCEPT,
+                        "application/vnd.pagerduty+json;version=2",
+                    )
             })
             .await
             .map_err(|e| e.to_string())?;
