@@ -393,3 +393,151 @@ async fn a_mail_of_several_megabytes_is_taken_and_one_over_the_limit_is_refused_
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_managers_open_a_quarantined_mail_or_allow_its_sender() {
+    let app = App::start().await;
+    let first = mail(
+        "support@partner.example",
+        "q-1@partner.example",
+        None,
+        "Our calls to your API fail since 09:00",
+        "Every request returns 502.",
+    );
+    assert_eq!(app.send_mail(first).await["outcome"], "quarantined");
+    let triage = app.channel_id("incident-triage");
+    let note = |app: &App| {
+        app.channel("incident-triage")
+            .messages
+            .into_iter()
+            .find(|m| m.text.contains("Quarantined"))
+            .unwrap()
+    };
+    let posted = note(&app);
+    let blocks = posted.blocks.clone().unwrap().to_string();
+    assert!(
+        blocks.contains("Open as triage incident") && blocks.contains("Allow this sender"),
+        "{blocks}"
+    );
+
+    // Alice is no incident manager: she is told who may, and nothing opens.
+    app.driver
+        .block_action("U0ALICE", &triage, &posted.ts, "quarantine_open", None)
+        .await
+        .unwrap();
+    app.host.settle().await;
+    assert!(app.host.store.open().await.unwrap().is_empty());
+    assert!(
+        app.host
+            .sim
+            .ephemeral_for("U0ALICE")
+            .iter()
+            .any(|e| e.text.contains("Only incident managers")),
+        "Alice is told why"
+    );
+
+    // Dave (S0MANAGERS) double-clicks: two presses on the note as it was, one
+    // triage incident, with the mail's report.
+    let presses: Vec<_> = (0..2)
+        .map(|_| {
+            app.driver
+                .prepare_block_action("U0DAVE", &triage, &posted.ts, "quarantine_open", None)
+                .unwrap()
+        })
+        .collect();
+    for press in &presses {
+        assert_eq!(app.driver.send(press).await.unwrap().status, 200);
+    }
+    app.host.settle().await;
+    let open = app.host.store.open().await.unwrap();
+    assert_eq!(open.len(), 1, "one incident however often it is pressed");
+    let incident = app.host.store.load(&open[0].id).await.unwrap().unwrap();
+    assert_eq!(incident.status, Status::Triage);
+    assert_eq!(incident.title, "Our calls to your API fail since 09:00");
+    let updated = note(&app);
+    let blocks = updated.blocks.unwrap().to_string();
+    assert!(
+        blocks.contains("Opened as a triage incident by <@U0DAVE>"),
+        "{blocks}"
+    );
+    assert!(!blocks.contains("Open as triage incident"), "{blocks}");
+    assert!(
+        blocks.contains("Allow this sender"),
+        "still on offer: {blocks}"
+    );
+
+    // Dave allows the sender: the next mail from them opens a triage incident.
+    app.driver
+        .block_action("U0DAVE", &triage, &posted.ts, "quarantine_allow", None)
+        .await
+        .unwrap();
+    app.host.settle().await;
+    let blocks = note(&app).blocks.unwrap().to_string();
+    assert!(
+        blocks.contains("<@U0DAVE> allowed support@partner.example"),
+        "{blocks}"
+    );
+    assert!(
+        !blocks.contains("\"actions\""),
+        "nothing left to press: {blocks}"
+    );
+    let next = mail(
+        "Support@Partner.example",
+        "q-2@partner.example",
+        None,
+        "Webhooks are delayed",
+        "Deliveries arrive 20 minutes late.",
+    );
+    assert_eq!(app.send_mail(next).await["outcome"], "declared");
+    assert_eq!(app.host.store.open().await.unwrap().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_that_opened_nothing_is_counted_on_request() {
+    let app = App::start().await;
+    let ooo = mail(
+        "jonas@acme.example",
+        "ooo-1@acme.example",
+        None,
+        "Out of office: back on Monday",
+        "I am away.",
+    )
+    .replace(
+        "MIME-Version",
+        "Auto-Submitted: auto-replied\r\nMIME-Version",
+    );
+    assert_eq!(app.send_mail(ooo.clone()).await["outcome"], "ignored");
+    // The same auto-reply delivered again is one entry, not two.
+    app.send_mail(ooo).await;
+    let stranger = mail(
+        "eve@unknown.example",
+        "s-1@unknown.example",
+        None,
+        "hello <!channel>",
+        "buy now",
+    );
+    assert_eq!(app.send_mail(stranger).await["outcome"], "quarantined");
+    assert!(app.host.store.open().await.unwrap().is_empty());
+
+    let r = app.slash("U0ALICE", "general", "mail").await;
+    assert!(
+        r.body.contains("Looking at the triage address"),
+        "{}",
+        r.body
+    );
+    app.host.settle().await;
+    let told = app.host.sim.ephemeral_for("U0ALICE");
+    let answer = &told.last().unwrap().text;
+    assert!(
+        answer.contains("*2 mails to the triage address opened nothing* in the last 7 days: 1 auto-reply, 1 quarantined mail."),
+        "{answer}"
+    );
+    assert!(answer.contains("acme.example (1)"), "{answer}");
+    assert!(!answer.contains("<!channel>"), "escaped: {answer}");
+    let r = app.slash("U0ALICE", "general", "mail 99").await;
+    assert!(
+        r.body.contains("Usage: `/incident mail [days, 1–30]`"),
+        "{}",
+        r.body
+    );
+}

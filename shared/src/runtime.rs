@@ -203,7 +203,16 @@ impl Wiring {
                 Arc::new(crate::slack::quarantine::QuarantineNotes {
                     api: slack.clone(),
                     store: self.store(),
+                    desk: self.store(),
+                    queue: self.queue(),
+                    directory: Arc::new(crate::slack::api::SlackDirectory { api: slack.clone() }),
                     channel: self.config.channels.triage.clone(),
+                    managers: self.config.permissions.incident_managers.clone(),
+                }),
+                Arc::new(crate::slack::mail_report::MailReport {
+                    api: slack.clone(),
+                    store: self.store(),
+                    desk: self.store(),
                 }),
                 Arc::new(crate::slack::home_tab::HomeTabs {
                     api: slack.clone(),

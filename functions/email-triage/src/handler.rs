@@ -6,7 +6,9 @@
 //! is rejected, ignored, quarantined, a duplicate or unreadable is logged (reason and
 //! ids, never the body or subject) and counts as handled. Every outcome is also one
 //! CloudWatch metric line (EMF, `Flare/MailHandled` by `Outcome` and `Kind`), which is
-//! how ignored mail is counted and can be seen without a query.
+//! how ignored mail is counted for operators; people see it with `/incident mail`,
+//! which reads the mail log ([`MailDesk`]) this handler writes for every mail that
+//! opened nothing.
 //!
 //! Deduplication is honest: a mail whose command the worker already applied, or that
 //! was handed on before (a claim on its [`triage::dedup_key`], written after the send
@@ -22,6 +24,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use flare::bus::{CommandEnvelope, CommandQueue};
 use flare::clock::Clock;
 use flare::config::Config;
+use flare::store::mail_desk::{MailDesk, MailLogEntry};
 use flare::store::{IncidentStore, Index};
 use std::sync::Arc;
 
@@ -128,6 +131,8 @@ impl Inbound {
 
 pub struct Deps {
     pub store: Arc<dyn IncidentStore>,
+    /// The mail log, and the senders allowed from Slack.
+    pub desk: Arc<dyn MailDesk>,
     pub queue: Arc<dyn CommandQueue>,
     pub config: Arc<Config>,
     pub policy: TriagePolicy,
@@ -276,7 +281,8 @@ pub async fn handle_raw(
     };
     let key = triage::mail_key(&mail, &delivery);
     let now = deps.clock.now();
-    let handled = match triage::to_command(&mail, &delivery, &deps.policy, &deps.config, now) {
+    let policy = policy_now(deps).await;
+    let handled = match triage::to_command(&mail, &delivery, &policy, &deps.config, now) {
         Outcome::Reject { reason } => {
             tracing::info!(
                 ses_message_id = ses_id.as_deref(),
@@ -296,6 +302,16 @@ pub async fn handle_raw(
                 reason = %ignored.reason,
                 "automated mail ignored"
             );
+            log(
+                deps,
+                &mail,
+                &key,
+                "ignored",
+                ignored.kind.as_str(),
+                &ignored.reason,
+                now,
+            )
+            .await;
             Handled::Ignored {
                 key,
                 kind: ignored.kind,
@@ -306,6 +322,16 @@ pub async fn handle_raw(
             // The note goes through the queue; the worker posts it once per mail.
             let env = q.envelope(now);
             send(deps, &env).await?;
+            log(
+                deps,
+                &mail,
+                &q.mail.dedup,
+                "quarantined",
+                "quarantined",
+                &q.reason,
+                now,
+            )
+            .await;
             if !claim_once(deps, &format!("seen#{}", env.id), now).await? {
                 tracing::info!(ses_message_id = ses_id.as_deref(), mail_key = %key, "quarantined mail again; note already posted");
                 Handled::Duplicate {
@@ -374,6 +400,47 @@ pub async fn handle_raw(
     };
     println!("{}", metric_line(&handled, now));
     Ok(handled)
+}
+
+/// The configured policy, with the senders incident managers allowed from Slack. If
+/// the table can't be read, the configured one: a mail held back by mistake has its
+/// note and its *Open as triage incident* button.
+async fn policy_now(deps: &Deps) -> TriagePolicy {
+    if deps.policy.allow_senders.is_empty() {
+        return deps.policy.clone();
+    }
+    match deps.desk.allowed_senders().await {
+        Ok(extra) => deps.policy.also_allowing(&extra),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the senders allowed from Slack; using the configured allow-list");
+            deps.policy.clone()
+        }
+    }
+}
+
+/// Records a mail that opened nothing, for `/incident mail`. The log is for people's
+/// eyes: a failure to write it is logged and the mail's handling goes on.
+async fn log(
+    deps: &Deps,
+    mail: &InboundMail,
+    key: &str,
+    outcome: &str,
+    kind: &str,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let entry = MailLogEntry {
+        key: key.to_owned(),
+        at: now,
+        outcome: outcome.into(),
+        kind: kind.into(),
+        reason: flare::domain::clip(reason, 200),
+        sender_domain: domain(mail).to_owned(),
+        subject: flare::domain::clip(&mail.subject, 120),
+    };
+    if let Err(e) = deps.desk.log_mail(&entry).await {
+        tracing::warn!(mail_key = %key, error = %e, "could not record the mail in the mail log");
+    }
 }
 
 /// How long a mail's claims are kept: longer than any retry or re-send.

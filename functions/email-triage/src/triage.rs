@@ -64,6 +64,11 @@ pub enum Outcome {
 pub struct Quarantined {
     pub reason: String,
     pub mail: MailSummary,
+    /// What *Open as triage incident* declares: the report as if it had been allowed.
+    #[serde(skip)]
+    pub declaration: Option<Box<Declaration>>,
+    /// The address *Allow this sender* adds, when the allow-list alone held it back.
+    pub allow: Option<String>,
 }
 
 /// What a person needs to judge a quarantined mail (raw text; see
@@ -96,6 +101,8 @@ impl Quarantined {
             excerpt: m.excerpt.clone(),
             attachments: m.attachments.clone(),
             date: m.date,
+            declaration: self.declaration.clone(),
+            allow: self.allow.clone(),
         }
     }
 
@@ -222,16 +229,6 @@ pub fn to_command(
     if let Some(ignored) = ignored(mail, policy) {
         return Outcome::Ignore(ignored);
     }
-    let quarantine = match (from_problem(mail), decision) {
-        (Some(reason), _) | (None, Decision::Quarantine(reason)) => Some(reason),
-        (None, _) => None,
-    };
-    if let Some(reason) = quarantine {
-        return Outcome::Quarantine(Quarantined {
-            reason,
-            mail: summary(mail, delivery, policy),
-        });
-    }
     let report = Report::of(mail, policy);
     let title = clip(
         match report.title.trim() {
@@ -286,6 +283,30 @@ pub fn to_command(
             now,
         )),
     };
+    let from_problem = from_problem(mail);
+    let sender = mail.from_address.trim().to_ascii_lowercase();
+    // Held back by the allow-list alone (the same mail from an allowed sender would
+    // pass): then allowing the sender is what lets their next mail in.
+    let allow = (from_problem.is_none()
+        && !sender.is_empty()
+        && matches!(decision, Decision::Quarantine(_))
+        && policy
+            .also_allowing(std::slice::from_ref(&sender))
+            .decide(&sender, &delivery.verdicts)
+            == Decision::Accept)
+        .then_some(sender);
+    let quarantine = match (from_problem, decision) {
+        (Some(reason), _) | (None, Decision::Quarantine(reason)) => Some(reason),
+        (None, _) => None,
+    };
+    if let Some(reason) = quarantine {
+        return Outcome::Quarantine(Quarantined {
+            reason,
+            mail: summary(mail, delivery, policy),
+            declaration: Some(Box::new(declaration)),
+            allow,
+        });
+    }
     Outcome::Declare(envelope(
         mail,
         delivery,
@@ -844,6 +865,42 @@ mod tests {
         assert_eq!(q.mail.key, "abc@mx.acme.com");
         assert_eq!(q.mail.subject, "Checkout is down");
         assert_eq!(q.mail.excerpt, "Orders fail since 11:40.");
+        // Held back by the allow-list alone: both buttons have what they need.
+        assert_eq!(q.allow.as_deref(), Some("ana@acme.com"));
+        let d = q.declaration.expect("the report it would have opened");
+        assert_eq!(d.title, "Checkout is down");
+        assert!(d.triage);
+
+        // A forged-looking mail can still be opened by a person, but allowing its
+        // sender would change nothing: no Allow button.
+        let strict = TriagePolicy {
+            require_spf_dkim_dmarc: true,
+            ..p.clone()
+        };
+        let forged = Delivery {
+            verdicts: Verdicts {
+                dmarc: Verdict::Fail,
+                ..Verdicts::all_pass()
+            },
+            ..delivery()
+        };
+        let Outcome::Quarantine(q) = to_command(&mail(), &forged, &strict, &config(), now()) else {
+            panic!("not quarantined");
+        };
+        assert!(q.reason.contains("DMARC"), "{}", q.reason);
+        assert_eq!(q.allow, None);
+        assert!(q.declaration.is_some());
+        // Allowed from Slack: the same mail is a report.
+        assert!(matches!(
+            to_command(
+                &mail(),
+                &delivery(),
+                &p.also_allowing(&["ana@acme.com".into()]),
+                &config(),
+                now()
+            ),
+            Outcome::Declare(_)
+        ));
     }
 
     #[test]

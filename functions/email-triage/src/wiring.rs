@@ -23,8 +23,10 @@ pub async fn deps_from_env() -> Result<Deps, String> {
     if inbound.bucket.is_none() {
         tracing::warn!("FLARE_INBOUND_BUCKET is not set: only events naming a bucket work");
     }
+    let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table));
     Ok(Deps {
-        store: Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)),
+        store: store.clone(),
+        desk: store,
         queue: Arc::new(SqsCommandQueue::new(
             aws_sdk_sqs::Client::new(&sdk),
             queue_url,

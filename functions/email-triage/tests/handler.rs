@@ -106,6 +106,52 @@ async fn rejected_mail_sends_nothing_and_quarantined_mail_sends_its_note() {
 }
 
 #[tokio::test]
+async fn mail_that_opens_nothing_is_logged_and_senders_allowed_from_slack_get_in() {
+    let f = Fakes::new();
+    f.bucket
+        .put("mail", "inbound/ooo", fixture("ooo-exchange.eml"));
+    f.bucket
+        .put("mail", "inbound/stranger", fixture("injection.eml"));
+    let policy = TriagePolicy {
+        allow_senders: vec!["@acme.com".into()],
+        ..TriagePolicy::default()
+    };
+    let deps = f.deps(policy.clone());
+    for _ in 0..2 {
+        handle(ses_event("ooo", "PASS"), &deps).await.unwrap();
+    }
+    let out = handle(ses_event("stranger", "PASS"), &deps).await.unwrap();
+    assert!(matches!(&out[0], Handled::Quarantined(_)), "{out:?}");
+    let log = f.desk.log.lock().unwrap().clone();
+    let kinds: Vec<(&str, &str)> = log
+        .iter()
+        .map(|e| (e.outcome.as_str(), e.kind.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("ignored", "auto_reply"), ("quarantined", "quarantined")],
+        "one entry per mail, however often it comes"
+    );
+    assert_eq!(log[1].sender_domain, "evil.example");
+
+    // An incident manager allowed the sender from Slack (the table's list).
+    let fresh = Fakes::new();
+    fresh
+        .desk
+        .allowed
+        .lock()
+        .unwrap()
+        .push("mallory@evil.example".into());
+    fresh
+        .bucket
+        .put("mail", "inbound/stranger", fixture("injection.eml"));
+    let out = handle(ses_event("stranger", "PASS"), &fresh.deps(policy))
+        .await
+        .unwrap();
+    assert!(matches!(&out[0], Handled::Declared(_)), "{out:?}");
+}
+
+#[tokio::test]
 async fn unreadable_mail_is_handled_not_retried() {
     let f = Fakes::new();
     f.bucket.put("mail", "inbound/empty", Vec::new());

@@ -74,7 +74,8 @@ async fn ses_event_through_s3_to_the_command_queue() {
 
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let deps = Deps {
-        store,
+        store: store.clone(),
+        desk: store,
         queue: Arc::new(SqsCommandQueue::new(
             sqs.clone(),
             resources.command_queue_url.clone(),

@@ -17,7 +17,7 @@ impl LocalMail {
     pub async fn new(
         sdk: &aws_config::SdkConfig,
         prefix: &str,
-        store: Arc<dyn flare::store::IncidentStore>,
+        store: Arc<flare::store::DynamoStore>,
         queue: Arc<dyn flare::bus::CommandQueue>,
         config: Arc<flare::config::Config>,
         clock: Arc<dyn flare::clock::Clock>,
@@ -28,7 +28,8 @@ impl LocalMail {
             s3.create_bucket().bucket(&bucket).send().await?;
         }
         let deps = Deps {
-            store,
+            store: store.clone(),
+            desk: store,
             queue,
             policy: config.triage.clone(),
             config: config.clone(),

@@ -237,6 +237,20 @@ impl TriagePolicy {
         Decision::Accept
     }
 
+    /// The policy with `senders` (allowed from Slack, kept in the table) added to its
+    /// allow-list. An empty list already allows everyone, so it stays empty.
+    pub fn also_allowing(&self, senders: &[String]) -> Self {
+        let mut policy = self.clone();
+        if !policy.allow_senders.is_empty() {
+            for s in senders {
+                if !entry_matches(&policy.allow_senders, s) {
+                    policy.allow_senders.push(s.clone());
+                }
+            }
+        }
+        policy
+    }
+
     /// Whether the allow-list lets `sender` open incidents.
     pub fn allows(&self, sender: &str) -> bool {
         self.allow_senders.is_empty() || entry_matches(&self.allow_senders, sender)

@@ -130,6 +130,19 @@ pub enum Command {
         days: u32,
         format: StatsFormat,
     },
+    /// `/incident mail`: what became of the mail to the triage address in the last
+    /// `days` that opened nothing (ignored or quarantined), counted by reason; answered
+    /// by the worker (sent without an incident).
+    MailLog {
+        days: u32,
+    },
+    /// An incident manager's button on a quarantine note: open the held mail as a
+    /// triage incident, or allow its sender from now on (sent without an incident).
+    ReleaseQuarantine {
+        /// The note's key ([`super::quarantine::QuarantineNote::key`]).
+        key: String,
+        action: ReleaseAction,
+    },
     /// `/incident edit` (the form) or a quick form (`title`, `customer`): the fields
     /// given change, the rest stays.
     Edit(Box<Edit>),
@@ -200,6 +213,16 @@ pub enum PagerState {
     Resolved,
 }
 
+/// What a quarantine note's button asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseAction {
+    /// *Open as triage incident*: the mail is declared as if it had been allowed.
+    Open,
+    /// *Allow this sender*: the address joins the allow-list kept in the table.
+    Allow,
+}
+
 /// How `/incident stats` answers: a summary, the JSON figures, or a CSV file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -210,6 +233,18 @@ pub enum StatsFormat {
 }
 
 impl Command {
+    /// Never about an incident: the worker hands it to its effects' `notice`.
+    pub fn is_notice(&self) -> bool {
+        matches!(
+            self,
+            Command::Quarantine(_)
+                | Command::PublishHome { .. }
+                | Command::Stats { .. }
+                | Command::MailLog { .. }
+                | Command::ReleaseQuarantine { .. }
+        )
+    }
+
     /// A short name for logs and the audit trail.
     pub fn name(&self) -> &'static str {
         match self {
@@ -243,6 +278,15 @@ impl Command {
             Command::Quarantine(_) => "quarantine",
             Command::PublishHome { .. } => "home",
             Command::Stats { .. } => "stats",
+            Command::MailLog { .. } => "mail",
+            Command::ReleaseQuarantine {
+                action: ReleaseAction::Open,
+                ..
+            } => "quarantine-open",
+            Command::ReleaseQuarantine {
+                action: ReleaseAction::Allow,
+                ..
+            } => "quarantine-allow",
             Command::Edit(_) => "edit",
             Command::ChangeServices { .. } => "service",
             Command::RecordPage(_) => "paged",

@@ -301,9 +301,13 @@ pub fn decide(
             })
         }
         // Never about an incident: the worker hands it to its effects' `notice`.
-        Command::Quarantine(_) | Command::PublishHome { .. } | Command::Stats { .. } => Err(
-            DomainError::Invalid("That is not a change of an incident.".into()),
-        ),
+        Command::Quarantine(_)
+        | Command::PublishHome { .. }
+        | Command::Stats { .. }
+        | Command::MailLog { .. }
+        | Command::ReleaseQuarantine { .. } => Err(DomainError::Invalid(
+            "That is not a change of an incident.".into(),
+        )),
         Command::Absorb {
             from,
             title,

@@ -24,4 +24,11 @@ pub struct QuarantineNote {
     pub attachments: Vec<String>,
     #[serde(default)]
     pub date: Option<DateTime<Utc>>,
+    /// The triage incident the mail would have opened, for *Open as triage incident*.
+    #[serde(default)]
+    pub declaration: Option<Box<super::command::Declaration>>,
+    /// The address to allow when the allow-list alone held the mail back (not a
+    /// failed authentication, not a malformed sender), for *Allow this sender*.
+    #[serde(default)]
+    pub allow: Option<String>,
 }

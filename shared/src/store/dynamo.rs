@@ -1,6 +1,7 @@
 //! The DynamoDB adapter of [`IncidentStore`].
 
 mod listing;
+mod mail_desk;
 
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, META, OPEN, PK, SK, TTL};
 use super::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};

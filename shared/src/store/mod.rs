@@ -8,6 +8,7 @@ pub mod catalog;
 mod dynamo;
 mod keys;
 pub mod listing;
+pub mod mail_desk;
 
 pub use dynamo::DynamoStore;
 

@@ -61,12 +61,7 @@ impl Worker {
         if let (Command::Resume, Some(id)) = (&env.command, &env.incident) {
             return self.resume(id).await;
         }
-        if env.incident.is_none()
-            && matches!(
-                env.command,
-                Command::Quarantine(_) | Command::PublishHome { .. } | Command::Stats { .. }
-            )
-        {
+        if env.incident.is_none() && env.command.is_notice() {
             return self.notice(env).await;
         }
         let (incident, versions) = match self.store.outcome(&env.id).await? {

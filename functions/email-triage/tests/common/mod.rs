@@ -7,6 +7,7 @@ use flare::bus::{BusError, CommandEnvelope, CommandQueue};
 use flare::clock::Clock;
 use flare::config::Config;
 use flare::domain::{Incident, IncidentId};
+use flare::store::mail_desk::{KeptNote, MailDesk, MailLogEntry};
 use flare::store::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};
 use flare_email_triage::TriagePolicy;
 use flare_email_triage::handler::{Deps, FetchError, Fetched, Inbound, MailSource};
@@ -138,6 +139,39 @@ impl IncidentStore for ThreadStore {
     }
 }
 
+/// The mail log and the senders allowed from Slack, in memory.
+#[derive(Default)]
+pub struct MemoryDesk {
+    pub allowed: Mutex<Vec<String>>,
+    pub log: Mutex<Vec<MailLogEntry>>,
+}
+
+#[async_trait]
+impl MailDesk for MemoryDesk {
+    async fn allowed_senders(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.allowed.lock().unwrap().clone())
+    }
+    async fn allow_sender(&self, sender: &str) -> Result<(), StoreError> {
+        self.allowed.lock().unwrap().push(sender.to_owned());
+        Ok(())
+    }
+    async fn log_mail(&self, entry: &MailLogEntry) -> Result<(), StoreError> {
+        let mut log = self.log.lock().unwrap();
+        log.retain(|e| e.key != entry.key);
+        log.push(entry.clone());
+        Ok(())
+    }
+    async fn mail_log(&self, _: chrono::NaiveDate) -> Result<Vec<MailLogEntry>, StoreError> {
+        Ok(self.log.lock().unwrap().clone())
+    }
+    async fn keep_note(&self, _: &KeptNote, _: DateTime<Utc>) -> Result<(), StoreError> {
+        unreachable!("keep_note: the worker's")
+    }
+    async fn note(&self, _: &str) -> Result<Option<KeptNote>, StoreError> {
+        unreachable!("note: the worker's")
+    }
+}
+
 #[derive(Default)]
 pub struct MemoryQueue {
     pub sent: Mutex<Vec<CommandEnvelope>>,
@@ -191,6 +225,7 @@ pub fn config() -> Config {
 
 pub struct Fakes {
     pub store: Arc<ThreadStore>,
+    pub desk: Arc<MemoryDesk>,
     pub queue: Arc<MemoryQueue>,
     pub bucket: Arc<MemoryBucket>,
 }
@@ -199,6 +234,7 @@ impl Fakes {
     pub fn new() -> Self {
         Self {
             store: Arc::new(ThreadStore::default()),
+            desk: Arc::new(MemoryDesk::default()),
             queue: Arc::new(MemoryQueue::default()),
             bucket: Arc::new(MemoryBucket::default()),
         }
@@ -207,6 +243,7 @@ impl Fakes {
     pub fn deps(&self, policy: TriagePolicy) -> Deps {
         Deps {
             store: self.store.clone(),
+            desk: self.desk.clone(),
             queue: self.queue.clone(),
             config: Arc::new(config()),
             policy,

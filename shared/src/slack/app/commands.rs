@@ -427,7 +427,7 @@ pub fn help_text() -> String {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
     out.push_str("• `/incident edit` — Change the title, impact, description, services or customer in the declaration form\n");
-    out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident mail [days]` — mail to the triage address that opened nothing (auto-replies, bounces, quarantined)\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.\n");
     out.push_str("Shortcuts: *Declare incident* (the ⚡ menu, from anywhere) and *Declare from message* (a message's ⋯ menu, prefilled from an alert or a customer's words). Flare's *Home* tab lists the open incidents you can see, your roles, and a *Declare incident* button.");
     out
@@ -463,6 +463,7 @@ impl SlackApp {
             "list" => return self.list(rest, &user).await,
             "services" => return Ok(Response::ephemeral(&self.services())),
             "stats" => return self.stats(&cmd, rest, &user).await,
+            "mail" => return self.mail_log(&cmd, rest, &user).await,
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -668,6 +669,40 @@ impl SlackApp {
         };
         Ok(Response::ephemeral(&format!(
             ":bar_chart: Counting the incidents of the last {days} days you can see: {where_}."
+        )))
+    }
+
+    /// `/incident mail [days]`: the mail to the triage address that opened nothing,
+    /// counted by the worker from the mail log (`slack::mail_report`).
+    async fn mail_log(
+        &self,
+        cmd: &SlackCommandEvent,
+        rest: &str,
+        user: &UserId,
+    ) -> Result<Response, Reject> {
+        let max = crate::slack::mail_report::MAX_DAYS;
+        let days = match rest.trim() {
+            "" => 7,
+            n => match n.trim_end_matches('d').parse::<u32>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                _ => {
+                    return Ok(Response::ephemeral(&format!(
+                        "Usage: `/incident mail [days, 1–{max}]`"
+                    )));
+                }
+            },
+        };
+        let env = self.envelope(
+            format!("slash#{}", cmd.trigger_id.0),
+            None,
+            Command::MailLog { days },
+            user,
+            Some(reply_to(cmd, user)),
+        );
+        self.enqueue(env).await?;
+        Ok(Response::ephemeral(&format!(
+            ":incoming_envelope: Looking at the triage address's last {days} day{}: the counts follow here.",
+            if days == 1 { "" } else { "s" }
         )))
     }
 

@@ -3,8 +3,11 @@
 
 use super::{Reject, Response, SlackApp, bad};
 use crate::bus::ReplyTo;
-use crate::domain::{CapturedMessage, Command, Declaration, IncidentId, Role, Roles, UserId};
+use crate::domain::{
+    CapturedMessage, Command, Declaration, IncidentId, ReleaseAction, Role, Roles, UserId,
+};
 use crate::slack::blocks::{DECLARE_CALLBACK, EDIT_CALLBACK, ModalOrigin, declare_modal};
+use crate::slack::quarantine;
 use serde_json::{Value, json};
 
 pub const DECLARE_SHORTCUT: &str = "declare_incident";
@@ -362,6 +365,33 @@ impl SlackApp {
                 declare_modal(&self.config, "", "", &ModalOrigin::default()),
             )
             .await?;
+            return Ok(Response::empty());
+        }
+        if let Some(release) = match action_id {
+            quarantine::OPEN_ACTION => Some(ReleaseAction::Open),
+            quarantine::ALLOW_ACTION => Some(ReleaseAction::Allow),
+            _ => None,
+        } {
+            // A quarantine note's button: the worker checks who pressed and acts once.
+            let press = str_at(p, &["trigger_id"])
+                .or_else(|| str_at(action, &["action_ts"]))
+                .ok_or_else(|| bad("no trigger_id or action_ts"))?;
+            let reply = ReplyTo {
+                response_url: str_at(p, &["response_url"]).map(str::to_owned),
+                channel: str_at(p, &["channel", "id"]).map(str::to_owned),
+                user: Some(user.to_string()),
+            };
+            let env = self.envelope(
+                format!("action#quarantine#{action_id}#{press}"),
+                None,
+                Command::ReleaseQuarantine {
+                    key: value.to_owned(),
+                    action: release,
+                },
+                user,
+                Some(reply),
+            );
+            self.enqueue(env).await?;
             return Ok(Response::empty());
         }
         // "Post this update" carries the draft with the incident: {"i": id, "t": text}.
