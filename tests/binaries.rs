@@ -703,6 +703,50 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     let (triage, addr) = start_runtime().await;
     let _triage = spawn("email-triage", &env, &addr);
     invoke(&triage, ses).await;
+    // A stranger's report: the worker posts and keeps its quarantine note; Dave, an
+    // incident manager, opens it; the worker declares it and shares the report's PDF
+    // and screenshot, which the e-mail function stored.
+    let queued = |pick: fn(&CommandEnvelope) -> bool| {
+        let sqs = aws_sdk_sqs::Client::new(&env.sdk);
+        let url = env.resources.command_queue_url.clone();
+        async move {
+            for _ in 0..5 {
+                let got = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(10)
+                    .send()
+                    .await
+                    .unwrap();
+                if let Some(e) = got
+                    .messages()
+                    .iter()
+                    .filter_map(|m| serde_json::from_str::<CommandEnvelope>(m.body()?).ok())
+                    .find(pick)
+                {
+                    return e;
+                }
+            }
+            panic!("not on the queue")
+        }
+    };
+    let note = queued(|e| matches!(&e.command, Command::Quarantine(_))).await;
+    apply(&worker, &note).await;
+    let Command::Quarantine(kept) = &note.command else {
+        unreachable!()
+    };
+    let mut open = envelope(
+        "action#quarantine#open#1",
+        None,
+        Command::ReleaseQuarantine {
+            key: kept.key.clone(),
+            action: flare::domain::ReleaseAction::Open,
+        },
+    );
+    open.actor = flare::domain::Actor::user(user("U0DAVE"));
+    apply(&worker, &open).await;
+    let report = queued(|e| matches!(&e.command, Command::Declare(d) if d.files.len() == 2)).await;
+    apply(&worker, &report).await;
 
     // Every operation of every function is allowed by its role…
     let ops = env.assert_within_roles();
@@ -718,6 +762,8 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         did("worker", "dynamodb:BatchGetItem"),
         "the Home tab's channels"
     );
+    assert!(did("email-triage", "s3:PutObject"), "the report's files");
+    assert!(did("worker", "s3:GetObject"), "the report's files, shared");
 
     // …and each action used is needed: the check fails once it is taken away.
     let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();

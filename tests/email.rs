@@ -541,3 +541,48 @@ async fn mail_that_opened_nothing_is_counted_on_request() {
         r.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reports_screenshot_is_shared_in_its_channel_and_nothing_that_runs_is() {
+    let app = App::start().await;
+    // A 2×2 PNG, a program named like one, and text claiming to be a PNG.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==";
+    let part = |name: &str, ctype: &str, b64: &str| {
+        format!(
+            "--b1\r\nContent-Type: {ctype}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        )
+    };
+    let raw = format!(
+        "From: Ops Team <ops@acme.example>\r\nTo: urgent@flare.example\r\nSubject: Checkout shows an error page\r\nMessage-ID: <shot-1@acme.example>\r\nDate: Fri, 27 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the screenshot.\r\n{}{}{}--b1--\r\n",
+        part("Screen Shot 09.14.png", "image/png", png),
+        part(
+            "invoice.png.exe",
+            "image/png",
+            "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAA"
+        ),
+        part("fake.png", "image/png", "aGVsbG8gd29ybGQ="),
+    );
+    assert_eq!(app.send_mail(raw.clone()).await["outcome"], "declared");
+    assert_eq!(app.send_mail(raw).await["outcome"], "duplicate");
+    let id = app.latest_incident().await;
+    let channel = app.channel_id(&format!("inc-{id}"));
+    let shared: Vec<_> = app
+        .host
+        .sim
+        .state()
+        .files
+        .into_iter()
+        .filter(|f| f.completed && f.channel.as_deref() == Some(channel.as_str()))
+        .collect();
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!(shared[0].name, "screen-shot-09.14.png");
+    assert_eq!(shared[0].title, "Screen Shot 09.14.png");
+    let incident = app.host.store.load(&id).await.unwrap().unwrap();
+    assert!(
+        incident.description.contains(
+            "Not shared in the channel: invoice.png.exe (`.exe` files are never shared), fake.png (its bytes are not image/png)"
+        ),
+        "{}",
+        incident.description
+    );
+}

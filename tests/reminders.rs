@@ -185,6 +185,7 @@ async fn an_unacknowledged_triage_incident_re_pings_then_escalates_once() {
         roles: Roles::default(),
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     };
     let env = CommandEnvelope {
         id: "mail#abc@acme.example".into(),

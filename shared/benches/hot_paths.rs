@@ -149,6 +149,7 @@ fn domain(c: &mut Criterion) {
         roles: Default::default(),
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     }));
     c.bench_function("domain/decide_and_apply_100_updates", |b| {
         b.iter(|| {

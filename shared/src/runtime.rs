@@ -181,7 +181,14 @@ impl Wiring {
         ));
         let effects: Arc<dyn Effect> = Arc::new(
             SlackEffect::new(slack.clone(), store.clone(), self.config.clone())
-                .with_on_call(on_call),
+                .with_on_call(on_call)
+                .with_mail_files(Arc::new(crate::slack::mail_files::MailFiles {
+                    files: Arc::new(crate::store::files::S3Files::new(
+                        &self.sdk,
+                        self.sdk.endpoint_url().is_some(),
+                    )),
+                    uploader: Arc::new(crate::slack::upload::HttpUploader::new()),
+                })),
         );
         let mail_thread: Arc<dyn Effect> = Arc::new(crate::worker::MailThreadIndex {
             store: store.clone(),

@@ -150,5 +150,6 @@ pub fn declaration(title: &str, severity: &str) -> Command {
         roles: Roles::default(),
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     }))
 }

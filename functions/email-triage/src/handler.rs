@@ -24,8 +24,10 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use flare::bus::{CommandEnvelope, CommandQueue};
 use flare::clock::Clock;
 use flare::config::Config;
+use flare::store::files::FileStore;
 use flare::store::mail_desk::{MailDesk, MailLogEntry};
 use flare::store::{IncidentStore, Index};
+use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// Where SES's S3 action stores mail when `FLARE_INBOUND_PREFIX` is unset.
@@ -133,6 +135,8 @@ pub struct Deps {
     pub store: Arc<dyn IncidentStore>,
     /// The mail log, and the senders allowed from Slack.
     pub desk: Arc<dyn MailDesk>,
+    /// Where a report's shareable files wait for the worker.
+    pub files: Arc<dyn FileStore>,
     pub queue: Arc<dyn CommandQueue>,
     pub config: Arc<Config>,
     pub policy: TriagePolicy,
@@ -320,7 +324,13 @@ pub async fn handle_raw(
         }
         Outcome::Quarantine(q) => {
             // The note goes through the queue; the worker posts it once per mail.
-            let env = q.envelope(now);
+            let mut env = q.envelope(now);
+            // Stored too, for *Open as triage incident*: shared only if a person opens it.
+            if let flare::domain::Command::Quarantine(note) = &mut env.command
+                && let Some(d) = note.declaration.as_deref_mut()
+            {
+                attach_files(deps, &mail, &policy, &env.id, d).await;
+            }
             send(deps, &env).await?;
             log(
                 deps,
@@ -350,7 +360,7 @@ pub async fn handle_raw(
             }
         }
         Outcome::Declare(declare) => {
-            let (env, was) = match thread_incident(&mail, deps).await? {
+            let (mut env, was) = match thread_incident(&mail, deps).await? {
                 Some(incident) => (
                     triage::follow_up(&mail, &delivery, incident, &deps.policy, now),
                     "followed_up",
@@ -366,6 +376,9 @@ pub async fn handle_raw(
             // Sent again even when seen by the claim: the envelope id makes it harmless,
             // and a first delivery that died between send and claim is finished.
             if !seen {
+                if let flare::domain::Command::Declare(d) = &mut env.command {
+                    attach_files(deps, &mail, &policy, &env.id, d).await;
+                }
                 send(deps, &env).await?;
             }
             if seen || !claim_once(deps, &format!("seen#{}", env.id), now).await? {
@@ -400,6 +413,45 @@ pub async fn handle_raw(
     };
     println!("{}", metric_line(&handled, now));
     Ok(handled)
+}
+
+/// Stores the report's shareable files beside the raw mail (`attachments/<digest of
+/// the command id>/<n>-<name>`) and names them in the declaration, for the worker to
+/// share in the channel. A file S3 refuses is left out and logged: the report goes on.
+async fn attach_files(
+    deps: &Deps,
+    mail: &InboundMail,
+    policy: &TriagePolicy,
+    id: &str,
+    declaration: &mut flare::domain::Declaration,
+) {
+    let Some(bucket) = deps.inbound.bucket.clone() else {
+        return;
+    };
+    let (shared, _) = triage::shareable(mail, policy);
+    let folder = crate::text::prefix(&hex::encode(Sha256::digest(id.as_bytes())), 32).to_owned();
+    for (i, a) in shared.into_iter().enumerate() {
+        let key = format!(
+            "attachments/{folder}/{i}-{}",
+            flare::slack::mail_files::upload_name(&a.name)
+        );
+        match deps
+            .files
+            .put(&bucket, &key, &a.content_type, a.contents.clone())
+            .await
+        {
+            Ok(()) => declaration.files.push(flare::domain::MailFile {
+                name: a.name.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size as u64,
+                bucket: bucket.clone(),
+                key,
+            }),
+            Err(e) => {
+                tracing::warn!(envelope = %id, key = %key, error = %e, "could not store a report's file; it is listed but not shared")
+            }
+        }
+    }
 }
 
 /// The configured policy, with the senders incident managers allowed from Slack. If

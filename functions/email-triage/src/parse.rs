@@ -104,6 +104,10 @@ pub struct Attachment {
     pub size: usize,
     /// `type/subtype`, lowercased; `application/octet-stream` when unknown.
     pub content_type: String,
+    /// The decoded bytes of a file small enough to be shared
+    /// ([`flare::config::triage::MAX_SHARED_BYTES`]); empty for larger ones.
+    #[serde(skip)]
+    pub contents: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -383,10 +387,16 @@ fn attachment(part: &mail_parser::MessagePart<'_>) -> Attachment {
         })
         .map(|t| one_line(&t).to_ascii_lowercase())
         .unwrap_or_else(|| "application/octet-stream".into());
+    let contents = if part.len() <= flare::config::triage::MAX_SHARED_BYTES {
+        part.contents().to_vec()
+    } else {
+        Vec::new()
+    };
     Attachment {
         name: prefix(&name, 200).to_owned(),
         size: part.len(),
         content_type,
+        contents,
     }
 }
 

@@ -15,7 +15,7 @@
 use crate::alert::{self, Alert};
 use crate::classify::{self, Ignored};
 use crate::forward::{self, Forwarded};
-use crate::parse::InboundMail;
+use crate::parse::{Attachment, InboundMail};
 use crate::policy::{Decision, TriagePolicy, Verdicts};
 use crate::text::{excerpt_source, human_size, one_line};
 use chrono::{DateTime, Utc};
@@ -258,6 +258,15 @@ pub fn to_command(
     if !report.attachments.is_empty() {
         push(format!("Attachments: {}", report.attachments.join(", ")));
     }
+    let (_, held) = shareable(mail, policy);
+    let held: Vec<String> = held
+        .into_iter()
+        .take(policy.max_attachments_listed)
+        .map(|(name, why)| format!("{} ({why})", clip(&one_line(&name), 100)))
+        .collect();
+    if policy.share_attachments.enabled && !held.is_empty() {
+        push(format!("Not shared in the channel: {}", held.join(", ")));
+    }
     let source_text = report.source_text(mail);
     // The customer of the original report; the forwarder's when it names none.
     let customer = config
@@ -282,6 +291,7 @@ pub fn to_command(
             clip(source_text.trim(), MAX_TEXT),
             now,
         )),
+        files: Vec::new(),
     };
     let from_problem = from_problem(mail);
     let sender = mail.from_address.trim().to_ascii_lowercase();
@@ -521,6 +531,33 @@ impl Content {
 }
 
 /// `screenshot.png (image/png, 48 KB)`, then `and N more`.
+/// The report's attachments to share in its channel (`triage.share_attachments`), in
+/// order and at most `max_files`, and the others with why they are not shared.
+pub fn shareable<'a>(
+    mail: &'a InboundMail,
+    policy: &TriagePolicy,
+) -> (Vec<&'a Attachment>, Vec<(String, String)>) {
+    let rules = &policy.share_attachments;
+    let mut shared = Vec::new();
+    let mut held = Vec::new();
+    for a in &mail.attachments {
+        let why = if a.size > flare::config::triage::MAX_SHARED_BYTES {
+            Some(format!(
+                "over the {} KB cap",
+                rules.max_bytes.min(flare::config::triage::MAX_SHARED_BYTES) / 1024
+            ))
+        } else {
+            rules.refuses(&a.name, &a.content_type, &a.contents)
+        };
+        match why {
+            None if shared.len() < rules.max_files => shared.push(a),
+            None => held.push((a.name.clone(), format!("over {} files", rules.max_files))),
+            Some(why) => held.push((a.name.clone(), why)),
+        }
+    }
+    (shared, held)
+}
+
 fn attachment_list(mail: &InboundMail, max: usize) -> Vec<String> {
     let mut out: Vec<String> = mail
         .attachments
@@ -780,6 +817,7 @@ mod tests {
                 name: format!("f{i}.pdf"),
                 size: 12 * 1024,
                 content_type: "application/pdf".into(),
+                contents: b"%PDF-1.4\n".to_vec(),
             })
             .collect();
         let (_, d) = declared(to_command(&m, &delivery(), &p, &config(), now()));

@@ -27,6 +27,7 @@ pub async fn deps_from_env() -> Result<Deps, String> {
     Ok(Deps {
         store: store.clone(),
         desk: store,
+        files: Arc::new(flare::store::files::S3Files::new(&sdk, endpoint.is_some())),
         queue: Arc::new(SqsCommandQueue::new(
             aws_sdk_sqs::Client::new(&sdk),
             queue_url,

@@ -76,6 +76,7 @@ async fn ses_event_through_s3_to_the_command_queue() {
     let deps = Deps {
         store: store.clone(),
         desk: store,
+        files: Arc::new(flare::store::files::S3Files::new(&sdk, true)),
         queue: Arc::new(SqsCommandQueue::new(
             sqs.clone(),
             resources.command_queue_url.clone(),

@@ -134,6 +134,7 @@ pub fn scripted() -> Result<(Incident, Vec<Recorded>), String> {
             roles: Roles::default(),
             impact_started_at: Some(t0 - Duration::minutes(30)),
             source_message: Some(alert),
+            files: Vec::new(),
         })),
     )?;
     s.wait(1).run(
@@ -299,6 +300,7 @@ pub fn long(n: usize) -> Result<(Incident, Vec<Recorded>), String> {
             roles: Roles::default(),
             impact_started_at: None,
             source_message: None,
+            files: Vec::new(),
         })),
     )?;
     let mut i = 1usize;

@@ -68,6 +68,7 @@ fn document(
             roles: Roles::default(),
             impact_started_at: Some(t0 - Duration::minutes(5)),
             source_message: None,
+            files: Vec::new(),
         })),
     )
     .unwrap();

@@ -164,6 +164,7 @@ fn multi_day_incidents_show_dates() {
             roles: Default::default(),
             impact_started_at: None,
             source_message: None,
+            files: Vec::new(),
         })),
     )
     .unwrap();
@@ -239,6 +240,7 @@ fn a_capture_withdrawn_then_marked_again_shows_once() {
             roles: Default::default(),
             impact_started_at: None,
             source_message: None,
+            files: Vec::new(),
         })),
     )
     .unwrap();

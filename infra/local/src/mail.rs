@@ -30,6 +30,7 @@ impl LocalMail {
         let deps = Deps {
             store: store.clone(),
             desk: store,
+            files: Arc::new(flare::store::files::S3Files::new(sdk, true)),
             queue,
             policy: config.triage.clone(),
             config: config.clone(),

@@ -27,6 +27,13 @@
 //!   max_subject: 150              # characters of the subject kept as the title
 //!   max_excerpt: 1500             # characters of the body kept in the description
 //!   max_attachments_listed: 10    # attachments named in the description
+//!   # Images and PDFs of a report posted in its incident channel: only these types,
+//!   # only when the file's bytes prove its type, never a name that runs (.exe, .js…).
+//!   share_attachments:
+//!     enabled: true
+//!     max_bytes: 5242880          # per file (at most 10 MB)
+//!     max_files: 5                # per report
+//!     types: [image/png, image/jpeg, image/gif, image/webp, application/pdf]
 //! ```
 
 use crate::domain::{MAX_TITLE, Severity, SeverityScale};
@@ -52,6 +59,123 @@ pub struct TriagePolicy {
     pub max_excerpt: usize,
     /// Attachments named in the description; the rest are counted.
     pub max_attachments_listed: usize,
+    /// Small images and PDFs of a report, shared to its incident channel.
+    pub share_attachments: ShareAttachments,
+}
+
+/// Which attachments of a mailed report are shared to its incident channel. Only the
+/// types in [`SHAREABLE_TYPES`] can be: images and PDFs whose bytes are what their
+/// type says, never anything that runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShareAttachments {
+    pub enabled: bool,
+    /// Bytes per file, at most [`MAX_SHARED_BYTES`].
+    pub max_bytes: usize,
+    /// Files per report.
+    pub max_files: usize,
+    /// Of [`SHAREABLE_TYPES`].
+    pub types: Vec<String>,
+}
+
+/// The content types that may be shared, with the bytes each must start with.
+pub const SHAREABLE_TYPES: &[(&str, &[&[u8]])] = &[
+    ("image/png", &[b"\x89PNG\r\n\x1a\n"]),
+    ("image/jpeg", &[b"\xff\xd8\xff"]),
+    ("image/gif", &[b"GIF87a", b"GIF89a"]),
+    ("image/webp", &[b"RIFF"]),
+    ("application/pdf", &[b"%PDF-"]),
+];
+/// The most a shared file may be: the e-mail function holds it in memory.
+pub const MAX_SHARED_BYTES: usize = 10 * 1024 * 1024;
+/// Names that run somewhere, refused whatever type the mail claims.
+const EXECUTABLE_ENDINGS: &[&str] = &[
+    ".exe", ".dll", ".com", ".bat", ".cmd", ".scr", ".msi", ".msp", ".pif", ".cpl", ".jar", ".js",
+    ".jse", ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1", ".sh", ".bash", ".app", ".dmg",
+    ".pkg", ".apk", ".iso", ".img", ".lnk", ".hta", ".html", ".htm", ".svg", ".xhtml", ".docm",
+    ".xlsm", ".pptm", ".reg", ".py", ".pl", ".rb",
+];
+
+impl Default for ShareAttachments {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_bytes: 5 * 1024 * 1024,
+            max_files: 5,
+            types: SHAREABLE_TYPES
+                .iter()
+                .map(|(t, _)| (*t).to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl ShareAttachments {
+    /// Why a file is not shared, or `None` when it is: enabled, a configured type its
+    /// first bytes prove, a name that doesn't run, within the size cap.
+    pub fn refuses(&self, name: &str, content_type: &str, bytes: &[u8]) -> Option<String> {
+        if !self.enabled {
+            return Some("sharing attachments is off".into());
+        }
+        let lower = name.trim().to_ascii_lowercase();
+        // `.exe.` or `.exe ` tricks end the same once trimmed of dots and spaces.
+        let lower = lower.trim_end_matches(['.', ' ']);
+        if let Some(ending) = EXECUTABLE_ENDINGS.iter().find(|e| lower.ends_with(*e)) {
+            return Some(format!("`{ending}` files are never shared"));
+        }
+        if !self
+            .types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(content_type))
+        {
+            return Some(format!("{content_type} is not shared"));
+        }
+        let cap = self.max_bytes.min(MAX_SHARED_BYTES);
+        if bytes.len() > cap {
+            return Some(format!("over the {} KB cap", cap / 1024));
+        }
+        let proven = SHAREABLE_TYPES
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(content_type))
+            .is_some_and(|(t, magics)| {
+                magics.iter().any(|m| bytes.starts_with(m))
+                    && (*t != "image/webp" || bytes.get(8..12) == Some(b"WEBP".as_slice()))
+            });
+        if !proven {
+            return Some(format!("its bytes are not {content_type}"));
+        }
+        None
+    }
+
+    /// Problems a configuration check reports.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| {
+                !SHAREABLE_TYPES
+                    .iter()
+                    .any(|(s, _)| s.eq_ignore_ascii_case(t))
+            })
+            .map(|(i, t)| {
+                format!(
+                    "share_attachments.types[{i}]: `{t}` can't be shared; only {}",
+                    SHAREABLE_TYPES
+                        .iter()
+                        .map(|(t, _)| *t)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        if self.max_bytes > MAX_SHARED_BYTES {
+            out.push(format!(
+                "share_attachments.max_bytes: at most {MAX_SHARED_BYTES}"
+            ));
+        }
+        out
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,6 +216,7 @@ impl Default for TriagePolicy {
             max_subject: MAX_TITLE,
             max_excerpt: 1500,
             max_attachments_listed: 10,
+            share_attachments: ShareAttachments::default(),
         }
     }
 }
@@ -189,6 +314,7 @@ impl TriagePolicy {
         if self.max_subject == 0 {
             out.push("max_subject: must be at least 1".into());
         }
+        out.extend(self.share_attachments.problems());
         for (field, list) in [
             ("allow_senders", &self.allow_senders),
             ("alert_senders", &self.alert_senders),

@@ -332,6 +332,20 @@ pub struct Declaration {
     /// The alert or customer message the incident was declared from.
     #[serde(default)]
     pub source_message: Option<CapturedMessage>,
+    /// Files of a mailed report, stored by the e-mail function, to share in the channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<MailFile>,
+}
+
+/// An attachment of a mailed report, kept in the inbound bucket until it is shared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailFile {
+    /// As the sender named it (one line, raw).
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub bucket: String,
+    pub key: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

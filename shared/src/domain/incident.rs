@@ -135,6 +135,7 @@ impl Incident {
             roles,
             impact_started_at,
             source_message: _,
+            files: _,
         } = d.as_ref().clone();
         let status = if triage {
             Status::Triage

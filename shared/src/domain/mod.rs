@@ -25,8 +25,8 @@ mod words;
 pub use audit::{AuditEntry, AuditOutcome, audit_csv};
 pub use capture::{CaptureKey, CaptureKind, CapturedMessage};
 pub use command::{
-    Command, Declaration, Edit, EscalationTarget, ImpactEdge, MovedEntry, PageNote, PagerState,
-    ReleaseAction, StatsFormat, pager_name,
+    Command, Declaration, Edit, EscalationTarget, ImpactEdge, MailFile, MovedEntry, PageNote,
+    PagerState, ReleaseAction, StatsFormat, pager_name,
 };
 pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
 pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};

@@ -440,6 +440,7 @@ fn declare(triage: bool, sev: &str, coordinator: Option<&str>) -> Live {
         },
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     };
     let reporter = Actor::user(uid(REPORTER));
     let mut events = decide(None, Command::Declare(Box::new(d)), &reporter, t0()).unwrap();

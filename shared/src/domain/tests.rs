@@ -31,6 +31,7 @@ fn declaration(triage: bool) -> Declaration {
         roles: Roles::default(),
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     }
 }
 

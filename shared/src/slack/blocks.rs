@@ -603,6 +603,7 @@ mod tests {
                 roles: Roles::default(),
                 impact_started_at: None,
                 source_message: None,
+                files: Vec::new(),
             })),
         };
         let incident = Incident::from_declared(&rec).unwrap();

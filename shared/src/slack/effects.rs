@@ -33,6 +33,8 @@ pub struct SlackEffect {
     cache: Mutex<HashMap<String, String>>,
     /// Who is on call now, for services with a schedule; `None`: the fixed lists.
     on_call: Option<Arc<dyn crate::directory::OnCallNow>>,
+    /// Shares a mailed report's files; `None`: they stay listed only.
+    mail_files: Option<Arc<super::mail_files::MailFiles>>,
 }
 
 type Refs = HashMap<String, String>;
@@ -91,7 +93,14 @@ impl SlackEffect {
             config,
             cache: Mutex::new(HashMap::new()),
             on_call: None,
+            mail_files: None,
         }
+    }
+
+    /// Shares the images and PDFs of mailed reports in their channels.
+    pub fn with_mail_files(mut self, files: Arc<super::mail_files::MailFiles>) -> Self {
+        self.mail_files = Some(files);
+        self
     }
 
     /// Invites whoever the pager says is on call for a service with a schedule.
@@ -544,6 +553,20 @@ impl SlackEffect {
                 message(&channel, &text, None),
             )
             .await?;
+        }
+        if let (Event::Declared(d), Some(sharing)) = (&rec.event, &self.mail_files)
+            && !d.files.is_empty()
+        {
+            sharing
+                .share_all(
+                    self.api.as_ref(),
+                    self.store.as_ref(),
+                    &incident.id,
+                    &d.files,
+                    &channel,
+                    refs,
+                )
+                .await?;
         }
         // Slack was down when this was declared (the effect failed before): the
         // declarer saw nothing happen, so say it is in hand now.

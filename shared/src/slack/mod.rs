@@ -8,6 +8,7 @@ pub mod effects;
 pub mod home_tab;
 pub mod limits;
 pub mod listing;
+pub mod mail_files;
 pub mod mail_report;
 pub mod mrkdwn;
 pub mod quarantine;

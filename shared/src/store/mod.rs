@@ -6,6 +6,7 @@
 
 pub mod catalog;
 mod dynamo;
+pub mod files;
 mod keys;
 pub mod listing;
 pub mod mail_desk;

@@ -106,6 +106,7 @@ mod tests {
             roles: Roles::default(),
             impact_started_at: Some(t0 - Duration::minutes(10)),
             source_message: None,
+            files: Vec::new(),
         }));
         let mut inc = Incident::from_declared(&rec(1, t0, declared)).unwrap();
         let resolved = rec(

@@ -7,6 +7,7 @@ use flare::bus::{BusError, CommandEnvelope, CommandQueue};
 use flare::clock::Clock;
 use flare::config::Config;
 use flare::domain::{Incident, IncidentId};
+use flare::store::files::FileStore;
 use flare::store::mail_desk::{KeptNote, MailDesk, MailLogEntry};
 use flare::store::{Commit, IncidentStore, Index, OpenIncident, Outcome, StoreError, StoredEvent};
 use flare_email_triage::TriagePolicy;
@@ -172,6 +173,35 @@ impl MailDesk for MemoryDesk {
     }
 }
 
+/// Objects by `bucket/key`, for the report's files.
+#[derive(Default)]
+pub struct MemoryFiles(pub Mutex<HashMap<String, (String, Vec<u8>)>>);
+
+#[async_trait]
+impl FileStore for MemoryFiles {
+    async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(format!("{bucket}/{key}"), (content_type.to_owned(), bytes));
+        Ok(())
+    }
+    async fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+        self.0
+            .lock()
+            .unwrap()
+            .get(&format!("{bucket}/{key}"))
+            .map(|(_, b)| b.clone())
+            .ok_or_else(|| "NoSuchKey".into())
+    }
+}
+
 #[derive(Default)]
 pub struct MemoryQueue {
     pub sent: Mutex<Vec<CommandEnvelope>>,
@@ -226,6 +256,7 @@ pub fn config() -> Config {
 pub struct Fakes {
     pub store: Arc<ThreadStore>,
     pub desk: Arc<MemoryDesk>,
+    pub files: Arc<MemoryFiles>,
     pub queue: Arc<MemoryQueue>,
     pub bucket: Arc<MemoryBucket>,
 }
@@ -235,6 +266,7 @@ impl Fakes {
         Self {
             store: Arc::new(ThreadStore::default()),
             desk: Arc::new(MemoryDesk::default()),
+            files: Arc::new(MemoryFiles::default()),
             queue: Arc::new(MemoryQueue::default()),
             bucket: Arc::new(MemoryBucket::default()),
         }
@@ -244,6 +276,7 @@ impl Fakes {
         Deps {
             store: self.store.clone(),
             desk: self.desk.clone(),
+            files: self.files.clone(),
             queue: self.queue.clone(),
             config: Arc::new(config()),
             policy,

@@ -225,6 +225,7 @@ pub fn incident(id: &str, private: bool, then: &[Command]) -> Vec<Recorded> {
             roles: Roles::default(),
             impact_started_at: Some(t0 - Duration::minutes(10)),
             source_message: None,
+            files: Vec::new(),
         })),
     )
     .unwrap();

@@ -324,6 +324,7 @@ fn incident(
         roles,
         impact_started_at: None,
         source_message: None,
+        files: Vec::new(),
     };
     // The seed's own names: the date, then a number (no collisions to retry).
     let id = IncidentId::parse(&format!("{}-scale-{n}", at.format("%Y%m%d")))

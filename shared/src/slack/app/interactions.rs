@@ -272,6 +272,7 @@ impl SlackApp {
             roles,
             impact_started_at: None,
             source_message: origin.source_message,
+            files: Vec::new(),
         };
         // Someone may have declared the same thing a moment ago: offer to join it.
         let candidates = self.duplicates(&declaration, user).await?;
