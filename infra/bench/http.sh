@@ -15,6 +15,7 @@ COLD_RUNS="${BENCH_COLD_RUNS:-10}"
 FLARE_PORT="${BENCH_FLARE_PORT:-3900}"
 CONFIG="${BENCH_CONFIG:-$root/infra/config/flare.local.yaml}"
 BOLT_PORT="${BENCH_BOLT_PORT:-3901}"
+BARE_PORT="${BENCH_BARE_PORT:-3902}"
 : "${FLARE_TEST_AWS_ENDPOINT:?run me under infra/scripts/with-moto.sh}"
 mkdir -p "$OUT"
 tmp=$(mktemp -d)
@@ -25,6 +26,8 @@ trap cleanup EXIT INT TERM
 export RUST_LOG="${RUST_LOG:-warn}"  # flare-local logs JSON at info by default; not on the hot path here
 flare_cmd=(env FLARE_LOCAL_PORT="$FLARE_PORT" FLARE_CONFIG_PATH="$CONFIG" "$bin/flare-local")
 bolt_cmd=(env PORT="$BOLT_PORT" HELP_TEXT_FILE="$tmp/help.txt" node "$bench/bolt/app.js")
+# The floor: bare hyper, the same answer, no checks (infra/local/src/bin/bare_ack.rs).
+bare_cmd=(env PORT="$BARE_PORT" HELP_TEXT_FILE="$tmp/help.txt" "$bin/bare-ack")
 
 wait_200() { # url pid
   for _ in $(seq 1 600); do
@@ -55,13 +58,14 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'
 python3 "$bench/coldstart.py" http --label flare-local --runs "$COLD_RUNS" --url "http://127.0.0.1:$FLARE_PORT/slack/commands" -- "${flare_cmd[@]}" | tee "$OUT/coldstart-flare-local.txt"
 python3 "$bench/coldstart.py" http --label bolt --runs "$COLD_RUNS" --url "http://127.0.0.1:$BOLT_PORT/slack/commands" -- "${bolt_cmd[@]}" | tee "$OUT/coldstart-bolt.txt"
 
-# 3. The slack Lambda binary against a fake Runtime API: (a) secrets from the environment
+# 3. The slack Lambda binary against a fake Runtime API, on the resources flare-local
+#    ensured in step 1 (it reads the service catalog from the table at start): (a) secrets from the environment
 #    (FLARE_LOCAL=1: no AWS call before the first invocation), (b) from SSM in moto (as deployed).
 lambda_env=(env -i PATH="$PATH" AWS_LAMBDA_RUNTIME_API=@RUNTIME_API@ AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
   AWS_LAMBDA_FUNCTION_NAME=slack AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256 AWS_LAMBDA_FUNCTION_VERSION='$LATEST'
   AWS_LAMBDA_LOG_STREAM_NAME=bench AWS_LAMBDA_LOG_GROUP_NAME=bench RUST_LOG=warn
-  FLARE_AWS_ENDPOINT="$FLARE_TEST_AWS_ENDPOINT" FLARE_TABLE=flare-bench FLARE_COMMAND_QUEUE_URL="$FLARE_TEST_AWS_ENDPOINT/123456789012/flare-bench.fifo"
-  FLARE_EVENT_BUS=flare-bench FLARE_CONFIG_PATH="$CONFIG"
+  FLARE_AWS_ENDPOINT="$FLARE_TEST_AWS_ENDPOINT" FLARE_TABLE=flare-local-table FLARE_COMMAND_QUEUE_URL="$FLARE_TEST_AWS_ENDPOINT/123456789012/flare-local-commands.fifo"
+  FLARE_EVENT_BUS=flare-local-bus FLARE_CONFIG_PATH="$CONFIG"
   FLARE_SLACK_SIGNING_SECRET_PARAM=/flare-bench/signing FLARE_SLACK_BOT_TOKEN_PARAM=/flare-bench/token)
 python3 "$bench/coldstart.py" lambda --label slack-env-secrets --runs "$COLD_RUNS" -- "${lambda_env[@]}" FLARE_LOCAL=1 \
   SLACK_SIGNING_SECRET=flare-local-signing-secret SLACK_BOT_TOKEN=xoxb-bench "$bin/slack" | tee "$OUT/coldstart-slack-lambda-env.txt"
@@ -79,16 +83,22 @@ python3 "$bench/coldstart.py" lambda --label slack-ssm-moto --runs "$COLD_RUNS" 
 "${bolt_cmd[@]}" > "$tmp/bolt.log" 2>&1 & bolt_pid=$!; pids+=($bolt_pid)
 wait_200 "http://127.0.0.1:$FLARE_PORT/slack/commands" "$flare_pid"
 wait_200 "http://127.0.0.1:$BOLT_PORT/slack/commands" "$bolt_pid"
+"${bare_cmd[@]}" > "$tmp/bare.log" 2>&1 & bare_pid=$!; pids+=($bare_pid)
+wait_200 "http://127.0.0.1:$BARE_PORT/slack/commands" "$bare_pid"
 # flare-local is exec'd by env, so the pid is the server's own.
 rss() { awk -v k="$2" '$1==k":"{print $2}' "/proc/$1/status"; }
-echo "idle VmRSS kB: flare-local $(rss $flare_pid VmRSS) bolt $(rss $bolt_pid VmRSS)" > "$OUT/rss.txt"
+echo "idle VmRSS kB: flare-local $(rss $flare_pid VmRSS) bolt $(rss $bolt_pid VmRSS) bare $(rss $bare_pid VmRSS)" > "$OUT/rss.txt"
 
 : > "$OUT/load.txt"; : > "$OUT/load-raw.txt"
 for mode in ${BENCH_MODES:-shared pinned}; do
   for c in $CONCURRENCY; do
     for r in $(seq 1 "$REPEAT"); do
-      for app in flare bolt; do
-        if [ $app = flare ]; then port=$FLARE_PORT; pid=$flare_pid; else port=$BOLT_PORT; pid=$bolt_pid; fi
+      for app in flare bolt bare; do
+        case $app in
+          flare) port=$FLARE_PORT; pid=$flare_pid ;;
+          bolt) port=$BOLT_PORT; pid=$bolt_pid ;;
+          bare) port=$BARE_PORT; pid=$bare_pid ;;
+        esac
         python3 "$bench/sign.py" lua help > "$tmp/req.lua"
         # pinned: server on CPU 1, wrk on CPU 0 (one core each); shared: both free on both cores
         if [ $mode = pinned ]; then taskset -a -p -c 1 "$pid" >/dev/null; pre=(taskset -c 0);
@@ -107,7 +117,7 @@ echo "VmRSS kB after all load: flare-local $(rss $flare_pid VmRSS) bolt $(rss $b
 cat "$OUT/rss.txt"
 # 5. Instruction counts (callgrind): startup + first answer, then + 1000 requests (per request = difference / 1000).
 if command -v valgrind >/dev/null && [ "${BENCH_SKIP_INSTRUCTIONS:-0}" != 1 ]; then
-  kill "$flare_pid" "$bolt_pid"; wait "$flare_pid" "$bolt_pid" 2>/dev/null || true
+  kill "$flare_pid" "$bolt_pid" "$bare_pid"; wait "$flare_pid" "$bolt_pid" "$bare_pid" 2>/dev/null || true
   : > "$OUT/instructions.txt"
   for n in 0 1000; do
     python3 "$bench/instructions.py" --label flare-local --requests $n --url "http://127.0.0.1:$FLARE_PORT/slack/commands" -- "${flare_cmd[@]}" | tee -a "$OUT/instructions.txt"

@@ -28,6 +28,14 @@ for (mode, c) in sorted({(m, c) for (m, c, _) in runs}, key=lambda x: (x[0] != "
         print(f"{mode:7} {c:>3} {med(f,'rps')/med(b,'rps'):>7.2f} " + " ".join(
             f"{med(f,k)/med(b,k):>7.3f}" for k in ("p50_us", "p90_us", "p99_us")))
 print()
+print("Flare against the floor, bare hyper with the same answer and no checks (> 1: Flare costs more)")
+print(f"{'mode':7} {'c':>3} {'req/s':>7} {'p50':>7} {'p90':>7} {'p99':>7}")
+for (mode, c) in sorted({(m, c) for (m, c, _) in runs}, key=lambda x: (x[0] != "shared", x[1])):
+    f, h = runs.get((mode, c, "flare")), runs.get((mode, c, "bare"))
+    if f and h:
+        print(f"{mode:7} {c:>3} {med(h,'rps')/med(f,'rps'):>7.2f} " + " ".join(
+            f"{med(f,k)/med(h,k):>7.3f}" for k in ("p50_us", "p90_us", "p99_us")))
+print()
 cold = {}
 for p in sorted(out.glob("coldstart-*.txt")):
     for line in p.read_text().splitlines():

@@ -28,6 +28,10 @@ pub(super) struct RawConfig {
     pub statuspage: Option<StatusPageConfig>,
     #[serde(default)]
     pub permissions: Permissions,
+    /// The organisation's IANA time zone (`Europe/Berlin`): shown beside UTC in
+    /// postmortems.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +80,8 @@ pub struct Config {
     pub statuspage: Option<StatusPageConfig>,
     /// Who may do what.
     pub permissions: Permissions,
+    /// The organisation's time zone, shown beside UTC in postmortems.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 /// Who may run which `/incident` subcommand; anything in neither list is open to

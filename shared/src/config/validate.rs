@@ -264,7 +264,19 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         ));
     }
 
+    let timezone = match &raw.timezone {
+        None => None,
+        Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                "timezone".into(),
+                format!(
+                    "`{name}` is not an IANA time zone (like Europe/Berlin or America/Los_Angeles)"
+                ),
+            )
+        })?),
+    };
     Ok(Config {
+        timezone,
         permissions: raw.permissions,
         statuspage: raw.statuspage,
         tracker: raw.tracker,

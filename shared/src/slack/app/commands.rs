@@ -15,6 +15,8 @@ struct Ctx<'a> {
     app: &'a SlackApp,
     user: &'a UserId,
     now: chrono::DateTime<chrono::Utc>,
+    /// The person's time zone (their Slack profile's), for clock times without one.
+    zone: chrono_tz::Tz,
 }
 
 type Parse = fn(&str, &Ctx) -> Result<Command, String>;
@@ -94,8 +96,8 @@ const SUBCOMMANDS: &[Sub] = &[
     Sub {
         name: "impact",
         aliases: &[],
-        usage: "impact <start|end> [now|14:05|15m ago]",
-        help: "Set when customers started or stopped being affected (UTC)",
+        usage: "impact <start|end> [now|15m ago|14:05|3:25am PT|yesterday 23:10 CET]",
+        help: "Set when customers started or stopped being affected (a time without a zone is in yours)",
         parse: |rest, ctx| {
             let (edge, time) = split_first(rest);
             let edge = match edge {
@@ -109,7 +111,7 @@ const SUBCOMMANDS: &[Sub] = &[
             };
             Ok(Command::SetImpact {
                 edge,
-                at: when::parse(time, ctx.now)?,
+                at: when::parse(time, ctx.now, ctx.zone)?.at,
             })
         },
     },
@@ -482,10 +484,24 @@ impl SlackApp {
                 sub.name
             )));
         };
+        // A time is used only once the person confirmed it when it looks wrong (in the
+        // future, or long before the declaration): they say so with a last `confirm`.
+        let (rest, confirmed) = match rest.strip_suffix("confirm") {
+            Some(r) if sub.name == "impact" && (r.is_empty() || r.ends_with(' ')) => {
+                (r.trim_end(), true)
+            }
+            _ => (rest, false),
+        };
+        let zone = if sub.name == "impact" {
+            self.zone_of(&user).await
+        } else {
+            chrono_tz::Tz::UTC
+        };
         let ctx = Ctx {
             app: self,
             user: &user,
             now: self.clock.now(),
+            zone,
         };
         let command = match (sub.parse)(rest, &ctx) {
             Ok(c) => c,
@@ -506,6 +522,12 @@ impl SlackApp {
                 sub.usage
             )));
         }
+        if let Command::SetImpact { at, .. } = &command
+            && !confirmed
+            && let Some(answer) = self.confirm_time(&incident, rest, *at, zone, ctx.now).await
+        {
+            return Ok(Response::ephemeral(&answer));
+        }
         let reply = reply_to(&cmd, &user);
         // The trigger id is unique per invocation and the same in Slack's retries.
         let env = self.envelope(
@@ -523,6 +545,63 @@ impl SlackApp {
             "On it: `/incident {}`",
             crate::slack::mrkdwn::escape_people(text)
         )))
+    }
+
+    /// The question to ask before a doubtful time is used (see [`when::doubt`]), with
+    /// the time as every reader sees it in their zone and what it was read as.
+    async fn confirm_time(
+        &self,
+        incident: &crate::domain::IncidentId,
+        typed: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        zone: chrono_tz::Tz,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<String> {
+        let declared = self.store.load(incident).await.ok()??.declared_at;
+        let why = when::doubt(at, now, declared)?;
+        let (_, time) = split_first(typed);
+        Some(format!(
+            ":question: I read `{}` as <!date^{}^{{date_short_pretty}} {{time}}|{}> ({} in {}), {why}. Nothing is set yet: if that is right, run `/incident impact {} confirm`.",
+            escape(time),
+            at.timestamp(),
+            at.format("%Y-%m-%d %H:%M UTC"),
+            at.with_timezone(&zone).format("%a %H:%M"),
+            zone.name(),
+            escape(typed.trim()),
+        ))
+    }
+
+    /// The person's time zone from their Slack profile (`users.info` `tz`), cached an
+    /// hour per container; UTC when Slack can't say in time.
+    async fn zone_of(&self, user: &UserId) -> chrono_tz::Tz {
+        const KEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+        static ZONES: std::sync::OnceLock<
+            std::sync::Mutex<
+                std::collections::HashMap<String, (chrono_tz::Tz, std::time::Instant)>,
+            >,
+        > = std::sync::OnceLock::new();
+        let zones = ZONES.get_or_init(Default::default);
+        if let Ok(cache) = zones.lock()
+            && let Some((tz, since)) = cache.get(user.as_str())
+            && since.elapsed() < KEEP
+        {
+            return *tz;
+        }
+        let tz = match self.user_info(user.as_str(), 800).await {
+            Ok(Ok(v)) => v["user"]["tz"]
+                .as_str()
+                .and_then(|name| name.parse::<chrono_tz::Tz>().ok()),
+            _ => None,
+        };
+        match tz {
+            Some(tz) => {
+                if let Ok(mut cache) = zones.lock() {
+                    cache.insert(user.to_string(), (tz, std::time::Instant::now()));
+                }
+                tz
+            }
+            None => chrono_tz::Tz::UTC,
+        }
     }
 
     /// What the slack function can already tell: a command the incident as stored would

@@ -143,7 +143,7 @@ impl SlackApp {
 
     /// `users.info`, given at most `wait_ms` on Slack's 3-second path (`Err(_)`: no
     /// answer in time).
-    async fn user_info(
+    pub(super) async fn user_info(
         &self,
         id: &str,
         wait_ms: u64,
