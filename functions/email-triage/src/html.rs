@@ -37,7 +37,13 @@ fn href(tag: &str) -> Option<String> {
         let url = decode_entities(value.trim());
         let scheme_ok = ["http://", "https://", "mailto:"]
             .iter()
-            .any(|s| url.len() > s.len() && url[..s.len()].eq_ignore_ascii_case(s));
+            // `get`: the scheme's length may end inside a character (found by `make fuzz`).
+            .any(|s| {
+                url.len() > s.len()
+                    && url
+                        .get(..s.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(s))
+            });
         if !scheme_ok || url.chars().count() > MAX_URL || url.chars().any(char::is_whitespace) {
             return None;
         }
@@ -409,6 +415,14 @@ impl Out {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_link_whose_scheme_ends_inside_a_character_is_no_link_and_no_panic() {
+        // Found by `make fuzz` (target `mail`): byte 8 falls inside the U+FFFD.
+        assert_eq!(href("a href=3D\"http\u{fffd}://status.acme.com/\""), None);
+        let _ = to_text("<a href=\"http\u{fffd}://x.example/\">x</a>");
+    }
+
     use super::*;
 
     #[test]

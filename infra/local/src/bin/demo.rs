@@ -254,11 +254,20 @@ async fn main() -> anyhow::Result<()> {
     d.host.settle().await;
     seen = d.posted_since(&name, seen);
 
+    // Support in California says when the first complaint came in, in their time;
+    // carol, in Singapore, types it as they said it.
+    let first_complaint = (d.host.clock.now() - chrono::Duration::minutes(10))
+        .with_timezone(&chrono_tz::Tz::America__Los_Angeles)
+        .format("%-I:%M%P PT")
+        .to_string();
     d.say(
         "carol",
-        "says customers were hit from 8 minutes before the mail, and moves to fixing.",
+        &format!(
+            "hears from support in California that customers were hit from {first_complaint}, and moves to fixing."
+        ),
     );
-    d.slash("U0CAROL", &name, "impact start 10m ago").await?;
+    d.slash("U0CAROL", &name, &format!("impact start {first_complaint}"))
+        .await?;
     d.slash(
         "U0CAROL",
         &name,
