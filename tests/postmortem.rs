@@ -415,3 +415,104 @@ async fn links_go_on_the_card_the_bookmarks_and_the_postmortem() {
         "{doc}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_recorded_at_the_review_after_closing_still_lands() {
+    let app = App::start().await;
+    let (id, name) = app
+        .declare("U0ALICE", "Cache stampede", "S3", ViewValues::new())
+        .await;
+    let channel = app.channel_id(&name);
+    app.slash("U0ALICE", &name, "resolve warmed the cache")
+        .await;
+    app.slash("U0ALICE", &format!("{name}-resolved"), "close")
+        .await;
+    let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.status, flare::domain::Status::Closed);
+    assert!(app.host.sim.channel(&channel).unwrap().is_archived);
+
+    // A week later, at the review, from #general: the incident is named.
+    let r = app
+        .slash(
+            "U0ALICE",
+            "general",
+            &format!("action {id} Rate-limit cache rebuilds <@U0BOB|bob>"),
+        )
+        .await;
+    assert!(r.body.contains("On it"), "{}", r.body);
+    let r = app
+        .slash("U0ALICE", "general", "action Rate-limit cache rebuilds")
+        .await;
+    assert!(r.body.contains("name the incident"), "{}", r.body);
+    let r = app
+        .slash(
+            "U0ALICE",
+            "general",
+            "action 20200101-brave-otter Something",
+        )
+        .await;
+    assert!(r.body.contains("There is no incident"), "{}", r.body);
+    let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.actions.len(), 1);
+    assert_eq!(incident.actions[0].text, "Rate-limit cache rebuilds");
+
+    // It is said in the announcement's thread, with its ticket button, which works.
+    let incidents = app.channel("incidents");
+    let announcement = incidents
+        .messages
+        .iter()
+        .find(|m| m.is_top_level() && m.text.contains(id.as_str()))
+        .expect("an announcement")
+        .clone();
+    let item = incidents
+        .messages
+        .iter()
+        .find(|m| {
+            m.thread_ts.as_deref() == Some(announcement.ts.as_str())
+                && m.text.contains("Action item 1: Rate-limit cache rebuilds")
+        })
+        .expect("the action item in the announcement's thread")
+        .clone();
+    app.driver
+        .block_action(
+            "U0ALICE",
+            &app.channel_id("incidents"),
+            &item.ts,
+            "ticket:1",
+            Some(id.as_str()),
+        )
+        .await
+        .unwrap();
+    app.host.settle().await;
+    let issues: Vec<_> = app
+        .host
+        .fakes
+        .received()
+        .into_iter()
+        .filter(|r| r.vendor == "github")
+        .collect();
+    assert_eq!(issues.len(), 1, "the ticket is made after closing");
+    let linked = app.channel("incidents").messages.into_iter().any(|m| {
+        m.thread_ts.as_deref() == Some(announcement.ts.as_str())
+            && m.text.contains("Action item 1 is tracked as")
+    });
+    assert!(linked, "and said in the thread");
+
+    // Someone who was never in the incident can't add to it.
+    let r = app
+        .slash("U0ERIN", "general", &format!("action {id} Something else"))
+        .await;
+    app.host.settle().await;
+    let incident = flare::store::IncidentStore::load(app.host.store.as_ref(), &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.actions.len(), 1, "{}", r.body);
+    assert!(r.body.contains("Only the people of"), "{}", r.body);
+}

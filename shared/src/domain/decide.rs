@@ -34,7 +34,13 @@ pub fn decide(
     if command == Command::ExportAudit {
         return Ok(vec![Event::AuditRequested]);
     }
-    if inc.status.is_terminal() {
+    // The review comes after the end (a week later, say): a closed incident still
+    // takes its action items and their tickets. A declined report takes nothing.
+    let follow_up = matches!(
+        command,
+        Command::AddAction { .. } | Command::RequestTicket { .. } | Command::LinkTicket { .. }
+    );
+    if inc.status.is_terminal() && !(follow_up && inc.status == Status::Closed) {
         return Err(DomainError::Finished(inc.status));
     }
     match command {

@@ -207,6 +207,32 @@ fn closed_incidents_accept_nothing() {
 }
 
 #[test]
+fn a_closed_incident_still_takes_its_follow_ups_and_a_declined_one_nothing() {
+    let mut sim = at_status(Status::Closed);
+    sim.run(Command::AddAction {
+        text: "Alert on config drift".into(),
+        owner: None,
+    })
+    .unwrap();
+    sim.run(Command::RequestTicket { number: 1 }).unwrap();
+    sim.run(Command::LinkTicket {
+        number: 1,
+        key: "OPS-7".into(),
+        url: "https://tracker.example/OPS-7".into(),
+    })
+    .unwrap();
+    assert_eq!(sim.incident.as_ref().unwrap().status, Status::Closed);
+    let mut declined = at_status(Status::Declined);
+    assert_eq!(
+        declined.run(Command::AddAction {
+            text: "x".into(),
+            owner: None
+        }),
+        Err(DomainError::Finished(Status::Declined))
+    );
+}
+
+#[test]
 fn resolved_can_reopen() {
     let mut sim = at_status(Status::Resolved);
     assert!(sim.incident.as_ref().unwrap().resolved_at.is_some());

@@ -796,33 +796,11 @@ impl SlackEffect {
                 );
                 return self.say(incident, rec, &refs, text, None).await;
             }
-            Event::ActionAdded {
-                number,
-                text,
-                owner,
-            } => {
-                let owner = owner
-                    .as_ref()
-                    .map(|o| format!(" (owner <@{o}>)"))
-                    .unwrap_or_default();
-                let text = format!(
-                    ":ballot_box_with_check: Action item {number}: {}{owner}",
-                    escape_people(text)
-                );
-                let button = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } },
-                    { "type": "actions", "elements": [{ "type": "button", "action_id": format!("ticket:{number}"),
-                      "value": incident.id.as_str(), "text": { "type": "plain_text", "text": "Create a ticket" } }] }]);
-                return self.say(incident, rec, &refs, text, Some(button)).await;
+            Event::ActionAdded { .. } | Event::TicketLinked { .. } => {
+                let (text, blocks) = follow_up_message(incident, &rec.event);
+                return self.say(incident, rec, &refs, text, blocks).await;
             }
             Event::TicketRequested { .. } => return Ok(()),
-            Event::TicketLinked { number, key, url } => {
-                let text = format!(
-                    ":ticket: Action item {number} is tracked as <{}|{}>.",
-                    escape(url),
-                    escape(key)
-                );
-                return self.say(incident, rec, &refs, text, None).await;
-            }
             Event::MergedInto { target } => {
                 let target_refs = self.store.refs(target).await?;
                 let there = target_refs
@@ -1263,6 +1241,65 @@ impl SlackEffect {
         Ok(())
     }
 
+    /// A follow-up of a closed incident, whose channel is archived: in the thread of
+    /// its announcement in the incidents channel, or, for a private incident (or one
+    /// without an announcement), to whoever recorded it and the postmortem owner by DM.
+    /// Once per event.
+    async fn after_close(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
+        let refs = self.store.refs(&incident.id).await?;
+        let key = format!("msg#{}", rec.version);
+        if refs.contains_key(&key) {
+            return Ok(());
+        }
+        let (text, blocks) = follow_up_message(incident, &rec.event);
+        let text = format!("{text} _(incident `{}`, closed)_", incident.id);
+        let mut places = Vec::new();
+        match (incident.private, refs.get("announcement_ts")) {
+            (false, Some(ts)) => {
+                if let Some(channel) = self.channel_id(&self.config.channels.incidents).await? {
+                    places.push((channel, Some(ts.clone())));
+                }
+            }
+            _ => {
+                let mut people: Vec<&UserId> = Vec::new();
+                if let Actor::User { id } = &rec.actor {
+                    people.push(id);
+                }
+                if let Some(owner) = incident
+                    .roles
+                    .postmortem_owner
+                    .as_ref()
+                    .or(incident.roles.coordinator.as_ref())
+                    && !people.contains(&owner)
+                {
+                    people.push(owner);
+                }
+                for person in people {
+                    let dm = self
+                        .api
+                        .call("conversations.open", json!({ "users": person.as_str() }))
+                        .await?;
+                    if let Some(id) = dm["channel"]["id"].as_str() {
+                        places.push((id.to_owned(), None));
+                    }
+                }
+            }
+        }
+        let mut first = None;
+        for (channel, thread) in places {
+            let mut params = message(&channel, &text, blocks.clone());
+            if let Some(ts) = thread {
+                params["thread_ts"] = json!(ts);
+            }
+            let posted = self.api.call("chat.postMessage", params).await?;
+            first = first.or_else(|| ts_of(&posted));
+        }
+        self.store
+            .set_ref(&incident.id, &key, &first.unwrap_or_default())
+            .await?;
+        Ok(())
+    }
+
     async fn rename(&self, channel: &str, name: &str) -> Result<(), EffectError> {
         match self
             .api
@@ -1287,7 +1324,16 @@ impl Effect for SlackEffect {
     }
 
     async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
-        // Once archived, the channel is left alone.
+        // Once archived, the channel is left alone; the follow-ups of a closed incident
+        // (action items recorded at the review, their tickets) go where people still are.
+        if incident.status.is_terminal()
+            && matches!(
+                rec.event,
+                Event::ActionAdded { .. } | Event::TicketLinked { .. }
+            )
+        {
+            return self.after_close(incident, rec).await;
+        }
         if incident.status.is_terminal()
             && !matches!(rec.event, Event::StatusChanged { to, .. } if to.is_terminal())
             && !matches!(rec.event, Event::MergedInto { .. })
@@ -1315,6 +1361,39 @@ impl Effect for SlackEffect {
             }
         }
         result
+    }
+}
+
+/// An action item (with its *Create a ticket* button) or its ticket, as posted.
+fn follow_up_message(incident: &Incident, event: &Event) -> (String, Option<Value>) {
+    match event {
+        Event::ActionAdded {
+            number,
+            text,
+            owner,
+        } => {
+            let owner = owner
+                .as_ref()
+                .map(|o| format!(" (owner <@{o}>)"))
+                .unwrap_or_default();
+            let text = format!(
+                ":ballot_box_with_check: Action item {number}: {}{owner}",
+                escape_people(text)
+            );
+            let blocks = json!([{ "type": "section", "text": { "type": "mrkdwn", "text": text } },
+                { "type": "actions", "elements": [{ "type": "button", "action_id": format!("ticket:{number}"),
+                  "value": incident.id.as_str(), "text": { "type": "plain_text", "text": "Create a ticket" } }] }]);
+            (text, Some(blocks))
+        }
+        Event::TicketLinked { number, key, url } => (
+            format!(
+                ":ticket: Action item {number} is tracked as <{}|{}>.",
+                escape(url),
+                escape(key)
+            ),
+            None,
+        ),
+        _ => (String::new(), None),
     }
 }
 

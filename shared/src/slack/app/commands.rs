@@ -257,8 +257,8 @@ const SUBCOMMANDS: &[Sub] = &[
     Sub {
         name: "action",
         aliases: &["followup"],
-        usage: "action <text> [@owner]",
-        help: "Record a follow-up for after the incident",
+        usage: "action [incident] <text> [@owner]",
+        help: "Record a follow-up, also after the incident is closed; from any channel, name the incident first",
         parse: |rest, _| {
             let mut words: Vec<&str> = rest.split_whitespace().collect();
             let owner = words.last().and_then(|w| mention(w));
@@ -478,11 +478,38 @@ impl SlackApp {
                 help_text()
             )));
         };
-        let Some(incident) = self.incident_for_channel(&cmd.channel_id.0).await? else {
-            return Ok(Response::ephemeral(&format!(
-                "`/incident {}` works in an incident's channel, and this isn't one. `/incident list` shows the open incidents.",
-                sub.name
-            )));
+        let (incident, rest) = match self.incident_for_channel(&cmd.channel_id.0).await? {
+            Some(incident) => (incident, rest),
+            // A follow-up can come from anywhere, naming its incident (the review is
+            // often a week later, in another channel, after the channel was archived).
+            None if sub.name == "action" => {
+                let (first, tail) = split_first(rest);
+                let Some(id) = crate::domain::IncidentId::parse(first) else {
+                    return Ok(Response::ephemeral(
+                        "Outside an incident's channel, name the incident: `/incident action <incident> <text> [@owner]`, e.g. `/incident action 20261127-clever-bee add a config check`.",
+                    ));
+                };
+                let Some(named) = self.store.load(&id).await.ok().flatten() else {
+                    return Ok(Response::ephemeral(&format!(
+                        "There is no incident `{}`. `/incident list` shows the open ones.",
+                        escape(first)
+                    )));
+                };
+                // Typed elsewhere, so being there says nothing: its people only (the
+                // reporter, role holders, the members of its channel, archived or not).
+                if !self.is_one_of_its_people(&named, &user).await? {
+                    return Ok(Response::ephemeral(&format!(
+                        ":no_entry: Only the people of `{id}` (its channel's members, its reporter and role holders) can add its action items."
+                    )));
+                }
+                (id, tail)
+            }
+            None => {
+                return Ok(Response::ephemeral(&format!(
+                    "`/incident {}` works in an incident's channel, and this isn't one. `/incident list` shows the open incidents.",
+                    sub.name
+                )));
+            }
         };
         // A time is used only once the person confirmed it when it looks wrong (in the
         // future, or long before the declaration): they say so with a last `confirm`.
@@ -545,6 +572,32 @@ impl SlackApp {
             "On it: `/incident {}`",
             crate::slack::mrkdwn::escape_people(text)
         )))
+    }
+
+    /// Whether `user` is the incident's reporter, holds a role in it, or is (or was, for
+    /// an archived channel) a member of its channel.
+    async fn is_one_of_its_people(
+        &self,
+        incident: &crate::domain::Incident,
+        user: &UserId,
+    ) -> Result<bool, Reject> {
+        if incident.involves(user) {
+            return Ok(true);
+        }
+        let refs = self
+            .store
+            .refs(&incident.id)
+            .await
+            .map_err(|e| Reject::Unavailable(e.to_string()))?;
+        let Some(channel) = refs.get("channel") else {
+            return Ok(false);
+        };
+        let directory = crate::slack::api::SlackDirectory {
+            api: self.api.clone(),
+        };
+        crate::directory::Directory::in_channel(&directory, channel, user)
+            .await
+            .map_err(Reject::Unavailable)
     }
 
     /// The question to ask before a doubtful time is used (see [`when::doubt`]), with
