@@ -146,3 +146,59 @@ async fn the_call_is_on_the_card_in_the_topic_and_bookmarked() {
         .await;
     assert!(r.body.contains("web link"), "{}", r.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_joiner_catches_up_with_a_summary_for_them_alone() {
+    let app = App::start().await;
+    let (_, name) = app
+        .declare("U0ALICE", "Checkout errors", "S2", ViewValues::new())
+        .await;
+    for n in 1..=4 {
+        app.slash("U0ALICE", &name, &format!("update step {n} <b>done</b>"))
+            .await;
+    }
+    app.slash("U0ALICE", &name, "impact start 20m ago").await;
+    app.slash("U0ALICE", &name, "action Add a canary <@U0BOB|bob>")
+        .await;
+    let posted_before = app.channel(&name).messages.len();
+    let r = app.slash("U0ALICE", &name, "summary").await;
+    let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(body["response_type"], "ephemeral", "for them alone");
+    let text = body["text"].as_str().unwrap();
+    assert!(
+        text.contains("*Checkout errors* — S2 · investigating"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nobody yet coordinates; operations <@U0ALICE>"),
+        "{text}"
+    );
+    assert!(text.contains("*Impact:* since <!date^"), "{text}");
+    let (four, three, two) = (
+        text.find("step 4").unwrap(),
+        text.find("step 3").unwrap(),
+        text.find("step 2").unwrap(),
+    );
+    assert!(four < three && three < two, "newest first: {text}");
+    assert!(!text.contains("step 1"), "the last three only: {text}");
+    assert!(
+        text.contains("step 4 &lt;b&gt;done&lt;/b&gt;"),
+        "escaped once: {text}"
+    );
+    assert!(
+        text.contains("*Open action item:* 1. Add a canary (<@U0BOB>)"),
+        "{text}"
+    );
+    assert!(text.contains("*Paged:*"), "{text}");
+    assert_eq!(
+        app.channel(&name).messages.len(),
+        posted_before,
+        "nothing posted in the channel"
+    );
+    let r = app.slash("U0ALICE", "general", "summary").await;
+    assert!(
+        r.body.contains("works in an incident's channel"),
+        "{}",
+        r.body
+    );
+}

@@ -14,4 +14,5 @@ pub mod mrkdwn;
 pub mod quarantine;
 pub mod signature;
 pub mod stats_report;
+pub mod summary;
 pub mod upload;

@@ -429,7 +429,7 @@ pub fn help_text() -> String {
         out.push_str(&format!("• `/incident {}` — {}\n", s.usage, s.help));
     }
     out.push_str("• `/incident edit` — Change the title, impact, description, services or customer in the declaration form\n");
-    out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident mail [days]` — mail to the triage address that opened nothing (auto-replies, bounces, quarantined)\n• `/incident help` — this help\n");
+    out.push_str("• `/incident list [page]` — open incidents you can see\n• `/incident services` — who owns what, and who is paged\n• `/incident stats [days] [json|csv]` — how fast incidents were handled\n• `/incident summary` — catch up: where it stands, who does what, the last updates, open action items, who was paged\n• `/incident mail [days]` — mail to the triage address that opened nothing (auto-replies, bounces, quarantined)\n• `/incident help` — this help\n");
     out.push_str("React with :receipt: to add a message to the papertrail, :pushpin: (or pin it) for the postmortem discussion.\n");
     out.push_str("Shortcuts: *Declare incident* (the ⚡ menu, from anywhere) and *Declare from message* (a message's ⋯ menu, prefilled from an alert or a customer's words). Flare's *Home* tab lists the open incidents you can see, your roles, and a *Declare incident* button.");
     out
@@ -466,6 +466,7 @@ impl SlackApp {
             "services" => return Ok(Response::ephemeral(&self.services())),
             "stats" => return self.stats(&cmd, rest, &user).await,
             "mail" => return self.mail_log(&cmd, rest, &user).await,
+            "summary" | "catchup" | "catch-up" => return self.summary(&cmd).await,
             _ => {}
         }
         let Some(sub) = SUBCOMMANDS
@@ -802,6 +803,35 @@ impl SlackApp {
         Ok(Response::ephemeral(&format!(
             ":bar_chart: Counting the incidents of the last {days} days you can see: {where_}."
         )))
+    }
+
+    /// `/incident summary`: the catch-up, for whoever asks in the incident's channel
+    /// (being there is what a member is).
+    async fn summary(&self, cmd: &SlackCommandEvent) -> Result<Response, Reject> {
+        let Some(id) = self.incident_for_channel(&cmd.channel_id.0).await? else {
+            return Ok(Response::ephemeral(
+                "`/incident summary` works in an incident's channel, and this isn't one. `/incident list` shows the open incidents.",
+            ));
+        };
+        let unavailable = |e: crate::store::StoreError| Reject::Unavailable(e.to_string());
+        let Some(incident) = self.store.load(&id).await.map_err(unavailable)? else {
+            return Ok(Response::ephemeral("I can't find this incident any more."));
+        };
+        let timeline: Vec<crate::domain::Recorded> = self
+            .store
+            .events(&id, 1)
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .map(|e| e.record)
+            .collect();
+        Ok(Response::ephemeral(
+            &crate::slack::limits::fit_message_text(&crate::slack::summary::digest(
+                &incident,
+                &timeline,
+                self.clock.now(),
+            )),
+        ))
     }
 
     /// `/incident mail [days]`: the mail to the triage address that opened nothing,
