@@ -67,7 +67,7 @@ pub fn digest(incident: &Incident, timeline: &[Recorded], now: DateTime<Utc>) ->
         .iter()
         .filter(|r| matches!(r.event, Event::UpdatePosted { .. }))
         .collect();
-    updates.sort_by(|a, b| b.version.cmp(&a.version));
+    updates.sort_by_key(|r| std::cmp::Reverse(r.version));
     if updates.is_empty() {
         out.push_str("\n*Updates:* none yet.");
     } else {
