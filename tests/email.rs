@@ -519,6 +519,24 @@ async fn mail_that_opened_nothing_is_counted_on_request() {
     assert_eq!(app.send_mail(stranger).await["outcome"], "quarantined");
     assert!(app.host.store.open().await.unwrap().is_empty());
 
+    // Only the people of the triage channel (who see its notes) may read the log.
+    let triage = app.channel_id("incident-triage");
+    app.act(
+        "U0BOB",
+        "conversations.leave",
+        serde_json::json!({ "channel": triage }),
+    )
+    .await;
+    app.slash("U0BOB", "general", "mail").await;
+    let bob = app.host.sim.ephemeral_for("U0BOB");
+    assert!(
+        bob.last()
+            .unwrap()
+            .text
+            .contains("for the people of the triage channel"),
+        "{:?}",
+        bob.last()
+    );
     let r = app.slash("U0ALICE", "general", "mail").await;
     assert!(
         r.body.contains("Looking at the triage address"),

@@ -220,6 +220,7 @@ impl Wiring {
                     api: slack.clone(),
                     store: self.store(),
                     desk: self.store(),
+                    triage_channel: self.config.channels.triage.clone(),
                 }),
                 Arc::new(crate::slack::home_tab::HomeTabs {
                     api: slack.clone(),

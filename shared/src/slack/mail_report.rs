@@ -24,6 +24,27 @@ pub struct MailReport {
     pub api: Arc<dyn SlackApi>,
     pub store: Arc<dyn IncidentStore>,
     pub desk: Arc<dyn MailDesk>,
+    /// The triage channel (name or id): its members see the quarantine notes, so they
+    /// (and nobody else) may read the log of what the triage address held back.
+    pub triage_channel: String,
+}
+
+impl MailReport {
+    async fn may_read(&self, user: &crate::domain::UserId) -> Result<bool, EffectError> {
+        let channel =
+            match super::api::find_channel(self.api.as_ref(), &self.triage_channel).await? {
+                Some(c) => c["id"].as_str().unwrap_or_default().to_owned(),
+                // Configured by id rather than name.
+                None => self.triage_channel.clone(),
+            };
+        match super::api::channel_members(self.api.as_ref(), &channel).await {
+            Ok(members) => Ok(members.iter().any(|m| m == user.as_str())),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the triage channel's members");
+                Ok(false)
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -47,6 +68,12 @@ impl Effect for MailReport {
         let Some(url) = env.reply.as_ref().and_then(|r| r.response_url.as_deref()) else {
             return Ok(());
         };
+        if let Some(user) = env.actor.user_id()
+            && !self.may_read(user).await?
+        {
+            let text = ":no_entry: The triage address's log is for the people of the triage channel, who see its quarantine notes: ask to join it.";
+            return self.api.respond(url, text).await.map_err(Into::into);
+        }
         let days = (*days).clamp(1, MAX_DAYS);
         let until = env.received_at;
         let since = until - Duration::days(i64::from(days));
