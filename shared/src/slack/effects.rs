@@ -1254,34 +1254,33 @@ impl SlackEffect {
         let (text, blocks) = follow_up_message(incident, &rec.event);
         let text = format!("{text} _(incident `{}`, closed)_", incident.id);
         let mut places = Vec::new();
-        match (incident.private, refs.get("announcement_ts")) {
-            (false, Some(ts)) => {
-                if let Some(channel) = self.channel_id(&self.config.channels.incidents).await? {
-                    places.push((channel, Some(ts.clone())));
-                }
+        if let (false, Some(ts)) = (incident.private, refs.get("announcement_ts"))
+            && let Some(channel) = self.channel_id(&self.config.channels.incidents).await?
+        {
+            places.push((channel, Some(ts.clone())));
+        }
+        // No thread to say it in (private, or the announcement is gone): by DM.
+        if places.is_empty() {
+            let mut people: Vec<&UserId> = Vec::new();
+            if let Actor::User { id } = &rec.actor {
+                people.push(id);
             }
-            _ => {
-                let mut people: Vec<&UserId> = Vec::new();
-                if let Actor::User { id } = &rec.actor {
-                    people.push(id);
-                }
-                if let Some(owner) = incident
-                    .roles
-                    .postmortem_owner
-                    .as_ref()
-                    .or(incident.roles.coordinator.as_ref())
-                    && !people.contains(&owner)
-                {
-                    people.push(owner);
-                }
-                for person in people {
-                    let dm = self
-                        .api
-                        .call("conversations.open", json!({ "users": person.as_str() }))
-                        .await?;
-                    if let Some(id) = dm["channel"]["id"].as_str() {
-                        places.push((id.to_owned(), None));
-                    }
+            if let Some(owner) = incident
+                .roles
+                .postmortem_owner
+                .as_ref()
+                .or(incident.roles.coordinator.as_ref())
+                && !people.contains(&owner)
+            {
+                people.push(owner);
+            }
+            for person in people {
+                let dm = self
+                    .api
+                    .call("conversations.open", json!({ "users": person.as_str() }))
+                    .await?;
+                if let Some(id) = dm["channel"]["id"].as_str() {
+                    places.push((id.to_owned(), None));
                 }
             }
         }
