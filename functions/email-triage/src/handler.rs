@@ -20,7 +20,6 @@ use crate::policy::TriagePolicy;
 use crate::ses::{ObjectLocation, SesEvent};
 use crate::triage::{self, Delivery, Outcome, Quarantined};
 use async_trait::async_trait;
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use flare::bus::{CommandEnvelope, CommandQueue};
 use flare::clock::Clock;
 use flare::config::Config;
@@ -83,13 +82,8 @@ impl MailSource for S3MailSource {
             .key(&at.key)
             .send()
             .await
-            .map_err(|e| {
-                FetchError(match e.code() {
-                    // The service's own words (`NoSuchKey: The specified key…`).
-                    Some(code) => format!("{code}: {}", e.message().unwrap_or_default()),
-                    None => aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
-                })
-            })?;
+            // The service's own words (`NoSuchKey: The specified key…`).
+            .map_err(|e| FetchError(flare::store::files::words(e)))?;
         let len = out.content_length().and_then(|l| u64::try_from(l).ok());
         if let Some(len) = len.filter(|l| *l > MAX_MAIL_BYTES) {
             return Ok(Fetched::TooLarge(len));

@@ -4,14 +4,14 @@
 //! people can see it is there, how much, and from where.
 
 use super::api::SlackApi;
-use super::mrkdwn::escape;
+use super::mrkdwn::{date, escape};
 use crate::bus::CommandEnvelope;
 use crate::domain::{Command, Incident, Recorded};
 use crate::store::IncidentStore;
 use crate::store::mail_desk::{MailDesk, MailLogEntry};
 use crate::worker::{Effect, EffectError};
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -120,14 +120,6 @@ fn kind_words(kind: &str, count: usize) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-fn when(at: DateTime<Utc>) -> String {
-    format!(
-        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-        at.timestamp(),
-        at.format("%Y-%m-%d %H:%M UTC")
-    )
-}
-
 /// The answer people read.
 pub fn summary(entries: &[MailLogEntry], days: u32) -> String {
     let window = if days == 1 {
@@ -180,7 +172,7 @@ pub fn summary(entries: &[MailLogEntry], days: u32) -> String {
     for e in latest.iter().take(LATEST) {
         out.push_str(&format!(
             "\n• {} · {} from {} · “{}” · {}",
-            when(e.at),
+            date(e.at),
             kind_words(&e.kind, 1).trim_start_matches("1 "),
             escape(if e.sender_domain.is_empty() {
                 "no sender"
@@ -199,7 +191,7 @@ pub fn summary(entries: &[MailLogEntry], days: u32) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn entry(key: &str, kind: &str, domain: &str, minute: u32) -> MailLogEntry {
         MailLogEntry {

@@ -10,6 +10,15 @@
 //!   there, never inside an entity or a reference, and says where it cut.
 
 /// Slack's three control characters. After this, `<!channel>` shows as text.
+/// A time every reader sees in their own zone (`<!date>`), with UTC as the fallback.
+pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
+        at.timestamp(),
+        at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -2,20 +2,12 @@
 //! stands (status, severity, roles), the impact window, the last three updates, what
 //! was captured, the open action items and who was paged, in sentences people read.
 
-use super::mrkdwn::{escape, escape_people};
+use super::mrkdwn::{date, escape, escape_people};
 use crate::domain::{Event, Incident, Recorded, human_duration, pager_name};
 use chrono::{DateTime, Utc};
 
 /// Updates quoted, newest first.
 const UPDATES: usize = 3;
-
-fn when(at: DateTime<Utc>) -> String {
-    format!(
-        "<!date^{}^{{date_short_pretty}} {{time}}|{}>",
-        at.timestamp(),
-        at.format("%Y-%m-%d %H:%M UTC")
-    )
-}
 
 fn person(user: Option<&crate::domain::UserId>) -> String {
     user.map_or_else(|| "nobody yet".to_owned(), |u| format!("<@{u}>"))
@@ -29,7 +21,7 @@ pub fn digest(incident: &Incident, timeline: &[Recorded], now: DateTime<Utc>) ->
         incident.severity,
         incident.status,
         human_duration(now - incident.status_since),
-        when(incident.declared_at),
+        date(incident.declared_at),
     );
     let r = &incident.roles;
     let ops = if r.operations.is_empty() {
@@ -51,13 +43,13 @@ pub fn digest(incident: &Incident, timeline: &[Recorded], now: DateTime<Utc>) ->
         &match (incident.impact_started_at, incident.impact_ended_at) {
             (Some(start), Some(end)) => format!(
                 "\n*Impact:* from {} to {} ({}).",
-                when(start),
-                when(end),
+                date(start),
+                date(end),
                 human_duration(end - start)
             ),
             (Some(start), None) => format!(
                 "\n*Impact:* since {} ({} so far).",
-                when(start),
+                date(start),
                 human_duration(now - start)
             ),
             _ => "\n*Impact:* no start recorded yet (`/incident impact start <time>`).".to_owned(),
@@ -83,7 +75,7 @@ pub fn digest(incident: &Incident, timeline: &[Recorded], now: DateTime<Utc>) ->
                     .map_or_else(String::new, |id| format!(" by <@{id}>"));
                 out.push_str(&format!(
                     "\n> {}{by}: {}",
-                    when(u.at),
+                    date(u.at),
                     escape_people(&crate::domain::clip(text, 300))
                 ));
             }
@@ -124,16 +116,16 @@ pub fn digest(incident: &Incident, timeline: &[Recorded], now: DateTime<Utc>) ->
                 &p.acknowledged_by_name,
                 p.acknowledged_at,
             ) {
-                (Some(u), _, Some(at)) => format!("acknowledged by <@{u}> {}", when(at)),
-                (_, Some(n), Some(at)) => format!("acknowledged by {} {}", escape(n), when(at)),
-                (_, _, Some(at)) => format!("acknowledged {}", when(at)),
+                (Some(u), _, Some(at)) => format!("acknowledged by <@{u}> {}", date(at)),
+                (_, Some(n), Some(at)) => format!("acknowledged by {} {}", escape(n), date(at)),
+                (_, _, Some(at)) => format!("acknowledged {}", date(at)),
                 _ => "not acknowledged".to_owned(),
             };
             format!(
                 "{} ({}) {}, {state}",
                 escape(&p.label),
                 pager_name(&p.vendor),
-                when(p.at)
+                date(p.at)
             )
         })
         .collect();

@@ -35,7 +35,7 @@ impl S3Files {
 }
 
 /// S3's own words (`AccessDenied: …`) when it gave them.
-fn words<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
+pub fn words<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_s3::error::SdkError<E, R>,
 ) -> String {
     match e.code() {

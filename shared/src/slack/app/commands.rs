@@ -615,10 +615,9 @@ impl SlackApp {
         let why = when::doubt(at, now, declared)?;
         let (_, time) = split_first(typed);
         Some(format!(
-            ":question: I read `{}` as <!date^{}^{{date_short_pretty}} {{time}}|{}> ({} in {}), {why}. Nothing is set yet: if that is right, run `/incident impact {} confirm`.",
+            ":question: I read `{}` as {} ({} in {}), {why}. Nothing is set yet: if that is right, run `/incident impact {} confirm`.",
             escape(time),
-            at.timestamp(),
-            at.format("%Y-%m-%d %H:%M UTC"),
+            crate::slack::mrkdwn::date(at),
             at.with_timezone(&zone).format("%a %H:%M"),
             zone.name(),
             escape(typed.trim()),
