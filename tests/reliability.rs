@@ -253,7 +253,7 @@ async fn send_all(app: &App, prepared: Vec<Prepared>) -> Vec<u16> {
 
 /// Settles until `done` holds (SQS redelivers after the poller's 3 s visibility timeout).
 /// The limit is a liveness bound, not a speed target: 200 commands against a moto that
-/// serves one request at a time take 70-110 s on a busy 2-core machine.
+/// serves one request at a time take 70-110 s on a busy 2-core machine, and 180 s on CI.
 async fn settle_until(app: &App, what: &str, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(LIVENESS_SECS);
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
@@ -270,7 +270,7 @@ async fn settle_until(app: &App, what: &str, mut done: impl AsyncFnMut() -> bool
     panic!("not {what} after {LIVENESS_SECS} s");
 }
 
-const LIVENESS_SECS: u64 = 240;
+const LIVENESS_SECS: u64 = 480;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_commands_are_applied_once_in_queue_order() {
@@ -419,12 +419,18 @@ async fn slack_failing_at_a_steady_rate_loses_and_duplicates_nothing() {
         .collect();
     let statuses = send_all(&app, prepared).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // Sent one after another, without settling between: the 30 updates are still
+    // working through a failing Slack, and only settle_until bounds how long that takes.
     for text in [
         "severity S1",
         "status fixing",
         "role coordinator <@U0CAROL>",
     ] {
-        assert_eq!(app.slash("U0ALICE", &name, text).await.status, 200);
+        let prepared = app
+            .driver
+            .prepare_command("U0ALICE", &channel, "/incident", text)
+            .unwrap();
+        assert_eq!(app.driver.send(&prepared).await.unwrap().status, 200);
     }
     settle_until(&app, "all applied and finished", async || {
         let stored = app.host.store.events(&id, 1).await.unwrap();
