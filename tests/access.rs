@@ -232,13 +232,13 @@ async fn the_audit_trail_is_sent_as_a_file_to_whoever_asks_and_only_to_members()
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "time,actor,source,command,outcome,details,reason,command_id"
+        "time,actor,actor_name,source,command,outcome,details,reason,command_id"
     );
     let commands: Vec<(&str, &str)> = lines[1..]
         .iter()
         .map(|l| {
             let cells: Vec<&str> = l.split(',').collect();
-            (cells[3], cells[4])
+            (cells[4], cells[5])
         })
         .collect();
     assert_eq!(
@@ -250,6 +250,11 @@ async fn the_audit_trail_is_sent_as_a_file_to_whoever_asks_and_only_to_members()
             ("status", "refused"),
             ("audit", "applied"),
         ],
+        "{csv}"
+    );
+    // Read outside Slack, the trail names people next to their ids.
+    assert!(
+        lines[1].starts_with(&format!("{},U0ALICE,Alice Anderson,", &lines[1][..24])),
         "{csv}"
     );
     assert!(csv.contains("Looking at the index"));

@@ -167,6 +167,17 @@ async fn action_items_become_tickets_once_and_land_in_the_postmortem() {
         .collect();
     assert_eq!(issues.len(), 1, "one issue however often it is asked for");
     assert_eq!(issues[0].body["title"], "Alert on consumer lag");
+    // Read outside Slack: the owner by name, assigned by their tracker login, and a
+    // link back to the incident's channel.
+    let body = issues[0].body["body"].as_str().unwrap_or_default();
+    assert!(body.contains("Owner: Bob Brown"), "{body}");
+    assert!(
+        body.contains(&format!(
+            "https://slack.com/app_redirect?channel={channel_id}"
+        )),
+        "{body}"
+    );
+    assert_eq!(issues[0].body["assignees"], serde_json::json!(["bob-gh"]));
     assert!(
         app.channel(&name)
             .messages
@@ -189,7 +200,13 @@ async fn action_items_become_tickets_once_and_land_in_the_postmortem() {
         doc.contains("1. Alert on consumer lag") && doc.contains("2. Document the replay runbook"),
         "{doc}"
     );
-    assert!(doc.contains("@U0BOB"));
+    // Read outside Slack: people by their names, never by their Slack ids.
+    let owner = doc
+        .lines()
+        .find(|l| l.starts_with("| 1. Alert on consumer lag"))
+        .unwrap_or_else(|| panic!("no action row: {doc}"));
+    assert!(owner.contains("| Bob Brown |"), "{owner}");
+    assert!(!doc.contains("@U0"), "a raw Slack id in: {doc}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -321,6 +338,7 @@ async fn the_eventbridge_rule_delivers_resolutions_to_the_postmortem_function() 
             Some(&flare_tests::endpoint()),
         )),
         publisher: None,
+        names: None,
         config: std::sync::Arc::new(flare::config::Config::default()),
     };
     let outcome = flare_postmortem::handle_event(&postmortems, event)
@@ -417,7 +435,7 @@ async fn links_go_on_the_card_the_bookmarks_and_the_postmortem() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_follow_up_recorded_at_the_review_after_closing_still_lands() {
+async fn a_follow_up_and_a_redraft_at_the_review_after_closing_still_land() {
     let app = App::start().await;
     let (id, name) = app
         .declare("U0ALICE", "Cache stampede", "S3", ViewValues::new())
@@ -515,4 +533,42 @@ async fn a_follow_up_recorded_at_the_review_after_closing_still_lands() {
         .unwrap();
     assert_eq!(incident.actions.len(), 1, "{}", r.body);
     assert!(r.body.contains("Only the people of"), "{}", r.body);
+
+    // The postmortem is redrafted at the review, from #general, and shared in the
+    // announcement's thread (the channel is archived), with the new action item and
+    // its owner by name.
+    let r = app
+        .slash("U0ALICE", "general", &format!("postmortem {id}"))
+        .await;
+    assert!(r.body.contains("On it"), "{}", r.body);
+    let redraft = app
+        .channel("incidents")
+        .messages
+        .into_iter()
+        .find(|m| {
+            m.thread_ts.as_deref() == Some(announcement.ts.as_str())
+                && m.subtype.as_deref() == Some("file_share")
+        })
+        .expect("the redraft in the announcement's thread");
+    assert!(redraft.text.contains("redrafted"), "{}", redraft.text);
+    let file = app
+        .host
+        .sim
+        .state()
+        .files
+        .into_iter()
+        .rfind(|f| f.completed && f.name == format!("postmortem-{id}.md"))
+        .expect("the redrafted file");
+    let row = file
+        .content
+        .lines()
+        .find(|l| l.starts_with("| 1. Rate-limit cache rebuilds"))
+        .unwrap_or_else(|| panic!("no action row: {}", file.content));
+    assert!(row.contains("| Bob Brown |"), "{row}");
+    // Someone who was never in the incident can't ask for it either.
+    let r = app
+        .slash("U0ERIN", "general", &format!("postmortem {id}"))
+        .await;
+    assert!(r.body.contains("Only the people of"), "{}", r.body);
+    assert!(r.body.contains("redraft its postmortem"), "{}", r.body);
 }

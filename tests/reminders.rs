@@ -124,7 +124,7 @@ async fn the_draft_posts_in_one_click_snooze_pauses_and_resolve_stops() {
         .collect();
     assert_eq!(updates.len(), 1);
     assert!(
-        updates[0].contains("Status is now fixing: found the bad config"),
+        updates[0].contains("We found the cause and are working on a fix: found the bad config."),
         "{updates:?}"
     );
 
@@ -143,6 +143,123 @@ async fn the_draft_posts_in_one_click_snooze_pauses_and_resolve_stops() {
     );
     let incident = app.host.store.load(&id).await.unwrap().unwrap();
     assert!(incident.reminders.update_nudged_at.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_draft_is_in_sentences_with_names_and_can_be_edited_before_it_is_posted() {
+    let app = App::start().await;
+    let (_, name) = s1_with_coordinator(&app).await;
+    app.slash("U0CAROL", &name, "role communications <@U0BOB|bob>")
+        .await;
+    app.slash("U0CAROL", &name, "severity S2").await;
+    app.slash("U0CAROL", &name, "status monitoring rolled back")
+        .await;
+    advance(&app, 60).await;
+    let nudge = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains(NUDGE))
+        .unwrap();
+    // What a coordinator would write, people by name (their Slack profiles).
+    for sentence in [
+        "Bob Brown now handles communications.",
+        "We lowered the severity from S1 to S2",
+        "A fix is in place and we are watching it: rolled back.",
+        "Carol Chen is coordinating.",
+    ] {
+        assert!(
+            nudge.text.contains(sentence),
+            "{sentence:?} in {}",
+            nudge.text
+        );
+    }
+    let blocks = nudge.blocks.clone().unwrap();
+    let button = |id: &str| {
+        blocks[1]["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["action_id"] == id)
+            .unwrap_or_else(|| panic!("no {id} button"))["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let channel_id = app.channel_id(&name);
+
+    // "Edit and post" opens the draft in a modal.
+    let views_before = app.host.sim.views().len();
+    let r = app
+        .driver
+        .block_action(
+            "U0CAROL",
+            &channel_id,
+            &nudge.ts,
+            "edit_update",
+            Some(&button("edit_update")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let views = app.host.sim.views();
+    assert_eq!(views.len(), views_before + 1, "a modal opened");
+    let view = views.last().unwrap().clone();
+    let field = &view.view["blocks"][0]["element"];
+    assert!(
+        field["initial_value"]
+            .as_str()
+            .unwrap()
+            .contains("Bob Brown now handles communications."),
+        "{field}"
+    );
+    // Empty: refused in the modal, nothing posted.
+    let empty = app
+        .driver
+        .prepare_view_submission(
+            "U0CAROL",
+            &view.id,
+            &ViewValues::new().set("update", "value", "  "),
+        )
+        .unwrap();
+    let r = app.driver.send(&empty).await.unwrap();
+    assert!(r.body.contains("Write the update"), "{}", r.body);
+    // Edited and posted; then the one-click button on the same reminder posts nothing
+    // more: one update from one reminder.
+    let edited = app
+        .driver
+        .prepare_view_submission(
+            "U0CAROL",
+            &view.id,
+            &ViewValues::new().set(
+                "update",
+                "value",
+                "Payments are back; we are watching error rates.",
+            ),
+        )
+        .unwrap();
+    assert_eq!(app.driver.send(&edited).await.unwrap().status, 200);
+    app.host.settle().await;
+    app.driver
+        .block_action(
+            "U0CAROL",
+            &channel_id,
+            &nudge.ts,
+            "post_update",
+            Some(&button("post_update")),
+        )
+        .await
+        .unwrap();
+    app.host.settle().await;
+    let updates: Vec<String> = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .filter(|m| m.text.contains("*Update*"))
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(updates[0].contains("Payments are back"), "{updates:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

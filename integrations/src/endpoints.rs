@@ -1,7 +1,7 @@
 //! Base URLs of the vendors, so tests and local mode can point at the fakes.
 
 /// Base URLs without a trailing slash; adapters append the vendor's paths
-/// (`/v2/enqueue`, `/v2/alerts`, `/v1/pages/...`, `/repos/...`).
+/// (`/v2/enqueue`, `/v2/alerts`, `/v1/pages/...`, `/repos/...`, `/rest/api/3/...`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     /// The Events API (`/v2/enqueue`).
@@ -12,6 +12,9 @@ pub struct Endpoints {
     pub opsgenie_eu: String,
     pub statuspage: String,
     pub github: String,
+    /// Jira Cloud: `None` in production (each tracker's configured site), the fake's
+    /// base in local mode (`/rest/api/3/...` is appended).
+    pub jira: Option<String>,
 }
 
 impl Endpoints {
@@ -24,6 +27,7 @@ impl Endpoints {
             opsgenie_eu: "https://api.eu.opsgenie.com".into(),
             statuspage: "https://api.statuspage.io".into(),
             github: "https://api.github.com".into(),
+            jira: None,
         }
     }
 
@@ -38,6 +42,7 @@ impl Endpoints {
             opsgenie_eu: format!("{base}/fake/opsgenie"),
             statuspage: format!("{base}/fake/statuspage"),
             github: format!("{base}/fake/github"),
+            jira: Some(format!("{base}/fake/jira")),
         }
     }
 
@@ -48,6 +53,11 @@ impl Endpoints {
             Some(base) => Self::local(base.trim()),
             None => Self::production(),
         }
+    }
+
+    /// Where Jira calls for a site go: the site itself, or the local fake.
+    pub fn jira<'a>(&'a self, site: &'a str) -> &'a str {
+        self.jira.as_deref().unwrap_or(site)
     }
 
     /// The Opsgenie base for an account's region.

@@ -1,5 +1,6 @@
 //! Flare's outside integrations: paging (PagerDuty, Opsgenie), a status page
-//! (Atlassian Statuspage), a tracker (GitHub issues), and local fakes of all four.
+//! (Atlassian Statuspage), trackers (GitHub issues, Jira Cloud), and local fakes of
+//! them all.
 //!
 //! * [`pager`]: the [`pager::Pager`] port and its two vendor adapters.
 //! * [`paging_effect`]: [`PagingEffect`], the worker effect that pages on-call.
@@ -37,8 +38,9 @@ pub fn worker_effects(
     queue: std::sync::Arc<dyn flare::bus::CommandQueue>,
     pagers: pager::Pagers,
     on_call: Option<std::sync::Arc<dyn flare::directory::OnCallNow>>,
+    names: Option<std::sync::Arc<dyn flare::directory::Names>>,
 ) -> Vec<std::sync::Arc<dyn flare::worker::Effect>> {
-    let (tracker, labels) = ticket_effect::tracker_from_config(
+    let trackers = ticket_effect::trackers_from_config(
         &config,
         pagers.http.clone(),
         &pagers.endpoints,
@@ -58,9 +60,9 @@ pub fn worker_effects(
         std::sync::Arc::new(TicketEffect {
             store: store.clone(),
             queue,
-            tracker,
-            labels,
+            trackers,
             config: config.clone(),
+            names,
         }),
         std::sync::Arc::new(StatusPageEffect {
             store,

@@ -31,3 +31,12 @@ pub trait OnCallNow: Send + Sync {
         schedule: &crate::config::OnCallSchedule,
     ) -> Result<Vec<OnCallPerson>, String>;
 }
+
+/// People's names for documents read outside Slack (the postmortem, tickets, the audit
+/// CSV), where `U0BOB` means nothing. A port: `slack::people::SlackNames` answers it.
+#[async_trait]
+pub trait Names: Send + Sync {
+    /// The names it could find, by user id; a person it can't name is left out, and the
+    /// document shows their id. Never fails: a name is a nicety, the document is not.
+    async fn names(&self, ids: &[String]) -> std::collections::HashMap<String, String>;
+}

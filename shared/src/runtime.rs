@@ -163,6 +163,12 @@ impl Wiring {
     }
 
     /// The worker: DynamoDB store, EventBridge publisher, Slack effects.
+    /// People's names from their Slack profiles, for what is read outside Slack.
+    pub fn names(&self) -> Result<Arc<dyn crate::directory::Names>, String> {
+        let slack: Arc<dyn SlackApi> = Arc::new(self.slack()?);
+        Ok(Arc::new(crate::slack::people::SlackNames::new(slack)))
+    }
+
     pub fn worker(&self) -> Result<Worker, String> {
         self.worker_with(None)
     }
@@ -241,6 +247,7 @@ impl Wiring {
                     uploader: Arc::new(crate::slack::upload::HttpUploader::new()),
                     audit: self.store(),
                     store: self.store(),
+                    names: Arc::new(crate::slack::people::SlackNames::new(slack.clone())),
                 }),
             ],
             responder: Arc::new(SlackResponder {

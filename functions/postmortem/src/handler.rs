@@ -10,7 +10,7 @@
 //! that is no longer resolved, or a permanent refusal is logged and returns `Ok`.
 
 use crate::lease::{Leases, take};
-use crate::service::{PostmortemError, Postmortems, Report};
+use crate::service::{PostmortemError, Postmortems, Report, Why};
 use flare::domain::{IncidentId, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -62,9 +62,9 @@ async fn handle(
         tracing::info!(%reason, "event ignored");
         Ok(Outcome::Ignored { reason })
     };
-    let on_demand = match envelope.detail_type.as_deref() {
-        Some(RESOLVED) => false,
-        Some(REQUESTED) => true,
+    let why = match envelope.detail_type.as_deref() {
+        Some(RESOLVED) => Why::Resolved,
+        Some(REQUESTED) => Why::Asked,
         other => {
             return ignored(format!(
                 "detail-type {other:?} from {:?} is neither {RESOLVED} nor {REQUESTED}",
@@ -81,14 +81,16 @@ async fn handle(
     };
     match service.incidents.load(&id).await {
         Ok(None) => return ignored(format!("incident {id} not found")),
-        Ok(Some(inc)) if !on_demand && !matches!(inc.status, Status::Resolved | Status::Closed) => {
+        Ok(Some(inc))
+            if why == Why::Resolved && !matches!(inc.status, Status::Resolved | Status::Closed) =>
+        {
             return ignored(format!("incident {id} is {} now", inc.status));
         }
         Ok(Some(_)) => {}
         Err(e) => return settle(&id, Err(e.into())),
     }
     let Some(leases) = leases else {
-        return settle(&id, service.generate(&id).await);
+        return settle(&id, service.generate(&id, why).await);
     };
     let holder = format!("{:016x}", fastrand::u64(..));
     match take(leases, &id, &holder).await {
@@ -96,7 +98,7 @@ async fn handle(
         Ok(false) => return settle(&id, Err(PostmortemError::Busy(id.clone()))),
         Err(e) => return settle(&id, Err(e.into())),
     }
-    let result = service.generate(&id).await;
+    let result = service.generate(&id, why).await;
     if let Err(e) = leases.give_back(&id, &holder).await {
         // It expires by itself; the next draft just waits a little longer.
         tracing::warn!(incident = %id, error = %e, "could not give the lease back");

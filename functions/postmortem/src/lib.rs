@@ -23,6 +23,6 @@ pub mod store;
 pub mod upload;
 
 pub use handler::{handle_event, handle_event_leased};
-pub use render::{Links, render, render_with};
-pub use service::{PostmortemError, Postmortems, Report};
+pub use render::{Links, People, render, render_with};
+pub use service::{PostmortemError, Postmortems, Report, Why};
 pub use store::{PostmortemStore, S3PostmortemStore, Stored};

@@ -13,13 +13,14 @@
 //! * `postmortem_notice#<version>`: the notice's `ts`.
 //!
 //! A private incident gets no notice in the incidents channel. A closed incident's
-//! channel is archived: nothing is posted (the document is only stored). The window
+//! channel is archived: a draft asked for at the review goes to its announcement's thread,
+//! or by DM to its postmortem owner. The window
 //! left is a crash between a Slack call and storing its ref, which can repeat that one
 //! post on the retry.
 
 use crate::upload::Uploader;
 use flare::config::Config;
-use flare::domain::{Incident, clip};
+use flare::domain::{Incident, Status, clip};
 use flare::slack::api::{SlackApi, SlackError, message, ts_of};
 use flare::slack::mrkdwn::escape;
 use flare::store::{IncidentStore, StoreError};
@@ -107,8 +108,18 @@ impl Publisher {
         markdown: &str,
         document_link: &str,
         refs: &mut HashMap<String, String>,
+        why: crate::service::Why,
     ) -> Result<Published, PublishError> {
         let mut done = Published::default();
+        if incident.status == Status::Closed && why == crate::service::Why::Asked {
+            // Redrafted at the review after closing: the channel is archived, so the
+            // file goes where the follow-ups of a closed incident go.
+            done.file = self.after_close(incident, markdown, refs).await?;
+            if !done.file {
+                done.skipped = Some("the incident is closed and has nobody to send it to".into());
+            }
+            return Ok(done);
+        }
         if incident.status.is_terminal() {
             done.skipped = Some(format!(
                 "the incident is {}: its channel is archived",
@@ -120,7 +131,15 @@ impl Publisher {
             done.skipped = Some("the incident has no Slack channel".into());
             return Ok(done);
         };
-        match self.share_file(incident, &channel, markdown, refs).await {
+        let comment = format!(
+            ":memo: Postmortem draft for this incident (version {}): check the facts, then write the root cause analysis, what went well and badly, and the action items. {}.",
+            incident.version,
+            owner(incident)
+        );
+        match self
+            .share_file(incident, (&channel, None), &comment, markdown, refs)
+            .await
+        {
             Ok(posted) => done.file = posted,
             Err(PublishError::Slack(SlackError::Api(code)))
                 if GONE_CODES.contains(&code.as_str()) =>
@@ -146,11 +165,54 @@ impl Publisher {
         Ok(done)
     }
 
-    /// The file, once per incident version.
+    /// A closed incident's draft: in its announcement's thread in the incidents channel,
+    /// or, for a private incident (or no announcement), by DM to its postmortem owner
+    /// (else its coordinator). `false`: nobody to send it to.
+    async fn after_close(
+        &self,
+        incident: &Incident,
+        markdown: &str,
+        refs: &mut HashMap<String, String>,
+    ) -> Result<bool, PublishError> {
+        let comment = format!(
+            ":memo: Postmortem draft for *{}* (`{}`, closed), redrafted from its timeline (version {}). {}.",
+            escape(&flatten(&incident.title)),
+            incident.id,
+            incident.version,
+            owner(incident)
+        );
+        if let (false, Some(ts)) = (incident.private, refs.get("announcement_ts").cloned())
+            && let Some(channel) = self.channel_id(&self.config.channels.incidents).await?
+        {
+            return self
+                .share_file(incident, (&channel, Some(&ts)), &comment, markdown, refs)
+                .await;
+        }
+        let Some(person) = incident
+            .roles
+            .postmortem_owner
+            .as_ref()
+            .or(incident.roles.coordinator.as_ref())
+        else {
+            return Ok(false);
+        };
+        let dm = self
+            .api
+            .call("conversations.open", json!({ "users": person.as_str() }))
+            .await?;
+        let Some(channel) = dm["channel"]["id"].as_str().map(str::to_owned) else {
+            return Ok(false);
+        };
+        self.share_file(incident, (&channel, None), &comment, markdown, refs)
+            .await
+    }
+
+    /// The file, once per incident version, in `(channel, thread)`.
     async fn share_file(
         &self,
         incident: &Incident,
-        channel: &str,
+        (channel, thread_ts): (&str, Option<&str>),
+        comment: &str,
         markdown: &str,
         refs: &mut HashMap<String, String>,
     ) -> Result<bool, PublishError> {
@@ -165,11 +227,6 @@ impl Publisher {
         }
         let filename = format!("postmortem-{}.md", incident.id);
         let title = clip(&format!("Postmortem: {}", flatten(&incident.title)), 250);
-        let comment = format!(
-            ":memo: Postmortem draft for this incident (version {}): check the facts, then write the root cause analysis, what went well and badly, and the action items. {}.",
-            incident.version,
-            owner(incident)
-        );
         let (file_id, completed) = flare::slack::upload::share(
             self.api.as_ref(),
             self.uploader.as_ref(),
@@ -179,7 +236,8 @@ impl Publisher {
                 bytes: markdown.as_bytes().to_vec(),
                 title: &title,
                 channel,
-                comment: &comment,
+                thread_ts,
+                comment,
             },
         )
         .await?;

@@ -2,7 +2,7 @@
 //! (on `IncidentResolved`) and for `/incident postmortem` alike.
 
 use crate::publish::{PublishError, Published, Publisher};
-use crate::render::{Links, render_with};
+use crate::render::{Links, People, render_with};
 use crate::store::{PostmortemStore, S3PostmortemStore, StorageError, Stored, key, sha256};
 use crate::upload::HttpUploader;
 use flare::config::Config;
@@ -47,6 +47,14 @@ impl PostmortemError {
     }
 }
 
+/// Why a draft is made: a closed incident's is shared only when someone asked for it
+/// (a resolution delivered late, after the close, is only stored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    Resolved,
+    Asked,
+}
+
 /// What one generation did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -68,6 +76,8 @@ pub struct Postmortems {
     pub documents: Arc<dyn PostmortemStore>,
     /// `None`: store only.
     pub publisher: Option<Publisher>,
+    /// People's names for the document; `None`: user ids.
+    pub names: Option<Arc<dyn flare::directory::Names>>,
     pub config: Arc<Config>,
 }
 
@@ -79,11 +89,11 @@ impl Postmortems {
         let bucket = std::env::var(BUCKET_ENV).map_err(|_| format!("{BUCKET_ENV} is not set"))?;
         let endpoint = flare::runtime::local_override("FLARE_AWS_ENDPOINT");
         let incidents: Arc<dyn IncidentStore> = w.store();
-        let slack = SlackWebApi::new(
+        let slack: Arc<dyn flare::slack::api::SlackApi> = Arc::new(SlackWebApi::new(
             &w.bot_token,
             w.slack_api_url.as_deref(),
             &w.response_url_prefix,
-        )?;
+        )?);
         Ok(Self {
             incidents: incidents.clone(),
             documents: Arc::new(S3PostmortemStore::from_sdk(
@@ -92,11 +102,12 @@ impl Postmortems {
                 endpoint.as_deref(),
             )),
             publisher: Some(Publisher {
-                api: Arc::new(slack),
+                api: slack.clone(),
                 uploader: Arc::new(HttpUploader::new()),
                 incidents,
                 config: w.config.clone(),
             }),
+            names: Some(Arc::new(flare::slack::people::SlackNames::new(slack))),
             config: w.config.clone(),
         })
     }
@@ -120,21 +131,36 @@ impl Postmortems {
     /// Renders, stores and shares the postmortem of `id`, whatever its status (the
     /// Lambda calls it for resolved incidents; `/incident postmortem` for any).
     /// Idempotent: an unchanged incident writes nothing and posts nothing.
-    pub async fn generate(&self, id: &IncidentId) -> Result<Report, PostmortemError> {
+    pub async fn generate(&self, id: &IncidentId, why: Why) -> Result<Report, PostmortemError> {
         let Some((incident, timeline)) = self.load(id).await? else {
             return Err(PostmortemError::NotFound(id.clone()));
         };
         let mut refs = self.incidents.refs(id).await?;
-        let links = Links {
+        let mut links = Links {
             channel_id: refs.get("channel").cloned(),
             channel_name: refs.get("channel_name").cloned(),
+            people: People::default(),
         };
-        let markdown = render_with(&incident, &timeline, &self.config, &links);
+        let mut markdown = render_with(&incident, &timeline, &self.config, &links);
+        // The first rendering tells whom the document shows; the second names them.
+        if let Some(names) = &self.names {
+            let shown = links.people.shown();
+            if !shown.is_empty() {
+                links.people = People::known(names.names(&shown).await);
+                markdown = render_with(&incident, &timeline, &self.config, &links);
+            }
+        }
         let stored = self.documents.put(id, &markdown).await?;
         let slack = match &self.publisher {
             Some(p) => {
-                p.publish(&incident, &markdown, &self.documents.link(id), &mut refs)
-                    .await?
+                p.publish(
+                    &incident,
+                    &markdown,
+                    &self.documents.link(id),
+                    &mut refs,
+                    why,
+                )
+                .await?
             }
             None => Published {
                 skipped: Some("Slack is not configured".into()),

@@ -98,7 +98,11 @@ async fn stored_and_posted_once_then_regeneration_changes_nothing() {
 
     // Again (a redelivered event, or `/incident postmortem`): nothing new anywhere.
     let calls = w.sim.calls().len();
-    let again = w.service.generate(&id).await.unwrap();
+    let again = w
+        .service
+        .generate(&id, flare_postmortem::Why::Resolved)
+        .await
+        .unwrap();
     assert!(!again.written);
     assert_eq!(again.sha256, report.sha256);
     assert!(!again.slack.file && !again.slack.bookmark && !again.slack.notice);
@@ -212,6 +216,28 @@ async fn closed_incidents_are_only_stored_and_other_events_are_ignored() {
     assert!(report.slack.skipped.is_some());
     assert_eq!(w.versions(&id).await, 1);
     assert!(w.sim.state().files.is_empty());
+
+    // Asked for at the review: shared in the announcement's thread, the channel being
+    // archived; asked twice for the same version, shared once.
+    let mut asked = resolved_event(&id);
+    asked["detail-type"] = json!("PostmortemRequested");
+    for _ in 0..2 {
+        handle_event(&w.service, asked.clone()).await.unwrap();
+    }
+    let shared: Vec<_> = w
+        .sim
+        .channel_by_name("incidents")
+        .unwrap()
+        .messages
+        .into_iter()
+        .filter(|m| m.subtype.as_deref() == Some("file_share"))
+        .collect();
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert!(
+        shared[0].thread_ts.is_some(),
+        "in the announcement's thread"
+    );
+    assert!(shared[0].text.contains("redrafted"), "{}", shared[0].text);
 
     // Still open (reopened since the event was sent), unknown, or not a resolution.
     let open = incident("20240201-still-open", false, &[]);

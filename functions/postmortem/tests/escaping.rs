@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 use flare::config::Config;
 use flare::domain::{CaptureKind, CapturedMessage, Command, Declaration, Roles, Status};
 use flare_postmortem::fixtures::{Script, person, severity, user};
-use flare_postmortem::{Links, render_with};
+use flare_postmortem::{Links, People, render_with};
 use proptest::prelude::*;
 
 /// Text biased towards Markdown's special characters, or anything at all.
@@ -118,6 +118,8 @@ fn document(
         &Links {
             channel_id: Some("C0PROP00001".into()),
             channel_name: None,
+            // People's names come from their Slack profiles: outside text too.
+            people: People::known([("U0ALICE".to_owned(), description.to_owned())]),
         },
     )
 }

@@ -22,6 +22,7 @@ fn links() -> Links {
     Links {
         channel_id: Some("C0INCIDENT1".into()),
         channel_name: Some("inc-20240122-honest-rhino".into()),
+        people: Default::default(),
     }
 }
 

@@ -36,6 +36,7 @@ async fn main() -> Result<(), Error> {
         wiring.queue(),
         pagers,
         Some(on_call),
+        Some(wiring.names()?),
     );
     worker.effects.extend(extra);
     let worker = &worker;

@@ -141,6 +141,7 @@ impl Host {
             wiring.queue(),
             pagers,
             Some(on_call),
+            Some(wiring.names().map_err(anyhow::Error::msg)?),
         );
         worker.effects.extend(extra);
         // The postmortem bucket (versioned, as in AWS) and the function as an effect.
@@ -167,6 +168,14 @@ impl Host {
                 .send()
                 .await?;
         }
+        let postmortem_slack: Arc<dyn flare::slack::api::SlackApi> = Arc::new(
+            SlackWebApi::new(
+                &wiring.bot_token,
+                wiring.slack_api_url.as_deref(),
+                &wiring.response_url_prefix,
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
         let postmortems = flare_postmortem::Postmortems {
             incidents: worker.store.clone(),
             documents: Arc::new(flare_postmortem::S3PostmortemStore::from_sdk(
@@ -175,18 +184,14 @@ impl Host {
                 Some(&opts.aws_endpoint),
             )),
             publisher: Some(flare_postmortem::publish::Publisher {
-                api: Arc::new(
-                    SlackWebApi::new(
-                        &wiring.bot_token,
-                        wiring.slack_api_url.as_deref(),
-                        &wiring.response_url_prefix,
-                    )
-                    .map_err(anyhow::Error::msg)?,
-                ),
+                api: postmortem_slack.clone(),
                 uploader: Arc::new(flare_postmortem::upload::HttpUploader::new()),
                 incidents: worker.store.clone(),
                 config: config.clone(),
             }),
+            names: Some(Arc::new(flare::slack::people::SlackNames::new(
+                postmortem_slack,
+            ))),
             config: config.clone(),
         };
         worker

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use flare::domain::{Event, Incident, Recorded, Status};
 use flare::worker::{Effect, EffectError};
-use flare_postmortem::Postmortems;
+use flare_postmortem::{Postmortems, Why};
 
 pub struct LocalPostmortem {
     pub postmortems: Postmortems,
@@ -18,17 +18,15 @@ impl Effect for LocalPostmortem {
     }
 
     async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
-        let wanted = matches!(
-            rec.event,
+        let why = match rec.event {
             Event::StatusChanged {
                 to: Status::Resolved,
                 ..
-            } | Event::PostmortemRequested
-        );
-        if !wanted {
-            return Ok(());
-        }
-        match self.postmortems.generate(&incident.id).await {
+            } => Why::Resolved,
+            Event::PostmortemRequested => Why::Asked,
+            _ => return Ok(()),
+        };
+        match self.postmortems.generate(&incident.id, why).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_transient() => Err(EffectError::Transient(e.to_string())),
             Err(e) => Err(EffectError::Permanent(e.to_string())),

@@ -1,12 +1,13 @@
-//! Local fakes of PagerDuty, Opsgenie, Statuspage and GitHub, for tests and local
-//! mode. [`Fakes::router`] serves absolute paths, so the local host can merge it:
+//! Local fakes of PagerDuty, Opsgenie, Statuspage, GitHub and Jira Cloud, for tests
+//! and local mode. [`Fakes::router`] serves absolute paths, so the local host can merge it:
 //!
 //! | route | imitates |
 //! |---|---|
 //! | `POST /fake/pagerduty/v2/enqueue` | Events API v2 (202 / 400 `invalid event`) |
 //! | `POST /fake/opsgenie/v2/alerts` (+ `/{alias}/acknowledge`, `/{alias}/close`) | Alert API (202 + `requestId`, 401, 422) |
 //! | `POST /fake/statuspage/v1/pages/{page}/incidents`, `PATCH …/incidents/{id}` | Statuspage (201 / 200, 401, 404, 422) |
-//! | `POST /fake/github/repos/{owner}/{repo}/issues` | GitHub issues (201, 401, 422) |
+//! | `POST /fake/github/repos/{owner}/{repo}/issues` | GitHub issues (201, 401, 422; 422 on `assignees` for a login that is no collaborator, [`GitHubAccounts`]) |
+//! | `POST /fake/jira/rest/api/3/issue` | Jira Cloud issues, API v3 (201 `{id, key, self}`; 401 unless basic auth matches [`JiraSite`]; 400 `{errorMessages, errors}` for an unknown project, issue type or assignee, a summary over 255 characters or with a newline, a description that isn't an ADF document, a label with spaces) |
 //! | `POST /fake/pagerduty/{ack,resolve}` `{ key, by? }` | a responder acting in PagerDuty: the alert changes, and a signed v3 webhook (`incident.acknowledged` / `incident.resolved`) goes to Flare's `/pager/pagerduty` |
 //! | `POST /fake/opsgenie/{ack,resolve}` `{ key, by? }` | the same in Opsgenie: a webhook (`Acknowledge` / `Close`) with `X-Flare-Token` to `/pager/opsgenie` |
 //! | `GET /fake/pagerduty/api/oncalls?schedule_ids[]=…` | PagerDuty REST `oncalls` (`Token token=` auth, 401 without): who is on call, users with their e-mail |
@@ -32,12 +33,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The vendors the fakes imitate, as named in [`Received::vendor`] and faults.
-pub const VENDORS: [&str; 5] = [
+pub const VENDORS: [&str; 6] = [
     "pagerduty",
     "pagerduty-api",
     "opsgenie",
     "statuspage",
     "github",
+    "jira",
 ];
 
 /// One request a fake received.
@@ -74,9 +76,62 @@ struct Vendors {
     statuspage: BTreeMap<String, Value>,
     /// GitHub issues per `owner/repo`.
     github: BTreeMap<String, Vec<Value>>,
+    /// Who may be assigned GitHub issues.
+    github_accounts: GitHubAccounts,
+    /// The Jira site: its credentials, projects and accounts.
+    jira_site: JiraSite,
+    /// Jira issues per project key, oldest first.
+    jira: BTreeMap<String, Vec<Value>>,
     /// Who is on call: `<vendor>:<schedule>` → people `{ email, name }`.
     oncall: BTreeMap<String, Vec<OnCallEntry>>,
     next_id: u64,
+}
+
+/// The fake Jira site's account and contents. The default is what local mode uses
+/// (`infra/config/flare.local.yaml`): its token is what the local host's secrets give
+/// for `/flare/local/jira/token` (`local-<name>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JiraSite {
+    /// Basic auth: this e-mail and API token, nothing else.
+    pub email: String,
+    pub token: String,
+    /// Project keys that exist.
+    pub projects: Vec<String>,
+    /// Issue types every project has.
+    pub issue_types: Vec<String>,
+    /// Account ids that may be assignees.
+    pub accounts: Vec<String>,
+}
+
+impl Default for JiraSite {
+    fn default() -> Self {
+        Self {
+            email: "flare-bot@acme.example".into(),
+            token: "local-/flare/local/jira/token".into(),
+            projects: vec!["DISC".into(), "PAY".into()],
+            issue_types: vec!["Task".into(), "Bug".into(), "Story".into()],
+            // Bob's and Carol's, as `tracker.people` of the local configuration says.
+            accounts: vec![
+                "5b10ac8d82e05b22cc7d4ef5".into(),
+                "5b10ac8d82e05b22cc7d4ca1".into(),
+            ],
+        }
+    }
+}
+
+/// The fake GitHub's collaborators: the logins an issue may be assigned to. The
+/// default is the local configuration's (`bob-gh`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitHubAccounts {
+    pub collaborators: Vec<String>,
+}
+
+impl Default for GitHubAccounts {
+    fn default() -> Self {
+        Self {
+            collaborators: vec!["bob-gh".into()],
+        }
+    }
 }
 
 /// Someone on call in a fake schedule.
@@ -142,6 +197,7 @@ impl Fakes {
                 "/fake/github/repos/{owner}/{repo}/issues",
                 post(github_create),
             )
+            .route("/fake/jira/rest/api/3/issue", post(jira_create))
             .route("/fake/{vendor}/{action}", post(responder_action))
             .route("/fake/pagerduty/api/oncalls", get(pagerduty_oncalls))
             .route(
@@ -210,6 +266,26 @@ impl Fakes {
             .unwrap_or_default()
     }
 
+    /// The Jira site's credentials, projects and accounts from now on.
+    pub fn set_jira_site(&self, site: JiraSite) {
+        lock(&self.vendors).jira_site = site;
+    }
+
+    /// The logins GitHub issues may be assigned to from now on.
+    pub fn set_github_collaborators(&self, logins: &[&str]) {
+        lock(&self.vendors).github_accounts.collaborators =
+            logins.iter().map(|l| (*l).to_owned()).collect();
+    }
+
+    /// Jira issues of project `key` as the fake stores them (`{id, key, self, fields}`).
+    pub fn jira_issues(&self, key: &str) -> Vec<Value> {
+        lock(&self.vendors)
+            .jira
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Records the request; answers the pending fault, if any.
     fn receive(
         &self,
@@ -257,7 +333,7 @@ impl Fakes {
             return Err(Box::new(resp));
         }
         if !body.is_empty() && !parsed.is_object() {
-            let status = if vendor == "pagerduty" {
+            let status = if vendor == "pagerduty" || vendor == "jira" {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -355,6 +431,19 @@ async fn github_create(
     match f.receive("github", &method, &uri, &headers, &body) {
         Ok(v) => vendors::github_create(&mut lock(&f.vendors), &headers, &owner, &repo, &v)
             .into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn jira_create(
+    State(f): State<Fakes>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match f.receive("jira", &method, &uri, &headers, &body) {
+        Ok(v) => vendors::jira_create(&mut lock(&f.vendors), &headers, &v).into_response(),
         Err(r) => *r,
     }
 }

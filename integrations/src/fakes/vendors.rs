@@ -43,6 +43,7 @@ pub(super) fn error_shape(vendor: &str, status: StatusCode) -> Value {
         "pagerduty" => json!({ "status": "error", "message": reason }),
         "opsgenie" => json!({ "message": reason, "took": 0.001, "requestId": "fault" }),
         "statuspage" => json!({ "error": reason }),
+        "jira" => json!({ "errorMessages": [reason], "errors": {} }),
         _ => json!({ "message": reason, "documentation_url": "https://docs.github.com/rest" }),
     }
 }
@@ -437,6 +438,29 @@ pub(super) fn github_create(
             );
         }
     };
+    // With push access (the fake's tokens have it) an assignee who can't be assigned
+    // in the repository is refused; without it GitHub would drop them silently.
+    let assignees: Vec<&str> = body["assignees"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if let Some(stranger) = assignees.iter().find(|login| {
+        !state
+            .github_accounts
+            .collaborators
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(login))
+    }) {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "message": "Validation Failed",
+                "errors": [{ "value": stranger, "resource": "Issue", "field": "assignees", "code": "invalid" }],
+                "documentation_url": "https://docs.github.com/rest/issues/issues#create-an-issue",
+                "status": "422",
+            })),
+        );
+    }
     let id = next_id(state);
     let full = format!("{owner}/{repo}");
     let issues = state.github.entry(full.clone()).or_default();
@@ -457,10 +481,210 @@ pub(super) fn github_create(
         "body": body["body"],
         "state": "open",
         "labels": labels,
+        "assignees": assignees.iter().map(|login| json!({ "login": login })).collect::<Vec<_>>(),
         "url": format!("https://api.github.com/repos/{full}/issues/{number}"),
         "html_url": format!("https://github.com/{full}/issues/{number}"),
         "created_at": now(),
     });
     issues.push(issue.clone());
     (StatusCode::CREATED, Json(issue))
+}
+
+/// Standard base64 with padding (for comparing basic auth; the fakes need no crate).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> shift) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn jira_refusal(errors: serde_json::Map<String, Value>) -> Reply {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "errorMessages": [], "errors": errors })),
+    )
+}
+
+/// Is `v` an ADF document Jira would take: `{type: doc, version: 1, content: [...]}`
+/// whose nodes all have a type and whose text nodes have non-empty text?
+fn is_adf(v: &Value) -> bool {
+    fn node_ok(n: &Value) -> bool {
+        let Some(kind) = n["type"].as_str().filter(|t| !t.is_empty()) else {
+            return false;
+        };
+        if kind == "text" && n["text"].as_str().is_none_or(str::is_empty) {
+            return false;
+        }
+        let marks_ok = n.get("marks").is_none_or(|m| {
+            m.as_array().is_some_and(|marks| {
+                marks.iter().all(|mark| match mark["type"].as_str() {
+                    Some("link") => mark["attrs"]["href"]
+                        .as_str()
+                        .is_some_and(|h| !h.is_empty()),
+                    Some(_) => true,
+                    None => false,
+                })
+            })
+        });
+        let children_ok = n
+            .get("content")
+            .is_none_or(|c| c.as_array().is_some_and(|c| c.iter().all(node_ok)));
+        marks_ok && children_ok
+    }
+    v["type"] == "doc"
+        && v["version"] == 1
+        && v["content"]
+            .as_array()
+            .is_some_and(|c| c.iter().all(node_ok))
+}
+
+/// Jira Cloud `POST /rest/api/3/issue`.
+pub(super) fn jira_create(state: &mut Vendors, headers: &HeaderMap, body: &Value) -> Reply {
+    let site = &state.jira_site;
+    let expected = base64(format!("{}:{}", site.email, site.token).as_bytes());
+    if auth(headers, "Basic") != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(
+                json!({ "errorMessages": ["Client must be authenticated to access this resource."], "errors": {} }),
+            ),
+        );
+    }
+    let fields = &body["fields"];
+    if !fields.is_object() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({ "errorMessages": ["Can not deserialize instance of fields"], "errors": {} }),
+            ),
+        );
+    }
+    let mut errors = serde_json::Map::new();
+    let project = fields["project"]["key"].as_str().unwrap_or_default();
+    if !site.projects.iter().any(|p| p == project) {
+        errors.insert("project".into(), json!("valid project is required"));
+    }
+    let issue_type = fields["issuetype"]["name"].as_str().unwrap_or_default();
+    if !site.issue_types.iter().any(|t| t == issue_type) {
+        errors.insert("issuetype".into(), json!("valid issue type is required"));
+    }
+    match fields["summary"].as_str() {
+        None | Some("") => {
+            errors.insert(
+                "summary".into(),
+                json!("You must specify a summary of the issue."),
+            );
+        }
+        Some(s) if s.chars().count() > 255 => {
+            errors.insert(
+                "summary".into(),
+                json!("Summary must be less than 255 characters."),
+            );
+        }
+        Some(s) if s.contains(['\n', '\r']) => {
+            errors.insert(
+                "summary".into(),
+                json!("The summary is invalid because it contains newline characters."),
+            );
+        }
+        Some(_) => {}
+    }
+    if let Some(d) = fields.get("description")
+        && !d.is_null()
+        && !is_adf(d)
+    {
+        errors.insert(
+            "description".into(),
+            json!(
+                "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+            ),
+        );
+    }
+    if let Some(labels) = fields.get("labels") {
+        let bad = labels.as_array().map_or(Some(labels.to_string()), |l| {
+            l.iter()
+                .find(|x| {
+                    x.as_str()
+                        .is_none_or(|s| s.is_empty() || s.contains(char::is_whitespace))
+                })
+                .map(ToString::to_string)
+        });
+        if let Some(label) = bad {
+            errors.insert(
+                "labels".into(),
+                json!(format!(
+                    "The label {label} contains spaces which is invalid."
+                )),
+            );
+        }
+    }
+    if let Some(a) = fields.get("assignee")
+        && !a.is_null()
+    {
+        let id = a["accountId"].as_str().unwrap_or_default();
+        if !site.accounts.iter().any(|x| x == id) {
+            errors.insert(
+                "assignee".into(),
+                json!(format!("User '{id}' cannot be assigned issues.")),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return jira_refusal(errors);
+    }
+    let n = next_id(state);
+    let id = (10_000 + n).to_string();
+    let issues = state.jira.entry(project.to_owned()).or_default();
+    let key = format!("{project}-{}", issues.len() + 1);
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("jira.invalid");
+    let this = format!("http://{host}/fake/jira/rest/api/3/issue/{id}");
+    issues.push(json!({
+        "id": id,
+        "key": key,
+        "self": this,
+        "fields": fields,
+        "created": now(),
+    }));
+    (
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "key": key, "self": this })),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
 }

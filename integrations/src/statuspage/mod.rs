@@ -1,10 +1,13 @@
 //! Telling customers and filing follow-ups: the [`StatusPage`] port with its
 //! Atlassian Statuspage adapter, and the [`Tracker`] port with its GitHub issues
-//! adapter ([`GitHub`]). Clients only; which events drive them is the worker's choice.
+//! ([`GitHub`]) and Jira Cloud ([`Jira`]) adapters. Clients only; which events drive
+//! them is the worker's choice.
 
 mod github;
+pub mod jira;
 
-pub use github::{GitHub, Issue, IssueRef, Tracker, TrackerError};
+pub use github::{GitHub, Issue, IssueLink, IssueRef, Tracker, TrackerError};
+pub use jira::{Jira, JiraProject};
 
 use crate::IntegrationError;
 use crate::http::Http;

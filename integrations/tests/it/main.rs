@@ -8,3 +8,4 @@ mod pagers;
 mod paging_effect;
 mod statuspage;
 mod support;
+mod tickets;

@@ -243,4 +243,8 @@ fn endpoints_production_and_local() {
     let local = Endpoints::local("http://127.0.0.1:3000/");
     assert_eq!(local.pagerduty, "http://127.0.0.1:3000/fake/pagerduty");
     assert_eq!(local.github, "http://127.0.0.1:3000/fake/github");
+    // Jira: each tracker's own site in production, the fake whatever the site locally.
+    let site = "https://acme.atlassian.net";
+    assert_eq!(prod.jira(site), site);
+    assert_eq!(local.jira(site), "http://127.0.0.1:3000/fake/jira");
 }

@@ -1,4 +1,4 @@
-//! Statuspage and GitHub clients against the fakes.
+//! Statuspage and GitHub clients against the fakes (Jira: tickets.rs).
 
 use crate::support::{http, serve};
 use flare::domain::{SeverityScale, Status};
@@ -118,6 +118,7 @@ async fn github_issue_is_created() {
         title: "Add a circuit breaker".into(),
         body: "From incident 20250304-brave-otter".into(),
         labels: vec!["incident-followup".into()],
+        ..Issue::default()
     };
     let first = gh.create_issue(&issue).await.unwrap();
     let second = gh.create_issue(&issue).await.unwrap();

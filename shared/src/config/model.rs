@@ -23,7 +23,7 @@ pub(super) struct RawConfig {
     #[cfg_attr(test, schemars(schema_with = "super::schema_tests::triage_schema"))]
     pub triage: super::triage::TriagePolicy,
     #[serde(default)]
-    pub tracker: Option<Tracker>,
+    pub tracker: Option<RawTracker>,
     #[serde(default)]
     pub statuspage: Option<StatusPageConfig>,
     #[serde(default)]
@@ -74,8 +74,9 @@ pub struct Config {
     pub reminders: Reminders,
     /// Which mail may open a triage incident, and at which severity.
     pub triage: super::triage::TriagePolicy,
-    /// Where action items become tickets.
-    pub tracker: Option<Tracker>,
+    /// Where action items become tickets: a default tracker, routes per team or
+    /// service, and people's tracker logins.
+    pub tracker: Trackers,
     /// The public status page, if any.
     pub statuspage: Option<StatusPageConfig>,
     /// Who may do what.
@@ -142,18 +143,178 @@ pub struct StatusPageConfig {
     pub components: std::collections::BTreeMap<String, String>,
 }
 
-/// The issue tracker for action items. The token is an SSM parameter name.
+/// `tracker:` as written: the default tracker (at most one of `github`, `jira`), routes
+/// that send some teams' or services' follow-ups elsewhere, and people's logins.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTracker {
+    #[serde(default)]
+    pub github: Option<GithubTracker>,
+    #[serde(default)]
+    pub jira: Option<JiraTracker>,
+    #[serde(default)]
+    pub routes: Vec<RawTrackerRoute>,
+    #[serde(default)]
+    pub people: Vec<TrackerPerson>,
+}
+
+/// One route: `team` or `service` (one of them), and `github` or `jira` (one of them).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrackerRoute {
+    #[serde(default)]
+    pub team: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub github: Option<GithubTracker>,
+    #[serde(default)]
+    pub jira: Option<JiraTracker>,
+}
+
+/// GitHub issues in one repository. The token is an SSM parameter name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct GithubTracker {
+    /// `owner/name`
+    pub repo: String,
+    pub token_param: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+/// Jira Cloud issues in one project (REST API v3, basic auth `email:api token`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct JiraTracker {
+    /// `https://<name>.atlassian.net`; issue links are `<site>/browse/<key>`.
+    pub site: String,
+    /// The project key (`PAY`).
+    pub project: String,
+    /// The issue type's name in that project.
+    #[serde(default = "jira_task")]
+    pub issue_type: String,
+    /// The Atlassian account the API token belongs to.
+    pub email: String,
+    /// SSM parameter (SecureString) holding that account's API token.
+    pub token_param: String,
+    /// Jira labels (no spaces).
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
+fn jira_task() -> String {
+    "Task".into()
+}
+
+/// One tracker that action items become tickets in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Tracker {
-    Github {
-        /// `owner/name`
-        repo: String,
-        token_param: String,
-        #[serde(default)]
-        labels: Vec<String>,
-    },
+    Github(GithubTracker),
+    Jira(JiraTracker),
+}
+
+impl Tracker {
+    pub fn labels(&self) -> &[String] {
+        match self {
+            Tracker::Github(g) => &g.labels,
+            Tracker::Jira(j) => &j.labels,
+        }
+    }
+}
+
+/// What a route matches: a service id, or a team (any service of that team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteMatch {
+    Team(String),
+    Service(String),
+}
+
+/// A checked route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackerRoute {
+    pub matches: RouteMatch,
+    pub tracker: Tracker,
+}
+
+/// A person's logins in the trackers, so their action items get them as assignee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TrackerPerson {
+    /// Their Slack user id (`U…`).
+    pub slack: String,
+    /// Their GitHub login.
+    #[serde(default)]
+    pub github: Option<String>,
+    /// Their Atlassian account id.
+    #[serde(default)]
+    pub jira: Option<String>,
+}
+
+/// Which configured tracker a follow-up goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackerChoice {
+    /// `tracker.github` or `tracker.jira`.
+    Default,
+    /// `tracker.routes[i]`.
+    Route(usize),
+}
+
+/// The checked `tracker:` section. With nothing configured, asking for a ticket is
+/// reported as such.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Trackers {
+    pub default: Option<Tracker>,
+    pub routes: Vec<TrackerRoute>,
+    pub people: Vec<TrackerPerson>,
+}
+
+impl Trackers {
+    /// The route for an incident's follow-ups: its services in the incident's order,
+    /// the first one that a route names (by its id first, else by its team) wins;
+    /// without one, the default tracker. `None` when neither exists.
+    pub fn choose(
+        &self,
+        services: &[Service],
+        incident_services: &[String],
+    ) -> Option<(TrackerChoice, &Tracker)> {
+        let routed = incident_services.iter().find_map(|id| {
+            let team = services.iter().find(|s| &s.id == id).map(|s| &s.team);
+            let by_service = self
+                .routes
+                .iter()
+                .position(|r| matches!(&r.matches, RouteMatch::Service(s) if s == id));
+            let by_team = || {
+                self.routes
+                    .iter()
+                    .position(|r| matches!(&r.matches, RouteMatch::Team(t) if Some(t) == team))
+            };
+            by_service.or_else(by_team)
+        });
+        match routed {
+            Some(i) => self
+                .routes
+                .get(i)
+                .map(|r| (TrackerChoice::Route(i), &r.tracker)),
+            None => self.default.as_ref().map(|t| (TrackerChoice::Default, t)),
+        }
+    }
+
+    /// The person's login in the kind of tracker given, if configured.
+    pub fn login(&self, tracker: &Tracker, slack: &UserId) -> Option<&str> {
+        let person = self.people.iter().find(|p| p.slack == slack.as_str())?;
+        match tracker {
+            Tracker::Github(_) => person.github.as_deref(),
+            Tracker::Jira(_) => person.jira.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,6 +577,14 @@ impl Config {
             timers: self.reminders.timers(),
             status_every: self.reminders.update_every_minutes_by_status.set(),
         }
+    }
+
+    /// Where an incident's follow-ups become tickets (see [`Trackers::choose`]).
+    pub fn tracker_for(
+        &self,
+        incident: &crate::domain::Incident,
+    ) -> Option<(TrackerChoice, &Tracker)> {
+        self.tracker.choose(&self.services, &incident.services)
     }
 
     pub fn service(&self, id: &str) -> Option<&Service> {

@@ -203,14 +203,10 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         return Err(err("triage".into(), problem));
     }
 
-    if let Some(Tracker::Github { repo, .. }) = &raw.tracker
-        && repo.split('/').filter(|p| !p.is_empty()).count() != 2
-    {
-        return Err(err(
-            "tracker.github.repo".into(),
-            format!("`{repo}` is not `owner/name`"),
-        ));
-    }
+    let tracker = match raw.tracker {
+        None => Trackers::default(),
+        Some(t) => trackers(t, &services).map_err(|(field, reason)| err(field, reason))?,
+    };
 
     if let Some(sp) = &raw.statuspage
         && let Some(unknown) = sp
@@ -279,7 +275,7 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         timezone,
         permissions: raw.permissions,
         statuspage: raw.statuspage,
-        tracker: raw.tracker,
+        tracker,
         triage: raw.triage,
         severities,
         channels: raw.channels,
@@ -288,6 +284,178 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         oncall: raw.oncall,
         reminders: raw.reminders,
     })
+}
+
+type Refusal = (String, String);
+
+/// `tracker:`: one default tracker at most, routes naming a known team or service
+/// once each, well-formed trackers, people by Slack user id.
+fn trackers(raw: RawTracker, services: &[Service]) -> Result<Trackers, Refusal> {
+    let default = one_tracker("tracker", raw.github, raw.jira)?;
+    let mut routes: Vec<TrackerRoute> = Vec::with_capacity(raw.routes.len());
+    for (i, r) in raw.routes.into_iter().enumerate() {
+        let at = format!("tracker.routes[{i}]");
+        let matches = match (r.team, r.service) {
+            (Some(team), None) => {
+                if !services.iter().any(|s| s.team == team) {
+                    return Err((
+                        format!("{at}.team"),
+                        format!("`{team}` is the team of no service in `services`"),
+                    ));
+                }
+                RouteMatch::Team(team)
+            }
+            (None, Some(service)) => {
+                if !services.iter().any(|s| s.id == service) {
+                    return Err((
+                        format!("{at}.service"),
+                        format!("`{service}` names no service in `services`"),
+                    ));
+                }
+                RouteMatch::Service(service)
+            }
+            _ => {
+                return Err((at, "name either a `team` or a `service`".into()));
+            }
+        };
+        if routes.iter().any(|o| o.matches == matches) {
+            return Err((
+                at,
+                "routes the same team or service as an earlier route".into(),
+            ));
+        }
+        let Some(tracker) = one_tracker(&at, r.github, r.jira)? else {
+            return Err((at, "give the route a `github` or a `jira` tracker".into()));
+        };
+        routes.push(TrackerRoute { matches, tracker });
+    }
+    for (i, p) in raw.people.iter().enumerate() {
+        let at = format!("tracker.people[{i}]");
+        if UserId::parse(&p.slack).is_none() {
+            return Err((
+                format!("{at}.slack"),
+                format!("`{}` is not a Slack user id (like U012AB3CD)", p.slack),
+            ));
+        }
+        if raw.people[..i].iter().any(|o| o.slack == p.slack) {
+            return Err((
+                format!("{at}.slack"),
+                format!("`{}` is listed twice", p.slack),
+            ));
+        }
+        for (field, login) in [("github", &p.github), ("jira", &p.jira)] {
+            if let Some(l) = login
+                && (l.trim().is_empty() || l.chars().any(char::is_whitespace))
+            {
+                return Err((format!("{at}.{field}"), format!("`{l}` is not a login")));
+            }
+        }
+    }
+    Ok(Trackers {
+        default,
+        routes,
+        people: raw.people,
+    })
+}
+
+/// At most one of `github` and `jira` under `at`, checked.
+fn one_tracker(
+    at: &str,
+    github: Option<GithubTracker>,
+    jira: Option<JiraTracker>,
+) -> Result<Option<Tracker>, Refusal> {
+    match (github, jira) {
+        (Some(_), Some(_)) => Err((
+            at.into(),
+            "choose one of `github` and `jira` (routes send some follow-ups elsewhere)".into(),
+        )),
+        (Some(g), None) => {
+            if g.repo.split('/').filter(|p| !p.is_empty()).count() != 2 {
+                return Err((
+                    format!("{at}.github.repo"),
+                    format!("`{}` is not `owner/name`", g.repo),
+                ));
+            }
+            Ok(Some(Tracker::Github(g)))
+        }
+        (None, Some(j)) => {
+            check_jira(at, &j)?;
+            Ok(Some(Tracker::Jira(j)))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn check_jira(at: &str, j: &JiraTracker) -> Result<(), Refusal> {
+    let site = j.site.trim_end_matches('/');
+    // Plain http only for a site on this machine (local mode and tests): the API
+    // token travels in every request.
+    let host = site
+        .strip_prefix("https://")
+        .or_else(|| {
+            site.strip_prefix("http://")
+                .filter(|h| is_loopback(h.split([':', '/']).next().unwrap_or_default()))
+        })
+        .unwrap_or_default();
+    let host_ok = !host.is_empty()
+        && !host.contains(['/', '?', '#', '@'])
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+    if !host_ok {
+        return Err((
+            format!("{at}.jira.site"),
+            format!(
+                "`{}` is not a Jira Cloud site: https://<name>.atlassian.net, without a path",
+                j.site
+            ),
+        ));
+    }
+    let mut key = j.project.bytes();
+    let key_ok = j.project.len() >= 2
+        && key.next().is_some_and(|b| b.is_ascii_uppercase())
+        && key.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !key_ok {
+        return Err((
+            format!("{at}.jira.project"),
+            format!(
+                "`{}` is not a Jira project key: an uppercase letter, then uppercase letters, digits or `_` (like PAY)",
+                j.project
+            ),
+        ));
+    }
+    if j.issue_type.trim().is_empty() {
+        return Err((
+            format!("{at}.jira.issue_type"),
+            "name an issue type (like Task)".into(),
+        ));
+    }
+    let email_ok = j
+        .email
+        .split_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'));
+    if !email_ok || j.email.chars().any(char::is_whitespace) {
+        return Err((
+            format!("{at}.jira.email"),
+            format!("`{}` is not an e-mail address", j.email),
+        ));
+    }
+    if let Some((k, l)) = j
+        .labels
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.is_empty() || l.chars().any(char::is_whitespace))
+    {
+        return Err((
+            format!("{at}.jira.labels[{k}]"),
+            format!("`{l}`: Jira labels are one word, without spaces"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host == "127.0.0.1"
 }
 
 fn is_channel_safe(s: &str) -> bool {
@@ -306,7 +474,7 @@ fn is_group_id(g: &str) -> bool {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::Config;
+    use super::super::{Config, GithubTracker, Tracker, TrackerChoice};
 
     fn field_and_reason(yaml: &str) -> (String, String) {
         let e = Config::parse("flare.yaml", yaml).unwrap_err();
@@ -394,6 +562,221 @@ mod tests {
             assert!(f.starts_with(field), "{yaml}: field {f}, wanted {field}");
             assert!(r.contains(reason), "{yaml}: reason {r}, wanted {reason}");
         }
+    }
+
+    const SERVICES: &str = "services:\n  - {id: checkout, team: payments}\n  - {id: search, team: discovery}\n  - {id: ledger, team: payments}\n";
+
+    fn jira(project: &str) -> String {
+        format!(
+            "{{site: https://acme.atlassian.net, project: {project}, email: bot@acme.example, token_param: /j}}"
+        )
+    }
+
+    #[test]
+    fn the_old_tracker_form_still_reads() {
+        let c = Config::parse(
+            "f",
+            "tracker:\n  github: {repo: acme/x, token_param: /t, labels: [a]}\n",
+        )
+        .unwrap();
+        assert!(matches!(&c.tracker.default, Some(Tracker::Github(g)) if g.repo == "acme/x"));
+        assert!(c.tracker.routes.is_empty());
+    }
+
+    #[test]
+    fn routes_choose_by_the_first_routed_service_id_before_its_team() {
+        let yaml = format!(
+            "{SERVICES}tracker:\n  github: {{repo: acme/x, token_param: /t}}\n  routes:\n    - team: payments\n      jira: {}\n    - service: ledger\n      jira: {}\n    - service: search\n      github: {{repo: acme/search, token_param: /t}}\n",
+            jira("PAY"),
+            jira("LEDGER")
+        );
+        let c = Config::parse("f", &yaml).unwrap();
+        let chosen = |services: &[&str]| {
+            let ids: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+            let (choice, tracker) = c.tracker.choose(&c.services, &ids).unwrap();
+            let name = match tracker {
+                Tracker::Github(g) => g.repo.clone(),
+                Tracker::Jira(j) => j.project.clone(),
+            };
+            (choice, name)
+        };
+        assert_eq!(
+            chosen(&["checkout"]),
+            (TrackerChoice::Route(0), "PAY".into())
+        );
+        // ledger's own route wins over its team's.
+        assert_eq!(
+            chosen(&["ledger"]),
+            (TrackerChoice::Route(1), "LEDGER".into())
+        );
+        // The incident's first service decides, whatever the routes' order.
+        assert_eq!(
+            chosen(&["search", "checkout"]),
+            (TrackerChoice::Route(2), "acme/search".into())
+        );
+        assert_eq!(
+            chosen(&["checkout", "search"]),
+            (TrackerChoice::Route(0), "PAY".into())
+        );
+        // Unrouted or unknown services, or none: the default.
+        assert_eq!(
+            chosen(&["gone", "ledger"]),
+            (TrackerChoice::Route(1), "LEDGER".into())
+        );
+        assert_eq!(chosen(&[]), (TrackerChoice::Default, "acme/x".into()));
+        assert_eq!(chosen(&["gone"]), (TrackerChoice::Default, "acme/x".into()));
+
+        // No default: unrouted incidents have no tracker at all.
+        let yaml = format!(
+            "{SERVICES}tracker:\n  routes:\n    - team: payments\n      jira: {}\n",
+            jira("PAY")
+        );
+        let c = Config::parse("f", &yaml).unwrap();
+        assert!(c.tracker.choose(&c.services, &["search".into()]).is_none());
+        assert!(
+            c.tracker
+                .choose(&c.services, &["checkout".into()])
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn people_map_slack_ids_to_each_tracker_s_login() {
+        let yaml = format!(
+            "{SERVICES}tracker:\n  jira: {}\n  people:\n    - {{slack: U0BOB, github: bob-gh, jira: acc-1}}\n    - {{slack: U0ALICE, github: alice-gh}}\n",
+            jira("PAY")
+        );
+        let c = Config::parse("f", &yaml).unwrap();
+        let jira = c.tracker.default.clone().unwrap();
+        let bob = crate::domain::UserId::parse("U0BOB").unwrap();
+        let alice = crate::domain::UserId::parse("U0ALICE").unwrap();
+        let carol = crate::domain::UserId::parse("U0CAROL").unwrap();
+        assert_eq!(c.tracker.login(&jira, &bob), Some("acc-1"));
+        assert_eq!(c.tracker.login(&jira, &alice), None);
+        assert_eq!(c.tracker.login(&jira, &carol), None);
+        let gh = Tracker::Github(GithubTracker {
+            repo: "a/b".into(),
+            token_param: "/t".into(),
+            labels: vec![],
+        });
+        assert_eq!(c.tracker.login(&gh, &alice), Some("alice-gh"));
+    }
+
+    #[test]
+    fn broken_tracker_sections_name_the_field() {
+        let route = |body: &str| format!("{SERVICES}tracker:\n  routes:\n    - {body}\n");
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                format!(
+                    "tracker:\n  github: {{repo: a/b, token_param: /t}}\n  jira: {}\n",
+                    jira("PAY")
+                ),
+                "tracker",
+                "choose one of",
+            ),
+            (
+                route(&format!("{{team: billing, jira: {}}}", jira("PAY"))),
+                "tracker.routes[0].team",
+                "no service",
+            ),
+            (
+                route(&format!("{{service: nope, jira: {}}}", jira("PAY"))),
+                "tracker.routes[0].service",
+                "no service",
+            ),
+            (
+                route(&format!("{{jira: {}}}", jira("PAY"))),
+                "tracker.routes[0]",
+                "either a `team` or a `service`",
+            ),
+            (
+                route(&format!(
+                    "{{team: payments, service: checkout, jira: {}}}",
+                    jira("PAY")
+                )),
+                "tracker.routes[0]",
+                "either",
+            ),
+            (
+                route("{team: payments}"),
+                "tracker.routes[0]",
+                "a `github` or a `jira`",
+            ),
+            (
+                route(&format!("{{team: payments, jira: {}}}", jira("pay"))),
+                "tracker.routes[0].jira.project",
+                "not a Jira project key",
+            ),
+            (
+                route(&format!("{{team: payments, jira: {}}}", jira("P"))),
+                "tracker.routes[0].jira.project",
+                "not a Jira project key",
+            ),
+            (
+                route(
+                    "{team: payments, jira: {site: http://acme.atlassian.net, project: PAY, email: b@a.io, token_param: /j}}",
+                ),
+                "tracker.routes[0].jira.site",
+                "https",
+            ),
+            (
+                route(
+                    "{team: payments, jira: {site: https://acme.atlassian.net, project: PAY, email: bot, token_param: /j}}",
+                ),
+                "tracker.routes[0].jira.email",
+                "e-mail",
+            ),
+            (
+                route(
+                    "{team: payments, jira: {site: https://acme.atlassian.net, project: PAY, email: b@a.io, token_param: /j, labels: [two words]}}",
+                ),
+                "tracker.routes[0].jira.labels[0]",
+                "without spaces",
+            ),
+            (
+                route("{team: payments, github: {repo: nope, token_param: /t}}"),
+                "tracker.routes[0].github.repo",
+                "owner/name",
+            ),
+            (
+                route(
+                    "{team: payments, jira: {site: https://a.atlassian.net, project: PAY, email: b@a.io, token_pram: /j}}",
+                ),
+                "tracker.routes[0].jira.token_pram",
+                "did you mean token_param?",
+            ),
+            (
+                format!(
+                    "{SERVICES}tracker:\n  routes:\n    - {{team: payments, jira: {}}}\n    - {{team: payments, jira: {}}}\n",
+                    jira("PAY"),
+                    jira("OPS")
+                ),
+                "tracker.routes[1]",
+                "same team or service",
+            ),
+            (
+                "tracker:\n  people:\n    - {slack: bob, github: bob}\n".into(),
+                "tracker.people[0].slack",
+                "not a Slack user id",
+            ),
+            (
+                "tracker:\n  people:\n    - {slack: U0BOB, github: bob}\n    - {slack: U0BOB}\n"
+                    .into(),
+                "tracker.people[1].slack",
+                "listed twice",
+            ),
+        ];
+        for (yaml, field, reason) in &cases {
+            let (f, r) = field_and_reason(yaml);
+            assert_eq!(&f, field, "{yaml}: {r}");
+            assert!(r.contains(reason), "{yaml}: reason {r}, wanted {reason}");
+        }
+        // A site on this machine may be plain http (local mode, tests).
+        Config::parse(
+            "f",
+            &route("{team: payments, jira: {site: \"http://127.0.0.1:3000\", project: PAY, email: b@a.io, token_param: /j}}"),
+        )
+        .unwrap();
     }
 
     #[test]

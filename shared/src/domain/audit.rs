@@ -78,9 +78,11 @@ fn actor_text(actor: &Actor) -> String {
     }
 }
 
-/// RFC 4180 CSV, one row per entry, oldest first, for `/incident audit`.
-pub fn audit_csv(entries: &[AuditEntry]) -> String {
-    let mut out = String::from("time,actor,source,command,outcome,details,reason,command_id\n");
+/// RFC 4180 CSV, one row per entry, oldest first, for `/incident audit`: the actor's
+/// id, then their name where `name` knows it (a spreadsheet is read outside Slack).
+pub fn audit_csv(entries: &[AuditEntry], name: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out =
+        String::from("time,actor,actor_name,source,command,outcome,details,reason,command_id\n");
     for e in entries {
         let (outcome, reason, versions) = match &e.outcome {
             AuditOutcome::Applied { versions } if versions.is_empty() => {
@@ -108,6 +110,11 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
         let row = [
             e.at.to_rfc3339_opts(SecondsFormat::Millis, true),
             actor_text(&e.actor),
+            match &e.actor {
+                Actor::User { id } => name(id.as_str()).unwrap_or_default(),
+                Actor::Email { address } => address.clone(),
+                Actor::System { name } => format!("Flare ({name})"),
+            },
             e.source.clone(),
             e.command.clone(),
             outcome.to_owned(),
@@ -156,29 +163,33 @@ mod tests {
 
     #[test]
     fn csv_rows_say_who_what_and_how_it_ended() {
-        let csv = audit_csv(&[
-            entry(
-                Command::PostUpdate {
-                    text: "db, \"primary\" failed over".into(),
-                },
-                AuditOutcome::Applied { versions: vec![4] },
-            ),
-            entry(
-                Command::Close,
-                AuditOutcome::Denied {
-                    reason: "Only the coordinator (<@U0BOB>) can close the incident.".into(),
-                },
-            ),
-        ]);
+        let names = |id: &str| (id == "U0ALICE").then(|| "Alice Archer".to_owned());
+        let csv = audit_csv(
+            &[
+                entry(
+                    Command::PostUpdate {
+                        text: "db, \"primary\" failed over".into(),
+                    },
+                    AuditOutcome::Applied { versions: vec![4] },
+                ),
+                entry(
+                    Command::Close,
+                    AuditOutcome::Denied {
+                        reason: "Only the coordinator (<@U0BOB>) can close the incident.".into(),
+                    },
+                ),
+            ],
+            &names,
+        );
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 3);
         assert_eq!(
             lines[1],
-            r#"2023-11-14T22:13:20.000Z,U0ALICE,slack,update,applied,"{""text"":""db, \""primary\"" failed over""} (events 4)",,slash#1"#
+            r#"2023-11-14T22:13:20.000Z,U0ALICE,Alice Archer,slack,update,applied,"{""text"":""db, \""primary\"" failed over""} (events 4)",,slash#1"#
         );
         assert_eq!(
             lines[2],
-            "2023-11-14T22:13:20.000Z,U0ALICE,slack,close,denied,,Only the coordinator (<@U0BOB>) can close the incident.,slash#1"
+            "2023-11-14T22:13:20.000Z,U0ALICE,Alice Archer,slack,close,denied,,Only the coordinator (<@U0BOB>) can close the incident.,slash#1"
         );
     }
 

@@ -35,10 +35,14 @@ pub fn decide(
         return Ok(vec![Event::AuditRequested]);
     }
     // The review comes after the end (a week later, say): a closed incident still
-    // takes its action items and their tickets. A declined report takes nothing.
+    // takes its action items, their tickets and a fresh postmortem draft. A declined
+    // report takes nothing.
     let follow_up = matches!(
         command,
-        Command::AddAction { .. } | Command::RequestTicket { .. } | Command::LinkTicket { .. }
+        Command::AddAction { .. }
+            | Command::RequestTicket { .. }
+            | Command::LinkTicket { .. }
+            | Command::RequestPostmortem
     );
     if inc.status.is_terminal() && !(follow_up && inc.status == Status::Closed) {
         return Err(DomainError::Finished(inc.status));

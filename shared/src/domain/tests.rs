@@ -221,6 +221,11 @@ fn a_closed_incident_still_takes_its_follow_ups_and_a_declined_one_nothing() {
         url: "https://tracker.example/OPS-7".into(),
     })
     .unwrap();
+    assert_eq!(
+        sim.run(Command::RequestPostmortem),
+        Ok(1),
+        "a redraft at the review"
+    );
     assert_eq!(sim.incident.as_ref().unwrap().status, Status::Closed);
     let mut declined = at_status(Status::Declined);
     assert_eq!(

@@ -3,7 +3,7 @@
 
 use super::api::SlackApi;
 use super::upload::Uploader;
-use crate::domain::{Event, Incident, Recorded, audit_csv};
+use crate::domain::{AuditOutcome, Event, Incident, Recorded, audit_csv};
 use crate::store::{AuditLog, IncidentStore};
 use crate::worker::{Effect, EffectError};
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ pub struct AuditExport {
     pub uploader: Arc<dyn Uploader>,
     pub audit: Arc<dyn AuditLog>,
     pub store: Arc<dyn IncidentStore>,
+    pub names: Arc<dyn crate::directory::Names>,
 }
 
 #[async_trait]
@@ -35,8 +36,26 @@ impl Effect for AuditExport {
         if self.store.refs(&incident.id).await?.contains_key(&sent) {
             return Ok(());
         }
-        let trail = self.audit.trail(&incident.id).await?;
-        let csv = audit_csv(&trail);
+        let mut trail = self.audit.trail(&incident.id).await?;
+        // Names for the people who acted and those the reasons mention.
+        let mut ids: Vec<String> = Vec::new();
+        for e in &trail {
+            ids.extend(e.actor.user_id().map(|u| u.to_string()));
+            if let AuditOutcome::Refused { reason } | AuditOutcome::Denied { reason } = &e.outcome {
+                ids.extend(super::mrkdwn::mentioned_users(reason));
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let names = self.names.names(&ids).await;
+        for e in &mut trail {
+            if let AuditOutcome::Refused { reason } | AuditOutcome::Denied { reason } =
+                &mut e.outcome
+            {
+                *reason = super::mrkdwn::mentions_named(reason, &|id| names.get(id).cloned());
+            }
+        }
+        let csv = audit_csv(&trail, &|id| names.get(id).cloned());
         let dm = self
             .api
             .call("conversations.open", json!({ "users": user.as_str() }))
@@ -62,6 +81,7 @@ impl Effect for AuditExport {
                 bytes: csv.into_bytes(),
                 title: &title,
                 channel,
+                thread_ts: None,
                 comment: &comment,
             },
         )

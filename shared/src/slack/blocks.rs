@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 pub const DECLARE_CALLBACK: &str = "declare";
 pub const EDIT_CALLBACK: &str = "edit";
+/// The reminder's "Edit and post" button, and the modal it opens.
+pub const EDIT_UPDATE_ACTION: &str = "edit_update";
+pub const UPDATE_CALLBACK: &str = "post_update";
 /// The customer option that means "no customer" (an option's value can't be empty).
 pub const NO_CUSTOMER: &str = "none";
 

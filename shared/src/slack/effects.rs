@@ -7,7 +7,7 @@
 //! later events update them from the incident as stored now, never from a stale copy.
 
 use super::api::{SlackApi, SlackError, message, ts_of};
-use super::blocks;
+use super::blocks::{self, EDIT_UPDATE_ACTION};
 use super::limits;
 use super::mrkdwn::{escape, escape_people, quote, quote_people};
 use crate::bus::CommandEnvelope;
@@ -1049,10 +1049,17 @@ impl SlackEffect {
                     ":alarm_clock: {coordinator}, time for an update (every {every} min at {} while {}). A draft from what changed since the last one:\n{}",
                     incident.severity,
                     incident.status,
-                    quote(&draft)
+                    quote_people(&draft)
                 );
                 let value = serde_json::to_string(&json!({ "i": id, "t": crate::domain::clip(&draft, 1500) })).unwrap_or_default();
-                (text, vec![button("Post this update", "post_update", &value), snooze])
+                (
+                    text,
+                    vec![
+                        button("Post this update", "post_update", &value),
+                        button("Edit and post", EDIT_UPDATE_ACTION, &value),
+                        snooze,
+                    ],
+                )
             }
             ReminderKind::CoordinatorMissing => (
                 format!(":warning: {coordinator}, nobody is coordinating this {} incident. The coordinator runs the response and keeps everyone informed: take it, or give it to someone with `/incident role coordinator @person`.", incident.severity),
@@ -1102,47 +1109,42 @@ impl SlackEffect {
         users
     }
 
-    /// What changed since the last update, as a starting point for the next one.
+    /// What changed since the last update, in sentences, as a starting point for the
+    /// next one (see [`super::draft`]).
     async fn draft_update(&self, incident: &Incident) -> Result<String, EffectError> {
         let events = self.store.events(&incident.id, 1).await?;
         let since = events
             .iter()
             .rposition(|e| matches!(e.record.event, Event::UpdatePosted { .. }))
             .map_or(0, |i| i + 1);
-        let mut lines = Vec::new();
-        let mut captured = 0;
-        for e in &events[since..] {
-            match &e.record.event {
-                Event::StatusChanged { to, summary, .. } => lines.push(match summary {
-                    Some(s) => format!("Status is now {to}: {s}"),
-                    None => format!("Status is now {to}."),
-                }),
-                Event::SeverityChanged { from, to } => {
-                    lines.push(format!("Severity changed from {from} to {to}."))
+        let since: Vec<Recorded> = events[since..].iter().map(|e| e.record.clone()).collect();
+        let mut ids: Vec<String> = incident
+            .roles
+            .coordinator
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
+        for rec in &since {
+            match &rec.event {
+                Event::RoleAssigned { user, previous, .. } => {
+                    ids.push(user.to_string());
+                    ids.extend(previous.as_ref().map(|p| p.to_string()));
                 }
-                Event::RoleAssigned { role, .. } => lines.push(format!("New {role} assigned.")),
-                Event::ImpactSet {
-                    edge: ImpactEdge::End,
-                    ..
-                } => lines.push("Customer impact has ended.".into()),
-                Event::Captured { .. } => captured += 1,
+                Event::ActionAdded { owner: Some(o), .. } => ids.push(o.to_string()),
                 _ => {}
             }
         }
-        if captured > 0 {
-            lines.push(if captured == 1 {
-                "1 new message added to the timeline.".to_owned()
-            } else {
-                format!("{captured} new messages added to the timeline.")
-            });
-        }
-        if lines.is_empty() {
-            lines.push(format!(
-                "Still {}; no change since the last update.",
-                incident.status
-            ));
-        }
-        Ok(lines.join("\n"))
+        ids.sort();
+        ids.dedup();
+        let names = super::people::SlackNames::new(self.api.clone());
+        let names = crate::directory::Names::names(&names, &ids).await;
+        let name = |u: &UserId| {
+            names
+                .get(u.as_str())
+                .cloned()
+                .unwrap_or_else(|| format!("<@{u}>"))
+        };
+        Ok(super::draft::update(incident, &since, &self.config, &name))
     }
 
     async fn status_effects(

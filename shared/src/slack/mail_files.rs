@@ -76,6 +76,7 @@ impl MailFiles {
                             bytes,
                             title: &f.name,
                             channel,
+                            thread_ts: None,
                             comment: &format!(
                                 ":paperclip: Attached to the mailed report: *{}*",
                                 escape(&f.name)

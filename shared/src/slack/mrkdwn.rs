@@ -135,6 +135,33 @@ pub fn escape_people(text: &str) -> String {
     out
 }
 
+/// Text with each user mention `<@U1>` as `@` and what `name` says of the id (its
+/// label, else the id, when `name` has nothing); every other part as written.
+pub fn mentions_named(text: &str, name: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (part, kind) in segments(text) {
+        let mention = (kind == Some(Ref::Mention))
+            .then(|| {
+                part[1..part.len() - 1]
+                    .split_once('|')
+                    .unwrap_or((&part[1..part.len() - 1], ""))
+            })
+            .and_then(|(head, label)| head.strip_prefix('@').map(|id| (id, label)));
+        match mention {
+            Some((id, label)) => {
+                let label = label.trim_start_matches('@');
+                let shown = name(id)
+                    .or_else(|| (!label.is_empty()).then(|| label.to_owned()))
+                    .unwrap_or_else(|| id.to_owned());
+                out.push('@');
+                out.push_str(&shown);
+            }
+            None => out.push_str(part),
+        }
+    }
+    out
+}
+
 /// Text as plain words, for places that show no markup (modal inputs, tickets): a
 /// reference becomes its label (`<#C1|ops>` → `#ops`, `<https://x|docs>` → `docs`), or
 /// what `name` says of a user id (`<@U1>` → `@alice`).

@@ -162,6 +162,7 @@ impl Effect for StatsReport {
                         bytes: csv.into_bytes(),
                         title: &format!("Incidents, last {days} days"),
                         channel: &channel,
+                        thread_ts: None,
                         comment: &comment,
                     },
                 )

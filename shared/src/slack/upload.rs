@@ -94,6 +94,8 @@ pub struct SharedFile<'a> {
     pub bytes: Vec<u8>,
     pub title: &'a str,
     pub channel: &'a str,
+    /// A thread in `channel` to share it in.
+    pub thread_ts: Option<&'a str>,
     pub comment: &'a str,
 }
 
@@ -109,6 +111,7 @@ pub async fn share(
         bytes,
         title,
         channel,
+        thread_ts,
         comment,
     } = file;
     let length = bytes.len();
@@ -127,16 +130,15 @@ pub async fn share(
         ));
     };
     uploader.upload(url, content_type, bytes).await?;
-    let completed = api
-        .call(
-            "files.completeUploadExternal",
-            serde_json::json!({
-                "files": [{ "id": file_id, "title": title }],
-                "channel_id": channel,
-                "initial_comment": comment,
-            }),
-        )
-        .await?;
+    let mut params = serde_json::json!({
+        "files": [{ "id": file_id, "title": title }],
+        "channel_id": channel,
+        "initial_comment": comment,
+    });
+    if let Some(ts) = thread_ts {
+        params["thread_ts"] = ts.into();
+    }
+    let completed = api.call("files.completeUploadExternal", params).await?;
     Ok((file_id.to_owned(), completed))
 }
 

@@ -11,7 +11,7 @@ const WHYS: [&str; 5] = [
     "Why did nothing limit it sooner (safeguards, capacity, rollback)?",
 ];
 
-pub fn write(out: &mut String, incident: &flare::domain::Incident) {
+pub fn write(out: &mut String, incident: &flare::domain::Incident, people: &super::names::People) {
     if !incident.links.is_empty() {
         out.push_str("## Links\n\n");
         for (label, url) in &incident.links {
@@ -59,12 +59,15 @@ pub fn write(out: &mut String, incident: &flare::domain::Incident) {
     table::write(
         out,
         &["Action", "Kind", "Owner", "Ticket", "Due"],
-        &action_rows(incident),
+        &action_rows(incident, people),
     );
 }
 
 /// The follow-ups recorded during the incident (`/incident action`), else one empty row.
-fn action_rows(incident: &flare::domain::Incident) -> Vec<Vec<String>> {
+fn action_rows(
+    incident: &flare::domain::Incident,
+    people: &super::names::People,
+) -> Vec<Vec<String>> {
     if incident.actions.is_empty() {
         return vec![vec![String::new(); 5]];
     }
@@ -78,12 +81,9 @@ fn action_rows(incident: &flare::domain::Incident) -> Vec<Vec<String>> {
                     .map_or_else(|| key.clone(), |url| format!("[{key}]({url})"))
             });
             vec![
-                super::escape::cell(&format!("{}. {}", a.number, a.text)),
+                super::escape::cell(&format!("{}. {}", a.number, people.plain(&a.text))),
                 String::new(),
-                a.owner
-                    .as_ref()
-                    .map(|o| format!("@{o}"))
-                    .unwrap_or_default(),
+                a.owner.as_ref().map(|o| people.user(o)).unwrap_or_default(),
                 ticket.unwrap_or_default(),
                 String::new(),
             ]
@@ -118,7 +118,7 @@ mod tests {
             ticket: Some(("GH-1".into(), "javascript:alert(2)".into())),
         }];
         let mut out = String::new();
-        write(&mut out, &inc);
+        write(&mut out, &inc, &super::super::names::People::default());
         assert!(!out.contains("<img") && !out.contains("<script>"), "{out}");
         assert!(!out.contains("](javascript:"), "{out}");
         let row = out.lines().find(|l| l.contains("1. fix")).unwrap();

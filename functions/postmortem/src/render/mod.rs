@@ -19,10 +19,12 @@ mod timeline;
 use facts::Facts;
 use flare::config::Config;
 use flare::domain::{Incident, Recorded};
+pub use names::People;
 use std::fmt::Write;
 use time::TimeFormat;
 
-/// Where the incident lives in Slack, when known (from the incident's refs).
+/// Where the incident lives in Slack, when known (from the incident's refs), and its
+/// people's names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Links {
     /// The incident channel's id (`C…`): the document links to it.
@@ -30,6 +32,8 @@ pub struct Links {
     /// Its name without `#` (`inc-20240122-honest-rhino`); by default the configured
     /// prefix and the incident id.
     pub channel_name: Option<String>,
+    /// Names for user ids; `@U0ALICE` for anyone without one.
+    pub people: People,
 }
 
 /// The document for `incident` (folded from `timeline`), without Slack links.
@@ -63,7 +67,7 @@ pub fn render_with(
         .postmortem_owner
         .as_ref()
         .or(incident.roles.coordinator.as_ref())
-        .map(names::user)
+        .map(|u| links.people.user(u))
         .unwrap_or_else(|| "not assigned yet".into());
     let _ = writeln!(
         out,
@@ -75,13 +79,13 @@ pub fn render_with(
     }
     overview::summary(&mut out, incident, &facts, config);
     overview::details(&mut out, incident, &facts, config, links, tf);
-    overview::people(&mut out, incident, &facts);
+    overview::people(&mut out, incident, &facts, &links.people);
     overview::impact(&mut out, incident);
-    timeline::write(&mut out, &facts, config, tf);
+    timeline::write(&mut out, &facts, config, tf, &links.people);
     gantt::write(&mut out, incident, &facts.statuses, tf);
-    captures::papertrail(&mut out, &facts.papertrail, tf);
-    captures::discussion(&mut out, &facts.discussion, tf);
-    guided::write(&mut out, incident);
+    captures::papertrail(&mut out, &facts.papertrail, tf, &links.people);
+    captures::discussion(&mut out, &facts.discussion, tf, &links.people);
+    guided::write(&mut out, incident, &links.people);
     let _ = writeln!(
         out,
         "<!-- flare-postmortem incident={} generated_for_version={} -->",

@@ -99,7 +99,7 @@ pub fn details(
     add("Status history", statuses.join(" → "));
     let by = facts
         .declared_by
-        .map(|a| format!(" by {}", names::actor(a)))
+        .map(|a| format!(" by {}", links.people.actor(a)))
         .unwrap_or_default();
     add("Declared", format!("{} UTC{by}", full(inc.declared_at)));
     add(
@@ -153,14 +153,24 @@ fn is_channel_id(id: &str) -> bool {
 }
 
 /// Roles as they ended (with earlier holders), then everyone who took part.
-pub fn people(out: &mut String, inc: &Incident, facts: &Facts<'_>) {
+pub fn people(out: &mut String, inc: &Incident, facts: &Facts<'_>, people: &names::People) {
     out.push_str("## Roles and participants\n\n");
     let rows: Vec<Vec<String>> = Role::ALL
         .iter()
         .map(|&role| {
             let holders: Vec<String> = match role {
-                Role::Operations => inc.roles.operations.iter().map(names::user).collect(),
-                r => inc.roles.holder(r).map(names::user).into_iter().collect(),
+                Role::Operations => inc
+                    .roles
+                    .operations
+                    .iter()
+                    .map(|u| people.user(u))
+                    .collect(),
+                r => inc
+                    .roles
+                    .holder(r)
+                    .map(|u| people.user(u))
+                    .into_iter()
+                    .collect(),
             };
             let now = if holders.is_empty() {
                 if role == Role::Coordinator {
@@ -178,7 +188,7 @@ pub fn people(out: &mut String, inc: &Incident, facts: &Facts<'_>) {
                 .map(|(_, users)| {
                     users
                         .iter()
-                        .map(|u| names::user(u))
+                        .map(|u| people.user(u))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -203,7 +213,9 @@ pub fn people(out: &mut String, inc: &Incident, facts: &Facts<'_>) {
                 })
                 .unwrap_or_default();
             vec![
-                escape::cell(&p.who),
+                p.user
+                    .as_ref()
+                    .map_or_else(|| escape::cell(&p.who), |u| people.user(u)),
                 roles.join(", "),
                 p.actions.to_string(),
                 p.messages.to_string(),

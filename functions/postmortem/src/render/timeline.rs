@@ -2,6 +2,7 @@
 //! impact edge and kept message, at its original time, oldest first.
 
 use super::facts::{Facts, Row, What};
+use super::names::People;
 use super::time::TimeFormat;
 use super::{escape, names, table};
 use flare::config::Config;
@@ -11,7 +12,13 @@ use flare::domain::{CaptureKind, CapturedMessage, EscalationTarget, ImpactEdge, 
 /// them whole.
 const MESSAGE_IN_TABLE: usize = 280;
 
-pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeFormat) {
+pub fn write(
+    out: &mut String,
+    facts: &Facts<'_>,
+    config: &Config,
+    tf: TimeFormat,
+    people: &People,
+) {
     out.push_str("## Timeline\n\n");
     out.push_str(
         "All times UTC. Messages appear at the time they were posted, not when they were marked.\n\n",
@@ -20,16 +27,18 @@ pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeForma
         .rows
         .iter()
         .map(|r| {
-            let (what, details) = describe(r, config, tf);
-            let by = r.actor.map(names::actor).unwrap_or_default();
+            let (what, details) = describe(r, config, tf, people);
+            let by = r.actor.map(|a| people.actor(a)).unwrap_or_default();
             let inner = match &r.what {
                 What::FromDuplicate { what, .. } => what.as_ref(),
                 w => w,
             };
             let by = match inner {
-                What::Captured { message, .. } | What::Reported(message) => {
-                    message.author.as_ref().map(names::user).unwrap_or_default()
-                }
+                What::Captured { message, .. } | What::Reported(message) => message
+                    .author
+                    .as_ref()
+                    .map(|u| people.user(u))
+                    .unwrap_or_default(),
                 _ => by,
             };
             vec![tf.short(r.at), what, by, details]
@@ -38,11 +47,16 @@ pub fn write(out: &mut String, facts: &Facts<'_>, config: &Config, tf: TimeForma
     table::write(out, &["Time", "Event", "By", "Details"], &rows);
 }
 
-fn describe(r: &Row<'_>, config: &Config, tf: TimeFormat) -> (String, String) {
-    describe_what(&r.what, config, tf)
+fn describe(r: &Row<'_>, config: &Config, tf: TimeFormat, people: &People) -> (String, String) {
+    describe_what(&r.what, config, tf, people)
 }
 
-fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, String) {
+fn describe_what(
+    what: &What<'_>,
+    config: &Config,
+    tf: TimeFormat,
+    people: &People,
+) -> (String, String) {
     let sev = |s| names::severity(config, s);
     match what {
         What::Merged { from, title } => (
@@ -50,10 +64,10 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             format!("`{from}`: {}", escape::cell(title)),
         ),
         What::FromDuplicate { from, what } => {
-            let (event, details) = describe_what(what, config, tf);
+            let (event, details) = describe_what(what, config, tf, people);
             (format!("{event} (in `{from}`)"), details)
         }
-        What::Reported(m) => ("Reported".into(), message(m)),
+        What::Reported(m) => ("Reported".into(), message(m, people)),
         What::ImpactFromDeclaration => (
             "Impact started".into(),
             "given when the incident was declared".into(),
@@ -66,7 +80,7 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             )
         }
         What::Acknowledged => ("Acknowledged".into(), String::new()),
-        What::Update(text) => ("Update".into(), escape::cell(text)),
+        What::Update(text) => ("Update".into(), escape::cell(&people.plain(text))),
         What::Status { from, to, summary } => {
             let what = match (from, to) {
                 (Status::Resolved, Status::Investigating) => "Reopened".to_owned(),
@@ -75,7 +89,7 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             let mut details = format!("{from} → {to}");
             if let Some(s) = summary {
                 details.push_str(": ");
-                details.push_str(&escape::cell(s));
+                details.push_str(&escape::cell(&people.plain(s)));
             }
             (what, details)
         }
@@ -88,9 +102,9 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             user,
             previous,
         } => {
-            let mut details = names::user(user);
+            let mut details = people.user(user);
             if let Some(p) = previous {
-                details.push_str(&format!(" (was {})", names::user(p)));
+                details.push_str(&format!(" (was {})", people.user(p)));
             }
             (format!("Role: {role}"), details)
         }
@@ -99,7 +113,7 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
             match target {
                 EscalationTarget::Coordinators => "to the coordinator on-call".into(),
                 EscalationTarget::IncidentManager => "to the incident manager on-call".into(),
-                EscalationTarget::User { id } => format!("to {}", names::user(id)),
+                EscalationTarget::User { id } => format!("to {}", people.user(id)),
             },
         ),
         What::Impact { edge, recorded } => (
@@ -161,14 +175,14 @@ fn describe_what(what: &What<'_>, config: &Config, tf: TimeFormat) -> (String, S
                 CaptureKind::Papertrail => "🧾 Papertrail",
                 CaptureKind::Discussion => "📌 For discussion",
             };
-            (what.into(), message(m))
+            (what.into(), message(m, people))
         }
     }
 }
 
 /// A message's text (cut) and its permalink.
-fn message(m: &CapturedMessage) -> String {
-    let mut s = escape::cell(&clip(&m.text, MESSAGE_IN_TABLE));
+fn message(m: &CapturedMessage, people: &People) -> String {
+    let mut s = escape::cell(&clip(&people.plain(&m.text), MESSAGE_IN_TABLE));
     if let Some(url) = m.permalink.as_deref().and_then(escape::safe_url) {
         if !s.is_empty() {
             s.push(' ');

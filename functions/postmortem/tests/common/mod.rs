@@ -79,22 +79,25 @@ impl World {
         .await
         .unwrap();
         let incidents_channel = sim.channel_by_name("incidents").unwrap().id;
-        let api = SlackWebApi::new(
-            &sim.config().bot_token,
-            Some(&format!("{}/api", sim.config().base_url)),
-            &format!("{}/sim/response/", sim.config().base_url),
-        )
-        .unwrap();
+        let api: Arc<dyn flare::slack::api::SlackApi> = Arc::new(
+            SlackWebApi::new(
+                &sim.config().bot_token,
+                Some(&format!("{}/api", sim.config().base_url)),
+                &format!("{}/sim/response/", sim.config().base_url),
+            )
+            .unwrap(),
+        );
         let config = Arc::new(Config::default());
         let service = Postmortems {
             incidents: store.clone(),
             documents: Arc::new(S3PostmortemStore::from_sdk(&sdk, &bucket, Some(&endpoint))),
             publisher: Some(Publisher {
-                api: Arc::new(api),
+                api: api.clone(),
                 uploader: Arc::new(HttpUploader::new()),
                 incidents: store.clone(),
                 config: config.clone(),
             }),
+            names: Some(Arc::new(flare::slack::people::SlackNames::new(api))),
             config,
         };
         Self {

@@ -287,8 +287,8 @@ const SUBCOMMANDS: &[Sub] = &[
     Sub {
         name: "postmortem",
         aliases: &["pm"],
-        usage: "postmortem",
-        help: "Draft (or redraft) the postmortem from the timeline now",
+        usage: "postmortem [incident]",
+        help: "Draft (or redraft) the postmortem from the timeline now; after closing, name the incident from any channel",
         parse: |_, _| Ok(Command::RequestPostmortem),
     },
     Sub {
@@ -483,12 +483,14 @@ impl SlackApp {
             Some(incident) => (incident, rest),
             // A follow-up can come from anywhere, naming its incident (the review is
             // often a week later, in another channel, after the channel was archived).
-            None if sub.name == "action" => {
+            None if matches!(sub.name, "action" | "postmortem") => {
                 let (first, tail) = split_first(rest);
                 let Some(id) = crate::domain::IncidentId::parse(first) else {
-                    return Ok(Response::ephemeral(
-                        "Outside an incident's channel, name the incident: `/incident action <incident> <text> [@owner]`, e.g. `/incident action 20261127-clever-bee add a config check`.",
-                    ));
+                    return Ok(Response::ephemeral(if sub.name == "action" {
+                        "Outside an incident's channel, name the incident: `/incident action <incident> <text> [@owner]`, e.g. `/incident action 20261127-clever-bee add a config check`."
+                    } else {
+                        "Outside an incident's channel, name the incident: `/incident postmortem <incident>`, e.g. `/incident postmortem 20261127-clever-bee`."
+                    }));
                 };
                 let Some(named) = self.store.load(&id).await.ok().flatten() else {
                     return Ok(Response::ephemeral(&format!(
@@ -499,8 +501,13 @@ impl SlackApp {
                 // Typed elsewhere, so being there says nothing: its people only (the
                 // reporter, role holders, the members of its channel, archived or not).
                 if !self.is_one_of_its_people(&named, &user).await? {
+                    let what = if sub.name == "action" {
+                        "add its action items"
+                    } else {
+                        "redraft its postmortem"
+                    };
                     return Ok(Response::ephemeral(&format!(
-                        ":no_entry: Only the people of `{id}` (its channel's members, its reporter and role holders) can add its action items."
+                        ":no_entry: Only the people of `{id}` (its channel's members, its reporter and role holders) can {what}."
                     )));
                 }
                 (id, tail)

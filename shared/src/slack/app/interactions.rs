@@ -6,7 +6,10 @@ use crate::bus::ReplyTo;
 use crate::domain::{
     CapturedMessage, Command, Declaration, IncidentId, ReleaseAction, Role, Roles, UserId,
 };
-use crate::slack::blocks::{DECLARE_CALLBACK, EDIT_CALLBACK, ModalOrigin, declare_modal};
+use crate::slack::blocks::{
+    DECLARE_CALLBACK, EDIT_CALLBACK, EDIT_UPDATE_ACTION, ModalOrigin, UPDATE_CALLBACK,
+    declare_modal,
+};
 use crate::slack::quarantine;
 use serde_json::{Value, json};
 
@@ -163,20 +166,10 @@ impl SlackApp {
             .into_iter()
             .take(5)
         {
-            if let Ok(Ok(v)) = self.user_info(&id, 400).await {
-                let profile = &v["user"]["profile"];
-                let name = [
-                    &profile["display_name"],
-                    &profile["real_name"],
-                    &v["user"]["name"],
-                ]
-                .into_iter()
-                .filter_map(Value::as_str)
-                .find(|n| !n.is_empty())
-                .map(str::to_owned);
-                if let Some(name) = name {
-                    names.insert(id, name);
-                }
+            if let Ok(Ok(v)) = self.user_info(&id, 400).await
+                && let Some(name) = crate::slack::people::display_name(&v["user"])
+            {
+                names.insert(id, name);
             }
         }
         crate::slack::mrkdwn::to_plain(text, &|id| names.get(id).cloned())
@@ -195,6 +188,9 @@ impl SlackApp {
         }
         if str_at(view, &["callback_id"]) == Some(EDIT_CALLBACK) {
             return self.edit_submission(view, user).await;
+        }
+        if str_at(view, &["callback_id"]) == Some(UPDATE_CALLBACK) {
+            return self.update_submission(view, user).await;
         }
         if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
             return Ok(Response::empty());
@@ -396,7 +392,7 @@ impl SlackApp {
             return Ok(Response::empty());
         }
         // "Post this update" carries the draft with the incident: {"i": id, "t": text}.
-        let draft: Option<Value> = (action_id == "post_update")
+        let draft: Option<Value> = matches!(action_id, "post_update" | EDIT_UPDATE_ACTION)
             .then(|| serde_json::from_str(value).ok())
             .flatten();
         let incident_value = draft
@@ -414,6 +410,26 @@ impl SlackApp {
         }
         if action_id == "join" {
             return self.join(p, &incident, user).await;
+        }
+        if action_id == EDIT_UPDATE_ACTION {
+            // The draft in a modal first; posting it is keyed like the one-click button
+            // on the same reminder, so the update goes out once either way.
+            let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+            let place = str_at(p, &["container", "message_ts"])
+                .or_else(|| str_at(p, &["message", "ts"]))
+                .ok_or_else(|| bad("no message"))?;
+            let text = draft
+                .as_ref()
+                .and_then(|d| d["t"].as_str())
+                .unwrap_or_default();
+            let meta = json!({
+                "i": incident.as_str(),
+                "m": place,
+                "c": str_at(p, &["channel", "id"]),
+            })
+            .to_string();
+            self.open_modal(trigger, update_modal(text, &meta)).await?;
+            return Ok(Response::empty());
         }
         if action_id == "decline" {
             // A reason is required: ask for it in a small modal.
@@ -528,6 +544,27 @@ fn duplicates_view(candidates: &[crate::slack::listing::Shown], meta: &str) -> V
     })
 }
 pub const MERGE_CALLBACK: &str = "merge";
+
+/// Slack's limit on a plain-text input (`max_length`, and so `initial_value`).
+const UPDATE_MAX: usize = 3000;
+
+/// The reminder's drafted update, editable before it is posted.
+fn update_modal(draft: &str, meta: &str) -> Value {
+    json!({
+        "type": "modal",
+        "callback_id": UPDATE_CALLBACK,
+        "private_metadata": meta,
+        "title": { "type": "plain_text", "text": "Post an update" },
+        "submit": { "type": "plain_text", "text": "Post" },
+        "close": { "type": "plain_text", "text": "Cancel" },
+        "blocks": [{
+            "type": "input", "block_id": "update",
+            "label": { "type": "plain_text", "text": "What responders and stakeholders should know now" },
+            "element": { "type": "plain_text_input", "action_id": "value", "multiline": true,
+                "max_length": UPDATE_MAX, "initial_value": crate::domain::clip(draft, UPDATE_MAX) }
+        }]
+    })
+}
 
 fn decline_modal(incident: &IncidentId) -> Value {
     json!({
@@ -719,6 +756,39 @@ impl SlackApp {
             Command::Edit(Box::new(edit)),
             user,
             Some(dm(user)),
+        );
+        self.enqueue(env).await?;
+        Ok(Response::empty())
+    }
+
+    /// "Post" on the edited draft: the update, keyed by the reminder it came from.
+    async fn update_submission(&self, view: &Value, user: &UserId) -> Result<Response, Reject> {
+        let meta: Value = str_at(view, &["private_metadata"])
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default();
+        let (Some(incident), Some(place)) = (
+            meta["i"].as_str().and_then(IncidentId::parse),
+            meta["m"].as_str(),
+        ) else {
+            return Ok(Response::empty());
+        };
+        let text = form_text(&form_values(view), "update");
+        if text.is_empty() {
+            return Ok(Response::json(
+                &json!({ "response_action": "errors", "errors": { "update": "Write the update, or cancel." } }),
+            ));
+        }
+        let reply = ReplyTo {
+            response_url: None,
+            channel: meta["c"].as_str().map(str::to_owned),
+            user: Some(user.to_string()),
+        };
+        let env = self.envelope(
+            format!("action#{incident}#post_update#{place}"),
+            Some(incident),
+            Command::PostUpdate { text },
+            user,
+            Some(reply),
         );
         self.enqueue(env).await?;
         Ok(Response::empty())
