@@ -846,7 +846,7 @@ async fn a_stranger_with_crafted_buttons_learns_nothing_of_a_private_incident_an
     assert_eq!(denied, presses.len());
 
     // Its own people still act: the ticket goes out, without the private title (and
-    // the status page takes no private incident at all).
+    // nothing reached the status page).
     app.slash(CAROL, &name, "ticket 1").await;
     let sent: Vec<String> = app
         .host

@@ -105,8 +105,36 @@ async fn a_mailed_report_reaches_its_responders_and_a_service_added_later_pages_
         ),
         "a way forward"
     );
-    let r = app.slash("U0BOB", &name, "service add checkout").await;
-    assert!(r.body.contains("On it"), "{}", r.body);
+    // The way forward is one pick away: the affected service, under the failure.
+    let failure = app
+        .channel(&name)
+        .messages
+        .into_iter()
+        .find(|m| m.text.contains("nobody was paged"))
+        .unwrap();
+    let options = failure.blocks.as_ref().unwrap()[1]["elements"][0]["options"].clone();
+    let checkout = format!("{id}|checkout");
+    assert!(
+        options
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["value"] == checkout.as_str()),
+        "{options}"
+    );
+    let r = app
+        .driver
+        .block_action(
+            "U0BOB",
+            &app.channel_id(&name),
+            &failure.ts,
+            "add_service",
+            Some(&checkout),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    app.host.settle().await;
     assert_eq!(pd_triggers(&app, "payments"), 1);
     let again = app.slash("U0BOB", &name, "service add Checkout API").await;
     assert!(again.body.contains("already so"), "{}", again.body);
@@ -442,8 +470,7 @@ async fn a_service_added_to_a_published_incident_joins_the_status_page() {
     let (_, name) = app
         .declare("U0ALICE", "Checkout slow", "S3", services)
         .await;
-    app.slash("U0ALICE", &name, "statuspage Payments are slow")
-        .await;
+    app.statuspage("U0ALICE", &name, "Payments are slow").await;
     let components = |app: &App| -> String {
         app.host
             .fakes

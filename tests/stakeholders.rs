@@ -202,3 +202,80 @@ async fn a_late_joiner_catches_up_with_a_summary_for_them_alone() {
         r.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s1_is_broadcast_to_the_company_and_followed_in_a_thread() {
+    let app = App::start().await;
+    // The local configuration broadcasts S1 incidents to #general.
+    let top = |app: &App, needle: &str| {
+        app.channel("general")
+            .messages
+            .into_iter()
+            .filter(|m| m.is_top_level() && m.text.contains(needle))
+            .collect::<Vec<_>>()
+    };
+    let (_, quiet) = app
+        .declare("U0ALICE", "Search is slow", "S3", ViewValues::new())
+        .await;
+    assert!(
+        top(&app, "Search is slow").is_empty(),
+        "an S3 stays off #general"
+    );
+
+    let (_, name) = app
+        .declare("U0ALICE", "Payments <down>", "S1", ViewValues::new())
+        .await;
+    let started = top(&app, "Payments &lt;down&gt;");
+    assert_eq!(started.len(), 1, "told once, escaped");
+    let start = started[0].clone();
+    assert!(
+        start
+            .text
+            .contains(&format!("<#{}>", app.channel_id(&name)))
+    );
+    app.slash("U0ALICE", &name, "update Card payments fail at the bank")
+        .await;
+    app.slash("U0ALICE", &name, "status fixing").await;
+    app.slash("U0ALICE", &name, "severity S2").await;
+    app.slash("U0ALICE", &name, "update quieter now").await;
+    let thread: Vec<String> = app
+        .channel("general")
+        .messages
+        .into_iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(start.ts.as_str()))
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(
+        thread.len(),
+        3,
+        "update, status and the lowering: {thread:?}"
+    );
+    assert!(thread[0].contains("Card payments fail"), "{thread:?}");
+    assert!(thread[1].contains("fixing"), "{thread:?}");
+    assert!(thread[2].contains("S1 → *S2*"), "{thread:?}");
+
+    // Lowered out of the broadcast level, it no longer tells #general; raised back
+    // (and a quiet incident raised to S1), it does.
+    app.slash("U0ALICE", &name, "severity S1").await;
+    app.slash("U0ALICE", &quiet, "severity S1").await;
+    assert_eq!(
+        top(&app, "Search is slow").len(),
+        1,
+        "raised to S1: told then"
+    );
+    app.slash("U0ALICE", &name, "resolve card payments flow again")
+        .await;
+    let resolved = top(&app, "is resolved");
+    assert_eq!(resolved.len(), 1, "the resolution is a new message");
+    assert!(resolved[0].text.contains("card payments flow again"));
+
+    // A private S1 is never broadcast.
+    app.declare(
+        "U0ALICE",
+        "Secret breach",
+        "S1",
+        ViewValues::new().set_many("options", "value", &["private"]),
+    )
+    .await;
+    assert!(top(&app, "Secret breach").is_empty());
+}

@@ -1,13 +1,15 @@
 //! The public status page follows the incident when people ask it to: a
-//! `StatusPublished` event creates the public incident the first time (its id kept as
-//! the incident ref `statuspage`) and updates it afterwards; resolving the incident
-//! resolves the public one by itself (its components go back to operational). A
-//! service added while it is published adds its component to the public incident.
+//! `StatusPublished` event (a person's publish from the preview modal, or the one
+//! `decide` adds when a published incident is resolved) creates the public incident the
+//! first time (its id kept as the incident ref `statuspage`) and updates it afterwards,
+//! under the incident's public title. The components take the status the configuration
+//! gives the stage (`statuspage.component_status`). A service added while it is
+//! published adds its component to the public incident.
 
-use crate::statuspage::{ComponentStatus, PublicStatus, StatusPage, StatusUpdate};
+use crate::statuspage::{PublicStatus, StatusPage, StatusUpdate};
 use async_trait::async_trait;
 use flare::config::Config;
-use flare::domain::{Event, Incident, Recorded, Status};
+use flare::domain::{ComponentStatus, Event, Incident, Recorded, Status};
 use flare::store::IncidentStore;
 use flare::worker::{Effect, EffectError};
 use std::sync::Arc;
@@ -19,6 +21,26 @@ pub struct StatusPageEffect {
     pub page: Option<Arc<dyn StatusPage>>,
 }
 
+/// The public incident's name: the public title people chose, else what may leave
+/// Slack (a private incident's neutral title, never its own).
+pub fn public_name(config: &Config, incident: &Incident) -> String {
+    let name = incident
+        .public_title
+        .as_deref()
+        .unwrap_or_else(|| config.outside_title(incident));
+    flare::domain::clip(name, flare::domain::MAX_PUBLIC_TITLE)
+}
+
+/// The component status the configuration gives `status` for this incident.
+pub fn component_status(config: &Config, incident: &Incident, status: Status) -> ComponentStatus {
+    let critical = config.severities.is_critical(&incident.severity);
+    config
+        .statuspage
+        .as_ref()
+        .map(|sp| sp.component_status.of(status, critical))
+        .unwrap_or_else(|| flare::domain::ComponentPolicy::default().of(status, critical))
+}
+
 impl StatusPageEffect {
     fn update(&self, incident: &Incident, status: Status, message: Option<&str>) -> StatusUpdate {
         let components = self.config.statuspage.as_ref().map(|sp| {
@@ -28,26 +50,28 @@ impl StatusPageEffect {
                 .filter_map(|s| sp.components.get(s).cloned())
                 .collect::<Vec<_>>()
         });
-        let public = PublicStatus::of(status);
         let body = match message {
             Some(m) => m.to_owned(),
-            None => match status {
-                Status::Investigating => "We are investigating reports of a problem.".to_owned(),
-                Status::Fixing => "We have found the cause and are working on a fix.".to_owned(),
-                Status::Monitoring => {
-                    "A fix is in place and we are monitoring the results.".to_owned()
-                }
-                _ => "This incident has been resolved.".to_owned(),
-            },
+            None => default_message(status).to_owned(),
         };
         StatusUpdate {
-            name: flare::domain::clip(self.config.outside_title(incident), 200),
-            status: public,
+            name: public_name(&self.config, incident),
+            status: PublicStatus::of(status),
             body,
             component_ids: components.unwrap_or_default(),
-            component_status: ComponentStatus::of(&self.config.severities, &incident.severity),
+            component_status: component_status(&self.config, incident, status),
             deliver_notifications: true,
         }
+    }
+}
+
+/// What the page says when nobody wrote a message (the resolution, a service added).
+pub fn default_message(status: Status) -> &'static str {
+    match status {
+        Status::Triage | Status::Investigating => "We are investigating reports of a problem.",
+        Status::Fixing => "We have found the cause and are working on a fix.",
+        Status::Monitoring => "A fix is in place and we are monitoring the results.",
+        Status::Resolved | Status::Closed | Status::Declined => "This incident has been resolved.",
     }
 }
 
@@ -60,10 +84,16 @@ impl Effect for StatusPageEffect {
     async fn run(&self, incident: &Incident, rec: &Recorded) -> Result<(), EffectError> {
         let (status, message) = match &rec.event {
             Event::StatusPublished { status, message } => (*status, message.as_deref()),
+            // A resolution stored before `decide` recorded the public one itself.
             Event::StatusChanged {
                 to: Status::Resolved,
                 ..
-            } if incident.published_status.is_some() => (Status::Resolved, None),
+            } if incident
+                .published_status
+                .is_some_and(|s| s != Status::Resolved) =>
+            {
+                (Status::Resolved, None)
+            }
             // A service found affected later joins the public incident with its component.
             Event::ServiceAdded { service } => {
                 match (incident.published_status, &self.config.statuspage) {

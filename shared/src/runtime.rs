@@ -253,6 +253,7 @@ impl Wiring {
             responder: Arc::new(SlackResponder {
                 api: slack.clone(),
                 store: self.store(),
+                config: self.config.clone(),
             }),
             clock: self.clock.clone(),
             config: self.config.clone(),

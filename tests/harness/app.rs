@@ -113,6 +113,32 @@ impl App {
         (id.clone(), format!("inc-{id}"))
     }
 
+    /// `/incident statuspage <message>` and *Publish* on its preview as offered (the
+    /// message prefilled with what was typed); returns the submission's answer.
+    pub async fn statuspage(&self, user: &str, channel: &str, message: &str) -> DriverResponse {
+        let before = self.host.sim.views().len();
+        let r = self
+            .slash(user, channel, &format!("statuspage {message}"))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let views = self.host.sim.views();
+        assert_eq!(views.len(), before + 1, "the preview opened: {}", r.body);
+        self.submit_newest_view(user, ViewValues::new()).await
+    }
+
+    /// Submits the newest modal with `values` (untouched inputs keep what they offer).
+    pub async fn submit_newest_view(&self, user: &str, values: ViewValues) -> DriverResponse {
+        let view = self.host.sim.views().last().expect("a modal").id.clone();
+        let prepared = self
+            .driver
+            .prepare_view_submission(user, &view, &values)
+            .unwrap();
+        let r = self.driver.send(&prepared).await.unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+        self.host.settle().await;
+        r
+    }
+
     pub async fn latest_incident(&self) -> IncidentId {
         let mut open = self.host.store.open().await.unwrap();
         open.sort_by_key(|o| o.id.to_string());

@@ -12,7 +12,7 @@ pub use jira::{Jira, JiraProject};
 use crate::IntegrationError;
 use crate::http::Http;
 use async_trait::async_trait;
-use flare::domain::{Severity, SeverityScale, Status};
+use flare::domain::Status;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -50,37 +50,10 @@ impl PublicStatus {
     }
 }
 
-/// Statuspage's component statuses that an incident sets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ComponentStatus {
-    Operational,
-    DegradedPerformance,
-    PartialOutage,
-    MajorOutage,
-}
+/// Statuspage's component statuses (the domain's: the configuration names them too).
+pub use flare::domain::ComponentStatus;
 
-impl ComponentStatus {
-    /// Critical severities → major outage, others → partial outage.
-    pub fn of(scale: &SeverityScale, severity: &Severity) -> Self {
-        if scale.is_critical(severity) {
-            ComponentStatus::MajorOutage
-        } else {
-            ComponentStatus::PartialOutage
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "operational",
-            ComponentStatus::DegradedPerformance => "degraded_performance",
-            ComponentStatus::PartialOutage => "partial_outage",
-            ComponentStatus::MajorOutage => "major_outage",
-        }
-    }
-}
-
-/// What a public incident says now. A resolved one sets its components operational.
+/// What a public incident says now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusUpdate {
     pub name: String,
@@ -133,11 +106,9 @@ impl Statuspage {
     }
 
     fn body(update: &StatusUpdate) -> Value {
-        let component_status = if update.status == PublicStatus::Resolved {
-            ComponentStatus::Operational
-        } else {
-            update.component_status
-        };
+        // The lifecycle's component status as configured (resolved: operational unless
+        // `statuspage.component_status.resolved` says otherwise).
+        let component_status = update.component_status;
         let components: Map<String, Value> = update
             .component_ids
             .iter()

@@ -1,7 +1,7 @@
 //! Statuspage and GitHub clients against the fakes (Jira: tickets.rs).
 
 use crate::support::{http, serve};
-use flare::domain::{SeverityScale, Status};
+use flare::domain::{ComponentPolicy, SeverityScale, Status};
 use flare_integrations::IntegrationError;
 use flare_integrations::statuspage::{
     ComponentStatus, GitHub, Issue, PublicStatus, StatusPage, StatusUpdate, Statuspage, Tracker,
@@ -42,7 +42,13 @@ async fn statuspage_create_then_update_to_resolved() {
     );
 
     let done = sp
-        .update(&created.id, &update(PublicStatus::Resolved))
+        .update(
+            &created.id,
+            &StatusUpdate {
+                component_status: ComponentStatus::Operational,
+                ..update(PublicStatus::Resolved)
+            },
+        )
         .await
         .unwrap();
     assert_eq!(done.id, created.id);
@@ -91,17 +97,46 @@ fn status_and_component_mapping() {
         PublicStatus::Monitoring
     );
     assert_eq!(PublicStatus::of(Status::Closed), PublicStatus::Resolved);
+    // The lifecycle as configured, by severity where the stage isn't set.
     let scale = SeverityScale::default();
     let s1 = scale.parse("S1").unwrap();
     let s3 = scale.parse("S3").unwrap();
+    let policy = ComponentPolicy::default();
+    let at = |status, sev| policy.of(status, scale.is_critical(sev));
+    assert_eq!(at(Status::Fixing, &s1), ComponentStatus::MajorOutage);
+    assert_eq!(at(Status::Fixing, &s3), ComponentStatus::PartialOutage);
     assert_eq!(
-        ComponentStatus::of(&scale, &s1),
-        ComponentStatus::MajorOutage
+        at(Status::Monitoring, &s1),
+        ComponentStatus::DegradedPerformance
     );
-    assert_eq!(
-        ComponentStatus::of(&scale, &s3),
-        ComponentStatus::PartialOutage
-    );
+    assert_eq!(at(Status::Resolved, &s1), ComponentStatus::Operational);
+}
+
+/// Like the real API: an unknown incident status or component status is a 422, and
+/// the fake keeps what it got.
+#[tokio::test]
+async fn the_fake_refuses_unknown_statuses_and_records_them() {
+    let (fakes, base) = serve().await;
+    let url = format!("{base}/fake/statuspage/v1/pages/page1/incidents");
+    let client = reqwest::Client::new();
+    for incident in [
+        serde_json::json!({ "name": "x", "status": "fixing" }),
+        serde_json::json!({ "name": "x", "status": "investigating", "components": { "cmp1": "down" } }),
+    ] {
+        let res = client
+            .post(&url)
+            .header("Authorization", "OAuth k")
+            .json(&serde_json::json!({ "incident": incident }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422, "{incident}");
+    }
+    let got = fakes.received_by("statuspage");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].body["incident"]["status"], "fixing");
+    assert_eq!(got[1].body["incident"]["components"]["cmp1"], "down");
+    assert!(fakes.statuspage_incidents().is_empty());
 }
 
 #[tokio::test]

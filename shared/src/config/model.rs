@@ -141,6 +141,10 @@ pub struct StatusPageConfig {
     pub api_key_param: String,
     #[serde(default)]
     pub components: std::collections::BTreeMap<String, String>,
+    /// The component status each stage shows (`monitoring: degraded_performance`);
+    /// stages left out take the defaults of [`crate::domain::ComponentPolicy`].
+    #[serde(default)]
+    pub component_status: crate::domain::ComponentPolicy,
 }
 
 /// `tracker:` as written: the default tracker (at most one of `github`, `jira`), routes
@@ -330,6 +334,10 @@ pub struct Channels {
     /// The call responders join: a link, `{incident}` replaced by the incident's name
     /// (`https://meet.example.com/flare-{incident}`). `/incident call <url>` overrides it.
     pub call_link: Option<String>,
+    /// Channels told of incidents at a severity, beyond the incidents channel
+    /// (`S1: [announcements]`): the declaration, status and severity changes in its
+    /// thread, and the resolution. Never for private incidents.
+    pub broadcast: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Channels {
@@ -339,6 +347,7 @@ impl Default for Channels {
             incidents: "incidents".into(),
             triage: "incident-triage".into(),
             call_link: None,
+            broadcast: Default::default(),
         }
     }
 }

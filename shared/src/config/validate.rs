@@ -63,6 +63,26 @@ pub(super) fn check(file: &str, raw: RawConfig) -> Result<Config, ConfigError> {
         }
     }
 
+    for (severity, names) in &ch.broadcast {
+        let field = format!("channels.broadcast.{severity}");
+        if !severities.levels().iter().any(|l| l.id == *severity) {
+            return Err(err(
+                field,
+                format!("`{severity}` is not one of the configured severities"),
+            ));
+        }
+        for name in names {
+            if name.is_empty() || !is_channel_safe(name) || name.len() > 80 {
+                return Err(err(
+                    field,
+                    format!(
+                        "`{name}` is not a Slack channel name: use lowercase letters, digits, `-` or `_`, at most 80"
+                    ),
+                ));
+            }
+        }
+    }
+
     let mut services = Vec::with_capacity(raw.services.len());
     for (i, s) in raw.services.into_iter().enumerate() {
         if s.id.is_empty() || !is_channel_safe(&s.id) {

@@ -92,10 +92,16 @@ pub enum Command {
     RequestTicket {
         number: u32,
     },
-    /// Publish (or update) the public status page incident, with an optional message.
+    /// Publish (or update) the public status page incident, with an optional message,
+    /// under a public title (kept for later publishes) at a status (by default the
+    /// incident's; `Fixing` is Statuspage's `identified`).
     PublishStatus {
         #[serde(default)]
         message: Option<String>,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        status: Option<Status>,
     },
     /// Send the requester the incident's audit trail as a file.
     ExportAudit,

@@ -24,6 +24,38 @@ pub fn decide(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
+    let mut events = decide_command(incident, command, actor, now)?;
+    // Resolving (or closing) a published incident resolves the public one too: recorded
+    // as a publish of its own, so the timeline shows every status page post.
+    if let Some(inc) = incident
+        && inc.published_status.is_some_and(|s| s != Status::Resolved)
+        && !events
+            .iter()
+            .any(|e| matches!(e, Event::StatusPublished { .. }))
+        && events.iter().any(|e| {
+            matches!(
+                e,
+                Event::StatusChanged {
+                    to: Status::Resolved | Status::Closed,
+                    ..
+                }
+            )
+        })
+    {
+        events.push(Event::StatusPublished {
+            status: Status::Resolved,
+            message: None,
+        });
+    }
+    Ok(events)
+}
+
+fn decide_command(
+    incident: Option<&Incident>,
+    command: Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
     let Some(inc) = incident else {
         return match command {
             Command::Declare(d) => declare(*d, actor, now),
@@ -166,31 +198,11 @@ pub fn decide(
         Command::Resume => Ok(Vec::new()),
         Command::Remind { due, policy } => Ok(remind(inc, &policy, now.max(due))),
         Command::RequestPostmortem => Ok(vec![Event::PostmortemRequested]),
-        Command::PublishStatus { message } => {
-            if inc.status == Status::Triage {
-                return Err(DomainError::Invalid(
-                    "A triage report is not published; accept it first.".into(),
-                ));
-            }
-            if inc.private {
-                return Err(DomainError::Invalid(
-                    "A private incident is not published on the status page.".into(),
-                ));
-            }
-            let message = message
-                .map(|m| clip(m.trim(), MAX_TEXT))
-                .filter(|m| !m.is_empty());
-            if inc.published_status == Some(inc.status) && message.is_none() {
-                return Err(DomainError::Unchanged(format!(
-                    "the status page already says {}.",
-                    inc.status
-                )));
-            }
-            Ok(vec![Event::StatusPublished {
-                status: inc.status,
-                message,
-            }])
-        }
+        Command::PublishStatus {
+            message,
+            title,
+            status,
+        } => publish_status(inc, message, title, status),
         Command::SetCall { url } => {
             let url = web_link(&url).ok_or_else(|| {
                 DomainError::Invalid("Give the call's web link: `call https://…`.".into())
@@ -601,4 +613,65 @@ pub fn clip(s: &str, max_chars: usize) -> String {
     let mut out: String = s.chars().take(max_chars.saturating_sub(1)).collect();
     out.push('…');
     out
+}
+
+/// Longest public title kept (Statuspage's incident names stay short on the page).
+pub const MAX_PUBLIC_TITLE: usize = 200;
+
+/// `PublishStatus`: a new public title is recorded first (an edit of the public title),
+/// then the publish itself. A private incident is published only under a public title
+/// a person chose: its own title never leaves Slack this way.
+fn publish_status(
+    inc: &Incident,
+    message: Option<String>,
+    title: Option<String>,
+    status: Option<Status>,
+) -> Result<Vec<Event>, DomainError> {
+    if inc.status == Status::Triage {
+        return Err(DomainError::Invalid(
+            "A triage report is not published; accept it first.".into(),
+        ));
+    }
+    let status = status.unwrap_or(inc.status);
+    if !matches!(
+        status,
+        Status::Investigating | Status::Fixing | Status::Monitoring | Status::Resolved
+    ) {
+        return Err(DomainError::Invalid(
+            "The status page says investigating, identified, monitoring or resolved.".into(),
+        ));
+    }
+    let title = title
+        .map(|t| {
+            clip(
+                t.split_whitespace().collect::<Vec<_>>().join(" ").as_str(),
+                MAX_PUBLIC_TITLE,
+            )
+        })
+        .filter(|t| !t.is_empty());
+    if inc.private && title.is_none() && inc.public_title.is_none() {
+        return Err(DomainError::Invalid(
+            "A private incident is published only under a public title: use `/incident statuspage` and give one.".into(),
+        ));
+    }
+    let message = message
+        .map(|m| clip(m.trim(), MAX_TEXT))
+        .filter(|m| !m.is_empty());
+    let new_title = title.filter(|t| inc.public_title.as_deref() != Some(t.as_str()));
+    if inc.published_status == Some(status) && message.is_none() && new_title.is_none() {
+        return Err(DomainError::Unchanged(format!(
+            "the status page already says {}.",
+            super::public::public_word(status)
+        )));
+    }
+    let mut events = Vec::with_capacity(2);
+    if let Some(to) = new_title {
+        events.push(Event::DetailEdited {
+            field: super::event::Detail::PublicTitle,
+            from: inc.public_title.clone().unwrap_or_default(),
+            to,
+        });
+    }
+    events.push(Event::StatusPublished { status, message });
+    Ok(events)
 }

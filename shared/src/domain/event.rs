@@ -149,6 +149,9 @@ pub enum Detail {
     Impact,
     Description,
     Customer,
+    /// The title the public status page shows (a private incident's own title never
+    /// goes there).
+    PublicTitle,
 }
 
 impl std::fmt::Display for Detail {
@@ -158,6 +161,7 @@ impl std::fmt::Display for Detail {
             Detail::Impact => "customer impact",
             Detail::Description => "description",
             Detail::Customer => "customer",
+            Detail::PublicTitle => "public title",
         })
     }
 }

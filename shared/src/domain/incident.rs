@@ -57,6 +57,9 @@ pub struct Incident {
     /// The status last published on the public status page, if ever.
     #[serde(default)]
     pub published_status: Option<Status>,
+    /// The title the status page shows, once someone chose one.
+    #[serde(default)]
+    pub public_title: Option<String>,
     /// Who was paged, oldest first.
     #[serde(default)]
     pub pages: Vec<PageInfo>,
@@ -172,6 +175,7 @@ impl Incident {
             merged_into: None,
             actions: Vec::new(),
             published_status: None,
+            public_title: None,
             links: Vec::new(),
             pages: Vec::new(),
             responded_at: None,
@@ -296,6 +300,7 @@ impl Incident {
                 Detail::Impact => self.impact = to.clone(),
                 Detail::Description => self.description = to.clone(),
                 Detail::Customer => self.customer = (!to.is_empty()).then(|| to.clone()),
+                Detail::PublicTitle => self.public_title = (!to.is_empty()).then(|| to.clone()),
             },
             Event::ServiceAdded { service } => {
                 if !self.services.contains(service) {

@@ -16,6 +16,7 @@ mod incident;
 mod merge;
 pub mod name;
 mod permission;
+mod public;
 mod quarantine;
 mod role;
 mod severity;
@@ -28,7 +29,7 @@ pub use command::{
     Command, Declaration, Edit, EscalationTarget, ImpactEdge, MailFile, MovedEntry, PageNote,
     PagerState, ReleaseAction, StatsFormat, pager_name,
 };
-pub use decide::{MAX_TEXT, MAX_TITLE, clip, decide};
+pub use decide::{MAX_PUBLIC_TITLE, MAX_TEXT, MAX_TITLE, clip, decide};
 pub use due::{ReminderKind, ReminderPolicy, ReminderState, Timers, due_now, next_due};
 pub use durations::{Durations, human as human_duration};
 pub use error::DomainError;
@@ -40,6 +41,7 @@ pub use permission::{
     Access, AccessPolicy, COORDINATOR_DEFAULT, GUARDED, MEMBERS_DEFAULT, Questions, Standing,
     authorize, questions,
 };
+pub use public::{ComponentPolicy, ComponentStatus, from_public_word, public_word};
 pub use quarantine::QuarantineNote;
 pub use role::{Role, Roles};
 pub use severity::{Severity, SeverityLevel, SeverityScale};

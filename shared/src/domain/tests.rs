@@ -947,23 +947,29 @@ fn a_private_incident_is_no_such_incident_to_whoever_can_not_see_it() {
     assert!(refused.unwrap_err().contains("<@U0CAROL>"));
 }
 
+fn publish(message: Option<&str>, title: Option<&str>, status: Option<Status>) -> Command {
+    Command::PublishStatus {
+        message: message.map(str::to_owned),
+        title: title.map(str::to_owned),
+        status,
+    }
+}
+
 #[test]
-fn the_status_page_is_never_for_triage_or_private_incidents_and_not_repeated() {
+fn the_status_page_is_never_for_triage_and_not_repeated() {
     let mut triage = at_status(Status::Triage);
     assert!(matches!(
-        triage.run(Command::PublishStatus { message: None }),
+        triage.run(publish(None, None, None)),
         Err(DomainError::Invalid(_))
     ));
     let mut sim = at_status(Status::Investigating);
-    assert_eq!(sim.run(Command::PublishStatus { message: None }), Ok(1));
+    assert_eq!(sim.run(publish(None, None, None)), Ok(1));
     assert!(matches!(
-        sim.run(Command::PublishStatus { message: None }),
+        sim.run(publish(None, None, None)),
         Err(DomainError::Unchanged(_))
     ));
     assert_eq!(
-        sim.run(Command::PublishStatus {
-            message: Some("more news".into())
-        }),
+        sim.run(publish(Some("more news"), None, None)),
         Ok(1),
         "a new message is a new update"
     );
@@ -972,7 +978,80 @@ fn the_status_page_is_never_for_triage_or_private_incidents_and_not_repeated() {
         summary: None,
     })
     .unwrap();
-    assert_eq!(sim.run(Command::PublishStatus { message: None }), Ok(1));
+    assert_eq!(sim.run(publish(None, None, None)), Ok(1));
+    // Only Statuspage's four stages.
+    assert!(matches!(
+        sim.run(publish(Some("x"), None, Some(Status::Closed))),
+        Err(DomainError::Invalid(_))
+    ));
+}
+
+#[test]
+fn the_public_title_is_kept_apart_and_a_private_incident_needs_one() {
+    let mut sim = at_status(Status::Investigating);
+    sim.incident.as_mut().unwrap().private = true;
+    assert!(
+        matches!(
+            sim.run(publish(Some("x"), None, None)),
+            Err(DomainError::Invalid(_))
+        ),
+        "a private incident is not published under its own title"
+    );
+    assert_eq!(
+        sim.run(publish(
+            Some("We're on it."),
+            Some("  Payment   delays "),
+            None
+        )),
+        Ok(2),
+        "the public title, then the publish"
+    );
+    let inc = sim.incident.clone().unwrap();
+    assert_eq!(inc.public_title.as_deref(), Some("Payment delays"));
+    assert_ne!(inc.title, "Payment delays");
+    assert_eq!(inc.published_status, Some(Status::Investigating));
+    // Later publishes reuse it; the same title again is not an edit.
+    assert_eq!(
+        sim.run(publish(
+            Some("Still on it."),
+            Some("Payment delays"),
+            Some(Status::Monitoring)
+        )),
+        Ok(1)
+    );
+    assert_eq!(
+        sim.incident.as_ref().unwrap().published_status,
+        Some(Status::Monitoring)
+    );
+    assert_eq!(sim.run(publish(Some("Later."), None, None)), Ok(1));
+}
+
+#[test]
+fn resolving_a_published_incident_publishes_the_resolution() {
+    let mut sim = at_status(Status::Investigating);
+    assert_eq!(
+        sim.run(publish(Some("Looking."), Some("Slow pages"), None)),
+        Ok(2)
+    );
+    assert_eq!(
+        sim.run(Command::Resolve { summary: None }),
+        Ok(2),
+        "the resolution and its public post"
+    );
+    assert_eq!(
+        sim.incident.as_ref().unwrap().published_status,
+        Some(Status::Resolved)
+    );
+    // Reopened and resolved again: the public incident already says resolved.
+    sim.run(Command::SetStatus {
+        status: Status::Investigating,
+        summary: None,
+    })
+    .unwrap();
+    assert_eq!(sim.run(Command::Resolve { summary: None }), Ok(1));
+    // Never published: nothing public to resolve.
+    let mut quiet = at_status(Status::Monitoring);
+    assert_eq!(quiet.run(Command::Resolve { summary: None }), Ok(1));
 }
 
 /// Every guarded command × every kind of person, under the default rules.
@@ -1054,7 +1133,7 @@ fn the_default_permission_matrix() {
             owner: None,
         },
         Command::RequestTicket { number: 1 },
-        Command::PublishStatus { message: None },
+        publish(None, None, None),
         Command::ExportAudit,
     ];
     for command in &commands {

@@ -9,6 +9,34 @@ use serde_json::{Value, json};
 
 pub const DECLARE_CALLBACK: &str = "declare";
 pub const EDIT_CALLBACK: &str = "edit";
+/// The select under a paging failure that adds an affected service (and pages it).
+pub const ADD_SERVICE_ACTION: &str = "add_service";
+
+/// `text`, and a select of the configured services the incident doesn't list yet, each
+/// option's value `<incident>|<service>`. `None` when there is nothing to pick.
+pub fn pick_service(config: &Config, incident: &Incident, text: &str) -> Option<Value> {
+    // Slack: at most 100 options, each text at most 75 characters.
+    let options: Vec<Value> = config
+        .services
+        .iter()
+        .filter(|s| !incident.services.contains(&s.id))
+        .take(100)
+        .map(|s| {
+            json!({ "text": { "type": "plain_text", "text": crate::domain::clip(&s.name, 75) },
+                    "value": format!("{}|{}", incident.id, s.id) })
+        })
+        .collect();
+    if options.is_empty() {
+        return None;
+    }
+    Some(json!([
+        { "type": "section", "text": { "type": "mrkdwn", "text": crate::domain::clip(text, 3000) } },
+        { "type": "actions", "elements": [{ "type": "static_select", "action_id": ADD_SERVICE_ACTION,
+            "placeholder": { "type": "plain_text", "text": "Add the affected service" },
+            "options": options }] },
+    ]))
+}
+
 /// The reminder's "Edit and post" button, and the modal it opens.
 pub const EDIT_UPDATE_ACTION: &str = "edit_update";
 pub const UPDATE_CALLBACK: &str = "post_update";

@@ -39,6 +39,8 @@ pub struct SlackEffect {
 
 type Refs = HashMap<String, String>;
 
+mod broadcast;
+
 /// Slack errors that mean "try again later", though they come as `ok:false`.
 const TRANSIENT_CODES: &[&str] = &[
     "internal_error",
@@ -791,8 +793,15 @@ impl SlackEffect {
                     .as_deref()
                     .map(|m| format!("\n{}", quote_people(m)))
                     .unwrap_or_default();
+                // In Statuspage's words, under the title the public sees.
+                let title = incident
+                    .public_title
+                    .as_deref()
+                    .map(|t| format!(" as “{}”", escape(t)))
+                    .unwrap_or_default();
                 let text = format!(
-                    ":globe_with_meridians: {who} published to the status page: *{status}*.{note}"
+                    ":globe_with_meridians: {who} published to the status page{title}: *{}*.{note}",
+                    crate::domain::public_word(*status)
                 );
                 return self.say(incident, rec, &refs, text, None).await;
             }
@@ -1341,7 +1350,10 @@ impl Effect for SlackEffect {
         {
             return Ok(());
         }
-        let result = self.apply(incident, rec).await;
+        let mut result = self.apply(incident, rec).await;
+        if result.is_ok() {
+            result = self.broadcast(incident, rec).await;
+        }
         if let Err(EffectError::Permanent(code)) = &result {
             // Recorded on the incident and told to the people in its channel.
             self.store
@@ -1418,6 +1430,8 @@ pub struct SlackResponder {
     pub api: Arc<dyn SlackApi>,
     /// To find an incident's channel when reporting a failed effect.
     pub store: Arc<dyn IncidentStore>,
+    /// The services a paging failure offers to add.
+    pub config: Arc<Config>,
 }
 
 #[async_trait]
@@ -1469,9 +1483,13 @@ impl Responder for SlackResponder {
             step_in_words(effect),
             escape(why)
         );
+        // Nobody paged for want of a service: the way forward is one pick away.
+        let blocks = (effect == "paging")
+            .then(|| blocks::pick_service(&self.config, incident, &text))
+            .flatten();
         if let Err(e) = self
             .api
-            .call("chat.postMessage", message(&channel, &text, None))
+            .call("chat.postMessage", message(&channel, &text, blocks))
             .await
         {
             tracing::warn!(error = %e, "could not report a failed effect");

@@ -69,32 +69,32 @@ impl crate::directory::Names for SlackNames {
 /// they go by in Slack.
 pub fn full_name(user: &Value) -> Option<String> {
     let profile = &user["profile"];
-    [
+    first_set([
         &profile["real_name"],
         &user["real_name"],
         &profile["display_name"],
         &user["name"],
-    ]
-    .into_iter()
-    .filter_map(Value::as_str)
-    .map(str::trim)
-    .find(|n| !n.is_empty())
-    .map(str::to_owned)
+    ])
 }
 
 /// The name a Slack message shows: what people go by in Slack, else the full name.
 pub fn display_name(user: &Value) -> Option<String> {
     let profile = &user["profile"];
-    [
+    first_set([
         &profile["display_name"],
         &profile["real_name"],
         &user["name"],
-    ]
-    .into_iter()
-    .filter_map(Value::as_str)
-    .map(str::trim)
-    .find(|n| !n.is_empty())
-    .map(str::to_owned)
+    ])
+}
+
+/// The first of `names` that is a non-blank string, trimmed.
+fn first_set<'a>(names: impl IntoIterator<Item = &'a Value>) -> Option<String> {
+    names
+        .into_iter()
+        .filter_map(Value::as_str)
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -74,6 +74,15 @@ pub enum What<'a> {
         step: PageStep,
         by: Option<&'a str>,
     },
+    /// A post on the public status page: under the public title of the time (`None`:
+    /// published before public titles were kept), at a status, with the severity of
+    /// the time (which the component status may depend on).
+    StatusPage {
+        title: Option<&'a str>,
+        status: Status,
+        message: Option<&'a str>,
+        severity: Option<&'a Severity>,
+    },
     /// An entry that came with a merged duplicate.
     FromDuplicate {
         from: &'a IncidentId,
@@ -132,6 +141,8 @@ impl<'a> Facts<'a> {
         let mut people: HashMap<String, usize> = HashMap::new();
         // Page key → (who was paged, pager), for the pager's later word on it.
         let mut pages: HashMap<&'a str, (&'a str, &'a str)> = HashMap::new();
+        // The public title as it stood at each status page post.
+        let mut public_title: Option<&'a str> = None;
         for (i, rec) in timeline.iter().enumerate() {
             let row = |sub: u8, at: DateTime<Utc>, what: What<'a>| Row {
                 at,
@@ -291,15 +302,33 @@ impl<'a> Facts<'a> {
                         _ => {}
                     }
                 }
-                Event::DetailEdited { field, from, to } => f.rows.push(row(
-                    0,
-                    rec.at,
-                    What::Edited {
-                        field: *field,
-                        from,
-                        to,
-                    },
-                )),
+                Event::StatusPublished { status, message } => {
+                    let severity = f.severities.last().map(|(_, s)| *s);
+                    f.rows.push(row(
+                        0,
+                        rec.at,
+                        What::StatusPage {
+                            title: public_title,
+                            status: *status,
+                            message: message.as_deref(),
+                            severity,
+                        },
+                    ));
+                }
+                Event::DetailEdited { field, from, to } => {
+                    if *field == Detail::PublicTitle {
+                        public_title = Some(to);
+                    }
+                    f.rows.push(row(
+                        0,
+                        rec.at,
+                        What::Edited {
+                            field: *field,
+                            from,
+                            to,
+                        },
+                    ))
+                }
                 Event::ServiceAdded { service } | Event::ServiceRemoved { service } => {
                     let added = matches!(rec.event, Event::ServiceAdded { .. });
                     f.rows
@@ -345,7 +374,6 @@ impl<'a> Facts<'a> {
                 | Event::PostmortemRequested
                 | Event::MergedInto { .. }
                 | Event::ActionAdded { .. }
-                | Event::StatusPublished { .. }
                 | Event::LinkAdded { .. }
                 | Event::TicketRequested { .. }
                 | Event::TicketLinked { .. }

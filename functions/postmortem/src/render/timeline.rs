@@ -1,5 +1,5 @@
 //! The timeline table: every status, severity and role change, update, escalation,
-//! impact edge and kept message, at its original time, oldest first.
+//! impact edge, status page post and kept message, at its original time, oldest first.
 
 use super::facts::{Facts, Row, What};
 use super::names::People;
@@ -169,6 +169,31 @@ fn describe_what(
                 details.push_str(&format!(" by {}", escape::cell(by)));
             }
             (what.into(), details)
+        }
+        What::StatusPage {
+            title,
+            status,
+            message,
+            severity,
+        } => {
+            let mut details = match title {
+                Some(t) => format!("**{}**, ", escape::cell(t)),
+                None => String::new(),
+            };
+            details.push_str(flare::domain::public_word(*status));
+            if let Some(m) = message {
+                details.push_str(": ");
+                details.push_str(&escape::cell(&clip(&people.plain(m), MESSAGE_IN_TABLE)));
+            }
+            // The component status the configuration gives that stage.
+            if let (Some(sp), Some(sev)) = (&config.statuspage, severity) {
+                let critical = config.severities.is_critical(sev);
+                details.push_str(&format!(
+                    " (components: {})",
+                    sp.component_status.of(*status, critical)
+                ));
+            }
+            ("Status page".into(), details)
         }
         What::Captured { kind, message: m } => {
             let what = match kind {

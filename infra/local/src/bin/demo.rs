@@ -361,6 +361,51 @@ async fn main() -> anyhow::Result<()> {
         show(durations.to_resolve)
     );
     println!("Local time now {}.", d.host.clock.now().format("%H:%M UTC"));
+    // The draft names people as their Slack profiles do: no `@U0CAROL` outside Slack.
+    // The draft shared in the incident's channel on resolving.
+    let resolved_doc = d
+        .host
+        .sim
+        .state()
+        .files
+        .into_iter()
+        .rev()
+        .find(|f| f.completed && f.channel.as_deref() == Some(channel.as_str()));
+    if let Some(doc) = &resolved_doc {
+        println!("\nThe postmortem's roles, by name:");
+        for line in doc
+            .content
+            .lines()
+            .skip_while(|l| !l.starts_with("## Roles"))
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| ---"))
+            .take(5)
+        {
+            println!("      {line}");
+        }
+    }
+
+    d.say("carol", "closes the incident; its channel is archived.");
+    d.slash("U0CAROL", &format!("{name}-resolved"), "close")
+        .await?;
+    let seen_incidents = d.posted_since("incidents", usize::MAX);
+    d.say("(a week later)", "");
+    d.advance(7 * 24 * 60).await?;
+    d.say(
+        "carol",
+        &format!(
+            "at the review, in #general: /incident action {id} Validate config before rollout @bob"
+        ),
+    );
+    d.slash(
+        "U0CAROL",
+        "general",
+        &format!("action {id} Validate config before rollout <@U0BOB|bob>"),
+    )
+    .await?;
+    d.say("carol", &format!("/incident postmortem {id}"));
+    d.slash("U0CAROL", "general", &format!("postmortem {id}"))
+        .await?;
+    d.posted_since("incidents", seen_incidents);
 
     let out = Path::new("target/demo");
     std::fs::create_dir_all(out)?;
@@ -368,13 +413,7 @@ async fn main() -> anyhow::Result<()> {
         out.join("channels.json"),
         serde_json::to_string_pretty(&d.host.sim.state())?,
     )?;
-    let state = d.host.sim.state();
-    if let Some(doc) = state
-        .files
-        .iter()
-        .rev()
-        .find(|f| f.completed && f.channel.as_deref() == Some(channel.as_str()))
-    {
+    if let Some(doc) = &resolved_doc {
         std::fs::write(out.join("postmortem.md"), &doc.content)?;
         println!(
             "\nFlare posted the postmortem draft in #{name}-resolved ({} lines); it begins:",

@@ -222,10 +222,14 @@ const SUBCOMMANDS: &[Sub] = &[
         name: "statuspage",
         aliases: &["publish"],
         usage: "statuspage [message]",
-        help: "Publish (or update) the incident on the public status page",
+        help: "Preview, then publish (or update) the incident on the public status page",
+        // Answered with the preview modal before parsing (see `command`); this is
+        // what an older queue message meant.
         parse: |rest, _| {
             Ok(Command::PublishStatus {
                 message: (!rest.is_empty()).then(|| rest.to_owned()),
+                title: None,
+                status: None,
             })
         },
     },
@@ -519,6 +523,18 @@ impl SlackApp {
                 )));
             }
         };
+        // The status page is published after a preview, never straight from the command.
+        if sub.name == "statuspage" {
+            return Ok(
+                match self
+                    .open_statuspage(&cmd.trigger_id.0, &incident, Some(&cmd.channel_id.0), rest)
+                    .await?
+                {
+                    Some(why) => Response::ephemeral(&escape(&why)),
+                    None => Response::empty(),
+                },
+            );
+        }
         // A time is used only once the person confirmed it when it looks wrong (in the
         // future, or long before the declaration): they say so with a last `confirm`.
         let (rest, confirmed) = match rest.strip_suffix("confirm") {

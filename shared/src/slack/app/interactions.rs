@@ -7,8 +7,8 @@ use crate::domain::{
     CapturedMessage, Command, Declaration, IncidentId, ReleaseAction, Role, Roles, UserId,
 };
 use crate::slack::blocks::{
-    DECLARE_CALLBACK, EDIT_CALLBACK, EDIT_UPDATE_ACTION, ModalOrigin, UPDATE_CALLBACK,
-    declare_modal,
+    ADD_SERVICE_ACTION, DECLARE_CALLBACK, EDIT_CALLBACK, EDIT_UPDATE_ACTION, ModalOrigin,
+    UPDATE_CALLBACK, declare_modal,
 };
 use crate::slack::quarantine;
 use serde_json::{Value, json};
@@ -191,6 +191,9 @@ impl SlackApp {
         }
         if str_at(view, &["callback_id"]) == Some(UPDATE_CALLBACK) {
             return self.update_submission(view, user).await;
+        }
+        if str_at(view, &["callback_id"]) == Some(super::status_page::STATUSPAGE_CALLBACK) {
+            return self.statuspage_submission(view, user).await;
         }
         if str_at(view, &["callback_id"]) != Some(DECLARE_CALLBACK) {
             return Ok(Response::empty());
@@ -391,6 +394,31 @@ impl SlackApp {
             self.enqueue(env).await?;
             return Ok(Response::empty());
         }
+        if action_id == ADD_SERVICE_ACTION {
+            // Picked under a paging failure: `<incident>|<service>`.
+            let picked = str_at(action, &["selected_option", "value"]).unwrap_or_default();
+            let Some((incident, service)) = picked
+                .split_once('|')
+                .and_then(|(i, s)| Some((IncidentId::parse(i)?, s)))
+                .filter(|(_, s)| self.config.service(s).is_some())
+            else {
+                return Ok(Response::empty());
+            };
+            let reply = ReplyTo {
+                response_url: str_at(p, &["response_url"]).map(str::to_owned),
+                channel: str_at(p, &["channel", "id"]).map(str::to_owned),
+                user: Some(user.to_string()),
+            };
+            let command = Command::ChangeServices {
+                add: vec![service.to_owned()],
+                remove: vec![],
+            };
+            let id = action_key(p, action, &incident, action_id)
+                .ok_or_else(|| bad("no trigger_id or action_ts"))?;
+            let env = self.envelope(id, Some(incident), command, user, Some(reply));
+            self.enqueue(env).await?;
+            return Ok(Response::empty());
+        }
         // "Post this update" carries the draft with the incident: {"i": id, "t": text}.
         let draft: Option<Value> = matches!(action_id, "post_update" | EDIT_UPDATE_ACTION)
             .then(|| serde_json::from_str(value).ok())
@@ -431,6 +459,21 @@ impl SlackApp {
             self.open_modal(trigger, update_modal(text, &meta)).await?;
             return Ok(Response::empty());
         }
+        if action_id == super::status_page::STATUSPAGE_ACTION {
+            let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
+            let key = action_key(p, action, &incident, action_id)
+                .ok_or_else(|| bad("no trigger_id or action_ts"))?;
+            return self
+                .statuspage_button(
+                    trigger,
+                    &key,
+                    &incident,
+                    user,
+                    str_at(p, &["channel", "id"]),
+                    str_at(p, &["response_url"]),
+                )
+                .await;
+        }
         if action_id == "decline" {
             // A reason is required: ask for it in a small modal.
             let trigger = str_at(p, &["trigger_id"]).ok_or_else(|| bad("no trigger_id"))?;
@@ -440,7 +483,6 @@ impl SlackApp {
         let command = match action_id.split_once(':') {
             None if action_id == "ack" => Command::Acknowledge,
             None if action_id == "resolve" => Command::Resolve { summary: None },
-            None if action_id == "statuspage" => Command::PublishStatus { message: None },
             None if action_id == "post_update" => {
                 match draft.as_ref().and_then(|d| d["t"].as_str()) {
                     Some(text) => Command::PostUpdate {

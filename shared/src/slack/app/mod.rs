@@ -6,6 +6,7 @@ mod events;
 mod home;
 mod interactions;
 mod message_text;
+mod status_page;
 mod when;
 
 pub use commands::help_text;
