@@ -162,7 +162,9 @@ async fn main() -> anyhow::Result<()> {
     seen = d.posted_since(&name, seen);
     seen_triage = d.posted_since("incident-triage", seen_triage);
     let _ = seen_triage;
-    d.posted_since("incidents", 0);
+    let seen_incidents = d.posted_since("incidents", 0);
+    // S1 is broadcast to the whole company (`channels.broadcast` in flare.local.yaml).
+    let mut seen_general = d.posted_since("general", 0);
 
     d.say(
         "alice (support)",
@@ -309,6 +311,9 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     d.host.settle().await;
     seen = d.posted_since(&name, seen);
+    // Stakeholders get it without joining: in the announcement's and the broadcast's threads.
+    d.posted_since("incidents", seen_incidents);
+    seen_general = d.posted_since("general", seen_general);
 
     d.say(
         "dave",
@@ -388,6 +393,7 @@ async fn main() -> anyhow::Result<()> {
     d.slash("U0CAROL", &format!("{name}-resolved"), "close")
         .await?;
     let seen_incidents = d.posted_since("incidents", usize::MAX);
+    d.posted_since("general", seen_general);
     d.say("(a week later)", "");
     d.advance(7 * 24 * 60).await?;
     d.say(

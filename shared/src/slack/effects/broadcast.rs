@@ -5,7 +5,8 @@
 //!
 //! Each channel's first message is kept as the ref `broadcast#<channel id>`; each later
 //! message as `broadcast#<channel id>#<version>`: retries post nothing twice. A severity
-//! raised into a broadcast level starts the broadcast then.
+//! raised into a broadcast level starts the broadcast then; a channel told once hears
+//! the rest, the resolution included, even if the severity is lowered.
 
 use super::{Refs, SlackEffect};
 use crate::domain::{Event, Incident, Recorded, Status};
@@ -23,30 +24,6 @@ impl SlackEffect {
         rec: &Recorded,
     ) -> Result<(), EffectError> {
         if incident.private || incident.status == Status::Triage {
-            return Ok(());
-        }
-        let of = |s: &crate::domain::Severity| {
-            self.config
-                .channels
-                .broadcast
-                .get(s.as_str())
-                .cloned()
-                .unwrap_or_default()
-        };
-        // (channel, may start there): a severity lowered out of a broadcast level is
-        // still told where the incident was broadcast, and nothing starts there.
-        let mut names: Vec<(String, bool)> = of(&incident.severity)
-            .into_iter()
-            .map(|n| (n, true))
-            .collect();
-        if let Event::SeverityChanged { from, .. } = &rec.event {
-            for n in of(from) {
-                if !names.iter().any(|(m, _)| *m == n) {
-                    names.push((n, false));
-                }
-            }
-        }
-        if names.is_empty() {
             return Ok(());
         }
         let news = match &rec.event {
@@ -75,7 +52,35 @@ impl SlackEffect {
         let Some((news, words)) = news else {
             return Ok(());
         };
+        let configured = self
+            .config
+            .channels
+            .broadcast
+            .get(incident.severity.as_str())
+            .cloned()
+            .unwrap_or_default();
         let refs = self.store.refs(&incident.id).await?;
+        // Where it was told already keeps hearing of it, whatever its severity now:
+        // whoever heard of an S1 hears it resolved, even after it was lowered.
+        let mut channels: Vec<String> = refs
+            .keys()
+            .filter_map(|k| k.strip_prefix("broadcast#"))
+            .filter(|c| !c.contains('#'))
+            .map(str::to_owned)
+            .collect();
+        channels.sort();
+        for name in &configured {
+            match self.channel_id(name).await? {
+                Some(id) if !channels.contains(&id) => channels.push(id),
+                Some(_) => {}
+                None => {
+                    tracing::warn!(channel = %name, "a broadcast channel does not exist; skipped")
+                }
+            }
+        }
+        if channels.is_empty() {
+            return Ok(());
+        }
         let Some(incident_channel) = refs.get("channel").cloned() else {
             return Ok(());
         };
@@ -83,16 +88,9 @@ impl SlackEffect {
             .filter(|w| !w.trim().is_empty())
             .map(|w| format!("\n{}", quote_people(&w)))
             .unwrap_or_default();
-        for (name, may_start) in names {
-            let Some(channel) = self.channel_id(&name).await? else {
-                tracing::warn!(channel = %name, "a broadcast channel does not exist; skipped");
-                continue;
-            };
+        for channel in channels {
             let start = format!("broadcast#{channel}");
             if !refs.contains_key(&start) {
-                if !may_start {
-                    continue;
-                }
                 // Told now, whatever the news: declared, accepted, or raised to this level.
                 let text = format!(
                     ":rotating_light: *{}* incident: *{}* ({}). Follow it in <#{incident_channel}>; news in this thread.",
