@@ -23,7 +23,11 @@ impl SlackEffect {
         incident: &Incident,
         rec: &Recorded,
     ) -> Result<(), EffectError> {
-        if incident.private || incident.status == Status::Triage {
+        // Most workspaces broadcast nothing: no extra table read per event for them.
+        if incident.private
+            || incident.status == Status::Triage
+            || self.config.channels.broadcast.is_empty()
+        {
             return Ok(());
         }
         let news = match &rec.event {
