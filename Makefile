@@ -15,6 +15,7 @@ help:
 	@echo "make bench-scale - ack times with 1,000 open and 36,500 closed incidents (part of make bench)"
 	@echo "make soak   - 10 minutes of mixed traffic: no lost or duplicated command, flat memory"
 	@echo "make fuzz   - every cargo-fuzz target for FUZZ_SECONDS each"
+	@echo "make mutants - cargo-mutants over the domain, request signing and permissions (docs/mutants.md)"
 	@echo "make lint   - rustfmt check, clippy (warnings are errors) and validate"
 	@echo "make validate - sam validate --lint, cfn-lint and checkov on template.yaml (installs them into .tools/)"
 	@echo "make build  - sam build: every function with cargo-lambda for arm64 (CONFIG=path/to/flare.yaml)"
@@ -151,6 +152,17 @@ fuzz:
 	    -max_total_time=$${FUZZ_SECONDS:-60} -timeout=10 -print_final_stats=1 \
 	    $$(test -f $$dict && echo -dict=$$dict); \
 	done
+
+## mutants: cargo-mutants (crates.io, pinned, into .tools/cargo) over the domain, Slack request signing
+## and the permission rules (.cargo/mutants.toml), each mutant tested by the flare crate's unit and
+## property tests. Not in CI: hours on 2 cores. MUTANTS_ARGS="--file shared/src/domain/permission.rs"
+## narrows it; "-j 2" runs two builds at once. Report in mutants.out/ (docs/mutants.md has the score)
+.PHONY: mutants
+MUTANTS_VERSION := 27.0.0
+MUTANTS_ROOT := .tools/cargo
+mutants:
+	@test -x $(MUTANTS_ROOT)/bin/cargo-mutants || $(CARGO) install --locked --root $(MUTANTS_ROOT) cargo-mutants --version $(MUTANTS_VERSION)
+	PATH="$(CURDIR)/$(MUTANTS_ROOT)/bin:$$PATH" $(CARGO) mutants --no-shuffle $(MUTANTS_ARGS)
 
 ## config-check / config-sync: validate a configuration; put its service catalog in the stack's table
 .PHONY: config-check config-sync
