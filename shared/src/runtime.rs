@@ -95,6 +95,7 @@ pub async fn with_catalog(config: &mut Config, sdk: &SdkConfig, table: &str) -> 
     Ok(())
 }
 
+#[derive(Clone)]
 pub struct Wiring {
     pub sdk: SdkConfig,
     pub resources: Resources,
@@ -138,6 +139,15 @@ impl Wiring {
             response_url_prefix: local_override("FLARE_SLACK_RESPONSE_URL_PREFIX")
                 .unwrap_or_else(|| SLACK_RESPONSE_URLS.into()),
         })
+    }
+
+    /// The same wiring with another SDK configuration: the local host gives each function
+    /// its own, so what each does is recorded under its name (`FLARE_AWS_RECORD`).
+    pub fn with_sdk(&self, sdk: SdkConfig) -> Wiring {
+        Wiring {
+            sdk,
+            ..self.clone()
+        }
     }
 
     pub fn store(&self) -> Arc<DynamoStore> {

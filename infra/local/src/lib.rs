@@ -9,7 +9,7 @@ mod routes;
 mod ticker;
 
 use anyhow::Context;
-use flare::aws::{Resources, provision, sdk_config};
+use flare::aws::{Resources, provision, sdk_config, sdk_config_for};
 use flare::clock::ShiftedClock;
 use flare::config::Config;
 use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
@@ -78,7 +78,14 @@ impl Host {
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
 
+        // The host's own calls (provisioning, what tests read) are the `local` function's;
+        // each function below gets a configuration of its own, so that with
+        // `FLARE_AWS_RECORD` set every AWS call is recorded under the function that would
+        // make it in AWS, and the suite's calls can be checked against each role
+        // (`tests/roles.rs`).
         let sdk = sdk_config(Some(&opts.aws_endpoint)).await;
+        let sdk_of =
+            async |function: &str| sdk_config_for(Some(&opts.aws_endpoint), function).await;
         let resources = provision::ensure(&sdk, &opts.prefix)
             .await
             .context("creating the local table, queues and bus in moto")?;
@@ -121,7 +128,13 @@ impl Host {
             slack_api_url,
             response_url_prefix,
         };
+        // The host's store (tests read and seed through it); each function's below.
         let store = wiring.store();
+        let worker_wiring = wiring.with_sdk(sdk_of("worker").await);
+        let reminders_wiring = wiring.with_sdk(sdk_of("reminders").await);
+        let postmortem_sdk = sdk_of("postmortem").await;
+        let mail_wiring = wiring.with_sdk(sdk_of("email-triage").await);
+        let wiring = wiring.with_sdk(sdk_of("slack").await);
         // Pagers go to the local fakes; any secret name resolves to `local-<name>`.
         let http = Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let pagers = Pagers {
@@ -132,13 +145,13 @@ impl Host {
         };
         let on_call: Arc<dyn flare::directory::OnCallNow> =
             Arc::new(flare_integrations::OnCallLookup::new(pagers.clone()));
-        let mut worker = wiring
+        let mut worker = worker_wiring
             .worker_with(Some(on_call.clone()))
             .map_err(anyhow::Error::msg)?;
         let extra = flare_integrations::worker_effects(
             config.clone(),
             worker.store.clone(),
-            wiring.queue(),
+            worker_wiring.queue(),
             pagers,
             Some(on_call),
             Some(wiring.names().map_err(anyhow::Error::msg)?),
@@ -176,17 +189,18 @@ impl Host {
             )
             .map_err(anyhow::Error::msg)?,
         );
+        let postmortem_store = wiring.with_sdk(postmortem_sdk.clone()).store();
         let postmortems = flare_postmortem::Postmortems {
-            incidents: worker.store.clone(),
+            incidents: postmortem_store.clone(),
             documents: Arc::new(flare_postmortem::S3PostmortemStore::from_sdk(
-                &sdk,
+                &postmortem_sdk,
                 &postmortem_bucket,
                 Some(&opts.aws_endpoint),
             )),
             publisher: Some(flare_postmortem::publish::Publisher {
                 api: postmortem_slack.clone(),
                 uploader: Arc::new(flare_postmortem::upload::HttpUploader::new()),
-                incidents: worker.store.clone(),
+                incidents: postmortem_store,
                 config: config.clone(),
             }),
             names: Some(Arc::new(flare::slack::people::SlackNames::new(
@@ -219,24 +233,26 @@ impl Host {
         };
         let app = Arc::new(app);
         let ticker = Arc::new(ticker::Ticker {
-            store: store.clone(),
-            queue: wiring.queue(),
+            store: reminders_wiring.store(),
+            queue: reminders_wiring.queue(),
             config,
             clock: clock.clone(),
         });
         let mail = Arc::new(
             mail::LocalMail::new(
                 &sdk,
+                &mail_wiring.sdk,
                 &opts.prefix,
-                store.clone(),
-                wiring.queue(),
+                mail_wiring.store(),
+                mail_wiring.queue(),
                 wiring.config.clone(),
                 wiring.clock.clone(),
             )
             .await
             .context("creating the local inbound mail bucket")?,
         );
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        // In AWS the event source mapping polls the queue with the worker's role.
+        let sqs = aws_sdk_sqs::Client::new(&worker_wiring.sdk);
         let deliveries: poller::Deliveries = Arc::new(Mutex::new(Vec::new()));
         let poller = poller::Poller::start(
             sqs.clone(),

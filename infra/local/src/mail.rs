@@ -14,15 +14,18 @@ pub struct LocalMail {
 }
 
 impl LocalMail {
+    /// `host` stores the mail as SES's receipt rule would; `function` is the e-mail
+    /// function's own configuration (recorded under its name).
     pub async fn new(
-        sdk: &aws_config::SdkConfig,
+        host: &aws_config::SdkConfig,
+        function: &aws_config::SdkConfig,
         prefix: &str,
         store: Arc<flare::store::DynamoStore>,
         queue: Arc<dyn flare::bus::CommandQueue>,
         config: Arc<flare::config::Config>,
         clock: Arc<dyn flare::clock::Clock>,
     ) -> anyhow::Result<LocalMail> {
-        let s3 = S3MailSource::client(sdk, true);
+        let s3 = S3MailSource::client(host, true);
         let bucket = format!("{prefix}-inbound");
         if s3.head_bucket().bucket(&bucket).send().await.is_err() {
             s3.create_bucket().bucket(&bucket).send().await?;
@@ -30,11 +33,11 @@ impl LocalMail {
         let deps = Deps {
             store: store.clone(),
             desk: store,
-            files: Arc::new(flare::store::files::S3Files::new(sdk, true)),
+            files: Arc::new(flare::store::files::S3Files::new(function, true)),
             queue,
             policy: config.triage.clone(),
             config: config.clone(),
-            mail: Arc::new(S3MailSource::new(s3.clone())),
+            mail: Arc::new(S3MailSource::new(S3MailSource::client(function, true))),
             clock,
             inbound: Inbound {
                 bucket: Some(bucket.clone()),
