@@ -649,6 +649,30 @@ pub fn unused(
     out
 }
 
+/// The check can fail: for every action a function used, the template without that
+/// action denies it. `names` gives the test's names for each (modified) stack.
+pub fn assert_each_used_action_is_needed(
+    template: &str,
+    operations: &[flare::aws::record::Operation],
+    names: impl Fn(&Stack) -> Names,
+) -> usize {
+    let used: BTreeSet<(String, String)> = operations
+        .iter()
+        .map(|o| (o.function.clone(), o.action.clone()))
+        .collect();
+    for (function, action) in &used {
+        let stack = Stack::parse(template).without_action(function, action);
+        let denied = denied(&stack, operations, &names(&stack));
+        assert!(
+            denied
+                .iter()
+                .any(|d| d.starts_with(&format!("{function}: {action} "))),
+            "{function} without {action}: the check still passes"
+        );
+    }
+    used.len()
+}
+
 /// The recorded operations in `dir` (`<function>.jsonl` files).
 pub fn read_recordings(dir: &std::path::Path) -> Vec<flare::aws::record::Operation> {
     let mut ops = Vec::new();
