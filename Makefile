@@ -155,8 +155,8 @@ fuzz:
 
 ## mutants: cargo-mutants (crates.io, pinned, into .tools/cargo) over the domain, Slack request signing
 ## and the permission rules (.cargo/mutants.toml), each mutant tested by the flare crate's unit and
-## property tests. Not in CI: hours on 2 cores. MUTANTS_ARGS="--file shared/src/domain/permission.rs"
-## narrows it; "-j 2" runs two builds at once. Report in mutants.out/ (docs/mutants.md has the score)
+## property tests. Not in CI: hours on 2 cores. MUTANTS_ARGS="--re 'permission\.rs'" narrows it (--file
+## does not: the config's globs are added to it); "--in-place" reuses ./target. Report in mutants.out/
 .PHONY: mutants
 MUTANTS_VERSION := 27.0.0
 MUTANTS_ROOT := .tools/cargo
