@@ -157,12 +157,14 @@ fuzz:
 ## and the permission rules (.cargo/mutants.toml), each mutant tested by the flare crate's unit and
 ## property tests. Not in CI: hours on 2 cores. MUTANTS_ARGS="--re 'permission\.rs'" narrows it (--file
 ## does not: the config's globs are added to it); "--in-place" reuses ./target. Report in mutants.out/
+## A mutant's property-test failure is not a regression of the real code: proptest must not save it
+## in shared/proptest-regressions (which --in-place would change).
 .PHONY: mutants
 MUTANTS_VERSION := 27.0.0
 MUTANTS_ROOT := .tools/cargo
 mutants:
 	@test -x $(MUTANTS_ROOT)/bin/cargo-mutants || $(CARGO) install --locked --root $(MUTANTS_ROOT) cargo-mutants --version $(MUTANTS_VERSION)
-	PATH="$(CURDIR)/$(MUTANTS_ROOT)/bin:$$PATH" $(CARGO) mutants --no-shuffle $(MUTANTS_ARGS)
+	PROPTEST_DISABLE_FAILURE_PERSISTENCE=1 PATH="$(CURDIR)/$(MUTANTS_ROOT)/bin:$$PATH" $(CARGO) mutants --no-shuffle $(MUTANTS_ARGS)
 
 ## config-check / config-sync: validate a configuration; put its service catalog in the stack's table
 .PHONY: config-check config-sync

@@ -180,8 +180,7 @@ impl Env {
 
     /// Every operation recorded so far is allowed by its function's role.
     fn assert_within_roles(&self) -> Vec<flare::aws::record::Operation> {
-        let stack =
-            iam::Stack::parse(&std::fs::read_to_string(root().join("template.yaml")).unwrap());
+        let stack = iam::Stack::parse(&iam::template());
         let ops = iam::read_recordings(&self.record);
         assert!(
             !ops.is_empty(),
@@ -196,13 +195,6 @@ impl Env {
         );
         ops
     }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
 }
 
 /// Resources as the stack has them right after `sam deploy`: no secrets stored yet.
@@ -523,7 +515,7 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
         .arg("manifest")
         .arg(format!("URL={url}"))
         .arg(format!("MANIFEST={}", manifest.display()))
-        .current_dir(root())
+        .current_dir(iam::root())
         .output()
         .unwrap();
     assert!(
@@ -683,7 +675,7 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     assert_eq!(outcome["outcome"], "generated", "{outcome}");
 
     // Mail to the triage address.
-    let fixtures = root().join("functions/email-triage/tests/fixtures");
+    let fixtures = iam::root().join("functions/email-triage/tests/fixtures");
     env.s3()
         .put_object()
         .bucket(&env.inbound_bucket)
@@ -766,20 +758,13 @@ async fn a_first_deployment_in_the_documented_order_then_every_function_within_i
     assert!(did("worker", "s3:GetObject"), "the report's files, shared");
 
     // …and each action used is needed: the check fails once it is taken away.
-    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let template = iam::template();
     iam::assert_each_used_action_is_needed(&template, &ops, |stack| env.names(stack));
 
     // Granted and never used: reported (Lambda's queue poller, paging keys, …).
     let stack = iam::Stack::parse(&template);
-    let unused = iam::unused(&stack, &ops, &env.names(&stack));
-    let mut lines = Vec::new();
-    for (function, idle) in &unused {
-        for grant in idle {
-            lines.push(format!("{function}: {grant}"));
-        }
-    }
     let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("iam-unused-grants.txt");
-    std::fs::write(&report, lines.join("\n")).unwrap();
+    let lines = iam::report_unused(&stack, &ops, &env.names(&stack), &report);
     eprintln!(
         "granted, never used by the code ({}):\n{}",
         report.display(),

@@ -11,15 +11,8 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
-}
-
 fn read(rel: &str) -> String {
-    let path = root().join(rel);
+    let path = iam::root().join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -277,7 +270,7 @@ fn workspace_binaries() -> BTreeMap<String, String> {
     let mut bins = BTreeMap::new();
     for member in workspace_members() {
         let member = member.as_str();
-        let dir = root().join(member);
+        let dir = iam::root().join(member);
         let Ok(text) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
             continue;
         };
@@ -338,7 +331,7 @@ fn deployed_sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for member in workspace_members() {
         if !member.starts_with("infra/") && member != "tests" {
-            rust_sources(&root().join(&member).join("src"), &mut files);
+            rust_sources(&iam::root().join(&member).join("src"), &mut files);
         }
     }
     assert!(!files.is_empty(), "no Rust sources found");
@@ -957,7 +950,7 @@ fn methods_called() -> BTreeMap<String, String> {
                         .all(|c| c.is_ascii_alphanumeric() || c == '.')
                 {
                     let rel = file
-                        .strip_prefix(root())
+                        .strip_prefix(iam::root())
                         .unwrap_or(&file)
                         .display()
                         .to_string();
@@ -1127,10 +1120,10 @@ fn make_manifest_fills_in_the_url_and_refuses_a_bad_one() {
     let out = std::env::temp_dir().join(format!("flare-manifest-{}.yaml", std::process::id()));
     let run = |url: &str| {
         std::process::Command::new("bash")
-            .arg(root().join("infra/scripts/slack-manifest.sh"))
+            .arg(iam::root().join("infra/scripts/slack-manifest.sh"))
             .arg(url)
             .arg(&out)
-            .current_dir(root())
+            .current_dir(iam::root())
             .output()
             .expect("bash runs")
     };

@@ -17,13 +17,6 @@ use flare::aws::record::{Operation, RECORD_DIR_ENV};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 /// The template's names for what each test's prefix named (`t…-table`, `flare-local-bus`):
 /// every test has resources of its own, the roles name the stack's.
 fn names(stack: &iam::Stack, ops: &[Operation]) -> iam::Names {
@@ -52,7 +45,7 @@ fn every_aws_call_of_the_suite_is_allowed_by_its_functions_role() {
     let dir = std::env::var_os(RECORD_DIR_ENV)
         .map(PathBuf::from)
         .unwrap_or_else(|| panic!("{RECORD_DIR_ENV} must name the suite's recordings"));
-    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let template = iam::template();
     let stack = iam::Stack::parse(&template);
     let functions: BTreeSet<String> = stack.binaries().into_iter().collect();
     // The host's own calls (provisioning, what tests read and seed) are `local`: no role.
@@ -80,14 +73,8 @@ fn every_aws_call_of_the_suite_is_allowed_by_its_functions_role() {
     let used = iam::assert_each_used_action_is_needed(&template, &ops, |_| names.clone());
 
     // Granted, and never used by any test: for the reviewer of the next grant.
-    let mut lines = Vec::new();
-    for (function, idle) in iam::unused(&stack, &ops, &names) {
-        for grant in idle {
-            lines.push(format!("{function}: {grant}"));
-        }
-    }
     let report = dir.join("unused-grants.txt");
-    std::fs::write(&report, lines.join("\n")).unwrap();
+    let lines = iam::report_unused(&stack, &ops, &names, &report);
     eprintln!(
         "{} calls checked ({} distinct actions); granted and never used ({}):\n{}",
         ops.len(),

@@ -19,6 +19,19 @@ pub const ACCOUNT: &str = "123456789012";
 pub const PARTITION: &str = "aws";
 pub const STACK: &str = "flare";
 
+/// The repository's root (this crate is `tests/`).
+pub fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `template.yaml`, as deployed.
+pub fn template() -> String {
+    std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml")
+}
+
 // ------------------------------------------------------------------ YAML
 
 /// YAML (with CloudFormation's short tags) as JSON in CloudFormation's long form:
@@ -647,6 +660,22 @@ pub fn unused(
         out.insert(binary, idle);
     }
     out
+}
+
+/// Writes what [`unused`] finds to `report`, one `function: grant` a line, and returns
+/// those lines: for the reviewer of the next grant.
+pub fn report_unused(
+    stack: &Stack,
+    operations: &[flare::aws::record::Operation],
+    names: &Names,
+    report: &std::path::Path,
+) -> Vec<String> {
+    let lines: Vec<String> = unused(stack, operations, names)
+        .into_iter()
+        .flat_map(|(function, idle)| idle.into_iter().map(move |g| format!("{function}: {g}")))
+        .collect();
+    std::fs::write(report, lines.join("\n")).unwrap();
+    lines
 }
 
 /// The check can fail: for every action a function used, the template without that

@@ -173,6 +173,10 @@ mod tests {
                     AuditOutcome::Applied { versions: vec![4] },
                 ),
                 entry(
+                    Command::Acknowledge,
+                    AuditOutcome::Applied { versions: vec![] },
+                ),
+                entry(
                     Command::Close,
                     AuditOutcome::Denied {
                         reason: "Only the coordinator (<@U0BOB>) can close the incident.".into(),
@@ -182,13 +186,18 @@ mod tests {
             &names,
         );
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines.len(), 3);
+        assert_eq!(lines.len(), 4);
         assert_eq!(
             lines[1],
             r#"2023-11-14T22:13:20.000Z,U0ALICE,Alice Archer,slack,update,applied,"{""text"":""db, \""primary\"" failed over""} (events 4)",,slash#1"#
         );
+        // Accepted, but it changed nothing (a second acknowledgement): no events.
         assert_eq!(
             lines[2],
+            "2023-11-14T22:13:20.000Z,U0ALICE,Alice Archer,slack,acknowledge,applied (no change),,,slash#1"
+        );
+        assert_eq!(
+            lines[3],
             "2023-11-14T22:13:20.000Z,U0ALICE,Alice Archer,slack,close,denied,,Only the coordinator (<@U0BOB>) can close the incident.,slash#1"
         );
     }

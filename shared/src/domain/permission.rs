@@ -142,8 +142,10 @@ pub fn questions(
                 member: false,
                 manager: has_group,
             },
+            // Nobody coordinates: its people may, with no lookup; others if found.
+            None if inc.involves(user) => Questions::default(),
             None => Questions {
-                member: !inc.involves(user),
+                member: true,
                 manager: has_group,
             },
         },
