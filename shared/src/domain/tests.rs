@@ -1784,3 +1784,97 @@ fn pagers_and_notices_by_name() {
     assert!(!Command::Close.is_notice());
     assert!(!Command::Acknowledge.is_notice());
 }
+
+#[test]
+fn a_blank_status_summary_is_no_summary() {
+    let mut sim = at_status(Status::Investigating);
+    let change = |summary: &str| Command::SetStatus {
+        status: Status::Fixing,
+        summary: Some(summary.into()),
+    };
+    assert_eq!(
+        decide_now(&sim, change("   ")),
+        Ok(vec![Event::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Fixing,
+            summary: None,
+        }])
+    );
+    assert_eq!(
+        decide_now(&sim, change(" Rolled back ")),
+        Ok(vec![Event::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Fixing,
+            summary: Some("Rolled back".into()),
+        }])
+    );
+    sim.run(change("x")).unwrap();
+    assert!(unchanged(decide_now(&sim, change("again"))));
+}
+
+#[test]
+fn impact_may_start_and_end_at_the_same_moment_but_not_cross() {
+    let mut sim = at_status(Status::Investigating);
+    sim.now += Duration::hours(1);
+    let impact = |edge, at| Command::SetImpact { edge, at };
+    let at = t0() - Duration::minutes(20);
+    sim.run(impact(ImpactEdge::End, at)).unwrap();
+    assert!(decide_now(&sim, impact(ImpactEdge::Start, at)).is_ok());
+    assert!(invalid(decide_now(
+        &sim,
+        impact(ImpactEdge::Start, at + Duration::seconds(1))
+    )));
+    assert!(decide_now(&sim, impact(ImpactEdge::Start, at - Duration::minutes(5))).is_ok());
+
+    let mut sim = at_status(Status::Investigating);
+    sim.now += Duration::hours(1);
+    sim.run(impact(ImpactEdge::Start, at)).unwrap();
+    assert!(decide_now(&sim, impact(ImpactEdge::End, at)).is_ok());
+    assert!(invalid(decide_now(
+        &sim,
+        impact(ImpactEdge::End, at - Duration::seconds(1))
+    )));
+    assert!(decide_now(&sim, impact(ImpactEdge::End, at + Duration::minutes(5))).is_ok());
+}
+
+#[test]
+fn impact_may_be_set_up_to_five_minutes_ahead_for_clocks_that_disagree() {
+    let sim = at_status(Status::Investigating);
+    let start = |at| Command::SetImpact {
+        edge: ImpactEdge::Start,
+        at,
+    };
+    assert!(decide_now(&sim, start(sim.now)).is_ok());
+    assert!(decide_now(&sim, start(sim.now + Duration::minutes(5))).is_ok());
+    assert_eq!(
+        decide_now(
+            &sim,
+            start(sim.now + Duration::minutes(5) + Duration::seconds(1))
+        ),
+        Err(DomainError::Invalid("That time is in the future.".into()))
+    );
+}
+
+#[test]
+fn monitoring_again_asks_again_whether_to_resolve() {
+    let window = Duration::minutes(i64::from(policy().timers.monitoring_window_minutes));
+    let mut sim = at_status(Status::Monitoring);
+    sim.now += window;
+    assert!(remind(&mut sim).contains(&ReminderKind::MonitoringWindow));
+    sim.now += window;
+    assert!(
+        !remind(&mut sim).contains(&ReminderKind::MonitoringWindow),
+        "asked once per stay in monitoring"
+    );
+    // The fix didn't hold; a second one is monitored: a new window, a new question.
+    for status in [Status::Fixing, Status::Monitoring] {
+        sim.now += Duration::minutes(10);
+        sim.run(Command::SetStatus {
+            status,
+            summary: None,
+        })
+        .unwrap();
+    }
+    sim.now += window;
+    assert!(remind(&mut sim).contains(&ReminderKind::MonitoringWindow));
+}
