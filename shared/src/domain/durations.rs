@@ -65,6 +65,9 @@ mod tests {
         assert_eq!(human(Duration::minutes(12)), "12m");
         assert_eq!(human(Duration::minutes(65)), "1h 05m");
         assert_eq!(human(Duration::hours(50)), "2d 2h");
+        // Days from two of them on.
+        assert_eq!(human(Duration::minutes(48 * 60 - 1)), "47h 59m");
+        assert_eq!(human(Duration::hours(48)), "2d 0h");
         assert_eq!(human(Duration::seconds(-5)), "0s");
     }
 }

@@ -1878,3 +1878,73 @@ fn monitoring_again_asks_again_whether_to_resolve() {
     sim.now += window;
     assert!(remind(&mut sim).contains(&ReminderKind::MonitoringWindow));
 }
+
+#[test]
+fn a_monitoring_question_asked_the_moment_monitoring_began_is_not_asked_again() {
+    // A zero-minute window asks as soon as monitoring begins, and only then.
+    let mut p = policy();
+    p.timers.monitoring_window_minutes = 0;
+    let mut sim = at_status(Status::Monitoring);
+    let owed = |sim: &Sim| due_now(sim.incident.as_ref().unwrap(), &p, sim.now);
+    assert!(owed(&sim).contains(&ReminderKind::MonitoringWindow));
+    sim.run(Command::Remind {
+        due: sim.now,
+        policy: Box::new(p.clone()),
+    })
+    .unwrap();
+    assert!(!owed(&sim).contains(&ReminderKind::MonitoringWindow));
+}
+
+/// The bus's `detail-type` (and the table's `type`) is a contract: the postmortem
+/// function's rule in `template.yaml` subscribes by name.
+#[test]
+fn the_bus_names_events_as_the_stack_subscribes_to_them() {
+    let template = include_str!("../../../template.yaml");
+    assert!(template.contains("detail-type: [IncidentResolved, PostmortemRequested]"));
+    let mut sim = at_status(Status::Resolved);
+    sim.run(Command::RequestPostmortem).unwrap();
+    sim.run(Command::Close).unwrap();
+    let names: Vec<&str> = sim.timeline.iter().map(|r| r.event.detail_type()).collect();
+    assert_eq!(
+        names,
+        [
+            "IncidentDeclared",
+            "IncidentStatusChanged",
+            "IncidentResolved",
+            "PostmortemRequested",
+            "IncidentClosed"
+        ]
+    );
+    let declined = at_status(Status::Declined);
+    assert_eq!(
+        declined.timeline.last().unwrap().event.detail_type(),
+        "IncidentDeclined"
+    );
+}
+
+#[test]
+fn ids_and_details_read_as_people_write_them() {
+    let id = IncidentId::parse("20240122-calm-otter").unwrap();
+    assert_eq!(id.to_string(), "20240122-calm-otter");
+    assert_eq!(format!("inc-{id}"), "inc-20240122-calm-otter");
+    let words: Vec<String> = [
+        Detail::Title,
+        Detail::Impact,
+        Detail::Description,
+        Detail::Customer,
+        Detail::PublicTitle,
+    ]
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    assert_eq!(
+        words,
+        [
+            "title",
+            "customer impact",
+            "description",
+            "customer",
+            "public title"
+        ]
+    );
+}
