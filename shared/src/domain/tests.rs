@@ -1948,3 +1948,196 @@ fn ids_and_details_read_as_people_write_them() {
         ]
     );
 }
+
+/// Appends an event as the worker stores it (for `apply`'s own rules, whatever `decide`
+/// would have produced).
+fn record(sim: &mut Sim, event: Event) {
+    let version = sim.timeline.len() as u64 + 1;
+    let rec = Recorded {
+        incident_id: IncidentId::parse("20240122-calm-otter").unwrap(),
+        version,
+        at: sim.now,
+        actor: alice(),
+        command_id: format!("e{version}"),
+        event,
+    };
+    sim.incident.as_mut().unwrap().apply(&rec);
+    sim.timeline.push(rec);
+}
+
+#[test]
+fn each_page_keeps_its_own_state() {
+    let mut sim = at_status(Status::Investigating);
+    for key in ["k1", "k2", "k3"] {
+        sim.run(page(key)).unwrap();
+    }
+    sim.now += Duration::minutes(3);
+    sim.run(pager("k1", PagerState::Acknowledged, Some("Dana")))
+        .unwrap();
+    sim.run(pager("k2", PagerState::Resolved, None)).unwrap();
+    let inc = sim.incident.as_ref().unwrap();
+    let get = |inc: &Incident, key: &str| inc.pages.iter().find(|p| p.key == key).unwrap().clone();
+    let k1 = get(inc, "k1");
+    assert_eq!(
+        (k1.acknowledged_at, k1.acknowledged_by_name.as_deref()),
+        (Some(sim.now), Some("Dana"))
+    );
+    assert!(!k1.resolved);
+    let k2 = get(inc, "k2");
+    assert!(k2.resolved && k2.acknowledged_at.is_none());
+    assert!(get(inc, "k3").acknowledged_at.is_none() && !get(inc, "k3").resolved);
+    let open: Vec<&str> = inc.open_pages().map(|p| p.key.as_str()).collect();
+    assert_eq!(open, ["k3"], "acknowledged or resolved pages call nobody");
+
+    // Acknowledging in Slack takes the pages still calling, and only those.
+    sim.now += Duration::minutes(1);
+    sim.run(Command::Acknowledge).unwrap();
+    let inc = sim.incident.as_ref().unwrap();
+    assert_eq!(inc.open_pages().count(), 0);
+    assert_eq!(
+        get(inc, "k3").acknowledged_by,
+        Some(UserId::parse("U0ALICE").unwrap())
+    );
+    assert_eq!(
+        get(inc, "k1").acknowledged_by,
+        None,
+        "the pager's, not Slack's"
+    );
+    assert_eq!(get(inc, "k2").acknowledged_at, None);
+
+    // Paged again after it was resolved: that page starts over, the others stay.
+    sim.run(page("k2")).unwrap();
+    let inc = sim.incident.as_ref().unwrap();
+    let keys: Vec<&str> = inc.pages.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["k1", "k3", "k2"]);
+    assert!(get(inc, "k2").is_open());
+}
+
+#[test]
+fn follow_ups_change_only_what_they_name() {
+    let mut sim = at_status(Status::Investigating);
+    for text in ["Alert on lag", "Runbook"] {
+        sim.run(Command::AddAction {
+            text: text.into(),
+            owner: None,
+        })
+        .unwrap();
+    }
+    sim.run(Command::RequestTicket { number: 2 }).unwrap();
+    sim.run(Command::LinkTicket {
+        number: 1,
+        key: "OPS-1".into(),
+        url: "https://jira.example/browse/OPS-1".into(),
+    })
+    .unwrap();
+    let actions = &sim.incident.as_ref().unwrap().actions;
+    assert_eq!(
+        (actions[0].ticket_requested, actions[1].ticket_requested),
+        (false, true)
+    );
+    assert_eq!(
+        (actions[0].ticket.is_some(), actions[1].ticket.is_some()),
+        (true, false)
+    );
+
+    // Services: a removal takes that one only.
+    sim.run(Command::ChangeServices {
+        add: vec!["payments".into()],
+        remove: vec![],
+    })
+    .unwrap();
+    sim.run(Command::ChangeServices {
+        add: vec![],
+        remove: vec!["checkout".into()],
+    })
+    .unwrap();
+    assert_eq!(sim.incident.as_ref().unwrap().services, ["payments"]);
+
+    // An empty customer or public title is none.
+    for (field, value, cleared) in [
+        (Detail::Customer, "ACME-1", ""),
+        (Detail::PublicTitle, "Payments degraded", ""),
+    ] {
+        record(
+            &mut sim,
+            Event::DetailEdited {
+                field,
+                from: String::new(),
+                to: value.into(),
+            },
+        );
+        let inc = sim.incident.as_ref().unwrap();
+        let now = match field {
+            Detail::Customer => inc.customer.clone(),
+            _ => inc.public_title.clone(),
+        };
+        assert_eq!(now.as_deref(), Some(value));
+        record(
+            &mut sim,
+            Event::DetailEdited {
+                field,
+                from: value.into(),
+                to: cleared.into(),
+            },
+        );
+        let inc = sim.incident.as_ref().unwrap();
+        let now = match field {
+            Detail::Customer => inc.customer.clone(),
+            _ => inc.public_title.clone(),
+        };
+        assert_eq!(now, None, "{field}");
+    }
+
+    // Links moved in by a merge: new ones join, ones already here don't repeat.
+    sim.run(Command::AddLink {
+        url: "https://tickets.example/1".into(),
+        label: None,
+    })
+    .unwrap();
+    let from = IncidentId::parse("20240122-brave-wolf").unwrap();
+    let at = sim.now;
+    for url in ["https://tickets.example/1", "https://tickets.example/2"] {
+        record(
+            &mut sim,
+            Event::Absorbed {
+                from: from.clone(),
+                at,
+                actor: alice(),
+                event: Box::new(Event::LinkAdded {
+                    url: url.into(),
+                    label: "ticket".into(),
+                }),
+            },
+        );
+    }
+    let urls: Vec<&str> = sim
+        .incident
+        .as_ref()
+        .unwrap()
+        .links
+        .iter()
+        .map(|(_, u)| u.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        ["https://tickets.example/1", "https://tickets.example/2"]
+    );
+}
+
+#[test]
+fn leaving_triage_keeps_an_impact_end() {
+    let mut sim = at_status(Status::Triage);
+    sim.now += Duration::minutes(30);
+    let end = sim.now - Duration::minutes(5);
+    sim.run(Command::SetImpact {
+        edge: ImpactEdge::End,
+        at: end,
+    })
+    .unwrap();
+    sim.run(Command::SetStatus {
+        status: Status::Investigating,
+        summary: None,
+    })
+    .unwrap();
+    assert_eq!(sim.incident.as_ref().unwrap().impact_ended_at, Some(end));
+}
