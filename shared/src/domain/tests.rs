@@ -2141,3 +2141,60 @@ fn leaving_triage_keeps_an_impact_end() {
     .unwrap();
     assert_eq!(sim.incident.as_ref().unwrap().impact_ended_at, Some(end));
 }
+
+#[test]
+fn a_merge_moves_the_story_and_leaves_the_bookkeeping() {
+    let mut sim = at_status(Status::Investigating);
+    sim.run(Command::PostUpdate {
+        text: "Rolled back".into(),
+    })
+    .unwrap();
+    sim.run(Command::AddAction {
+        text: "Alert on lag".into(),
+        owner: None,
+    })
+    .unwrap();
+    let moved: Vec<&str> = sim
+        .timeline
+        .iter()
+        .filter(|r| movable(&r.event))
+        .map(|r| r.event.detail_type())
+        .collect();
+    assert_eq!(
+        moved,
+        [
+            "IncidentDeclared",
+            "IncidentUpdatePosted",
+            "IncidentActionAdded"
+        ]
+    );
+}
+
+#[test]
+fn names_get_a_number_only_after_the_plain_ones_run_out() {
+    let day = t0();
+    for attempt in 0..16 {
+        let name = name::candidate(day, "view#1", attempt);
+        assert_eq!(name.as_str().split('-').count(), 3, "{name}");
+    }
+    let numbered = name::candidate(day, "view#1", 16);
+    assert!(numbered.as_str().ends_with("-16"), "{numbered}");
+    assert_eq!(numbered.as_str().split('-').count(), 4);
+}
+
+#[test]
+fn roles_by_their_names() {
+    let names: Vec<String> = Role::ALL.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        names,
+        [
+            "coordinator",
+            "operations",
+            "communications",
+            "postmortem owner"
+        ]
+    );
+    for role in Role::ALL {
+        assert_eq!(role.as_str(), role.to_string());
+    }
+}
