@@ -30,11 +30,11 @@ impl Status {
     /// The lifecycle: triage → investigating → fixing → monitoring → resolved → closed;
     /// triage → declined; monitoring → fixing (regression); resolved → investigating
     /// (reopen). Skipping ahead is allowed (a fix can land while still investigating),
-    /// going back is not, except the two named regressions.
+    /// going back is not, except the two named regressions. Staying put is no transition
+    /// (no arm pairs a status with itself).
     pub fn can_become(self, to: Status) -> bool {
         use Status::*;
         match (self, to) {
-            (a, b) if a == b => false,
             (Triage, Investigating | Fixing | Monitoring | Resolved | Declined) => true,
             (Investigating, Fixing | Monitoring | Resolved) => true,
             (Fixing, Monitoring | Resolved) => true,

@@ -2198,3 +2198,15 @@ fn roles_by_their_names() {
         assert_eq!(role.as_str(), role.to_string());
     }
 }
+
+#[test]
+fn the_people_on_an_incident_are_each_named_once_coordinator_first() {
+    let u = |id: &str| UserId::parse(id).unwrap();
+    let mut roles = Roles::default();
+    assert!(roles.people().is_empty());
+    roles.assign(Role::Operations, u("U0BOB"));
+    roles.assign(Role::Operations, u("U0CAROL"));
+    roles.assign(Role::Communications, u("U0BOB"));
+    roles.assign(Role::Coordinator, u("U0CAROL"));
+    assert_eq!(roles.people(), [&u("U0CAROL"), &u("U0BOB")]);
+}
