@@ -2210,3 +2210,19 @@ fn the_people_on_an_incident_are_each_named_once_coordinator_first() {
     roles.assign(Role::Coordinator, u("U0CAROL"));
     assert_eq!(roles.people(), [&u("U0CAROL"), &u("U0BOB")]);
 }
+
+#[test]
+fn statuses_read_back_as_written_each_with_its_own_emoji() {
+    let mut emoji = std::collections::BTreeSet::new();
+    for status in Status::ALL {
+        assert_eq!(status.to_string(), status.as_str());
+        assert_eq!(status.to_string().parse::<Status>(), Ok(status));
+        let e = status.emoji();
+        assert!(
+            e.len() > 2 && e.starts_with(':') && e.ends_with(':'),
+            "{status}: {e} is a Slack emoji code"
+        );
+        assert!(emoji.insert(e), "{status}: {e} is another status's too");
+    }
+    assert_eq!(Status::Resolved.emoji(), ":white_check_mark:");
+}
