@@ -660,6 +660,13 @@ fn triage_re_pings_then_escalates_once_each() {
     assert!(remind(&mut sim).is_empty());
     sim.now = t0() + Duration::minutes(10);
     assert_eq!(remind(&mut sim), vec![ReminderKind::TriageUnacknowledged]);
+    assert!(
+        matches!(
+            sim.timeline.last().unwrap().event,
+            Event::Reminded { nth: 1, .. }
+        ),
+        "the first nudge re-pings on-call and escalates nothing"
+    );
     sim.now = t0() + Duration::minutes(15);
     assert!(remind(&mut sim).is_empty());
     sim.now = t0() + Duration::minutes(20);
@@ -1743,8 +1750,7 @@ fn services_change_by_what_differs() {
 }
 
 #[test]
-fn only_the_second_triage_nudge_escalates() {
-    // Every other reminder is a nudge, never an escalation: an update owed is one.
+fn an_owed_update_is_a_nudge_never_an_escalation() {
     let mut sim = at_status(Status::Investigating);
     sim.now += Duration::hours(2);
     let events = decide_now(
