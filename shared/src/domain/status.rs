@@ -31,17 +31,19 @@ impl Status {
     /// triage → declined; monitoring → fixing (regression); resolved → investigating
     /// (reopen). Skipping ahead is allowed (a fix can land while still investigating),
     /// going back is not, except the two named regressions. Staying put is no transition
-    /// (no arm pairs a status with itself).
+    /// (no pattern pairs a status with itself).
     pub fn can_become(self, to: Status) -> bool {
         use Status::*;
-        match (self, to) {
-            (Triage, Investigating | Fixing | Monitoring | Resolved | Declined) => true,
-            (Investigating, Fixing | Monitoring | Resolved) => true,
-            (Fixing, Monitoring | Resolved) => true,
-            (Monitoring, Fixing | Resolved) => true,
-            (Resolved, Closed | Investigating) => true,
-            _ => false,
-        }
+        matches!(
+            (self, to),
+            (
+                Triage,
+                Investigating | Fixing | Monitoring | Resolved | Declined
+            ) | (Investigating, Fixing | Monitoring | Resolved)
+                | (Fixing, Monitoring | Resolved)
+                | (Monitoring, Fixing | Resolved)
+                | (Resolved, Closed | Investigating)
+        )
     }
 
     /// Still being worked on: reminders and the open-incident list care about these.
