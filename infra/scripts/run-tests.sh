@@ -8,8 +8,9 @@
 set -euo pipefail
 cargo build --workspace --bins
 record="${FLARE_AWS_RECORD:-$PWD/target/aws-record}"
-rm -rf "$record"
 mkdir -p "$record"
+# Only what a run writes there: FLARE_AWS_RECORD may name a directory with other files.
+rm -f "$record"/*.jsonl "$record/unused-grants.txt"
 export FLARE_AWS_RECORD="$record"
 status=0
 if cargo nextest --version >/dev/null 2>&1; then
