@@ -155,7 +155,7 @@ fuzz:
 
 ## mutants: cargo-mutants (crates.io, pinned, into .tools/cargo) over the domain, Slack request signing
 ## and the permission rules (.cargo/mutants.toml), each mutant tested by the flare crate's unit and
-## property tests. Not in CI: hours on 2 cores. MUTANTS_ARGS="--re 'permission\.rs'" narrows it (--file
+## property tests. Not in CI: about 70 minutes on 2 cores. MUTANTS_ARGS="--re 'permission\.rs'" narrows it (--file
 ## does not: the config's globs are added to it); "--in-place" reuses ./target. Report in mutants.out/
 ## A mutant's property-test failure is not a regression of the real code: proptest must not save it
 ## in shared/proptest-regressions (which --in-place would change).
