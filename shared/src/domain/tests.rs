@@ -55,22 +55,28 @@ impl Sim {
         let events = decide(self.incident.as_ref(), command, &alice(), self.now)?;
         let n = events.len();
         for event in events {
-            let version = self.timeline.len() as u64 + 1;
-            let rec = Recorded {
-                incident_id: IncidentId::parse("20240122-calm-otter").unwrap(),
-                version,
-                at: self.now,
-                actor: alice(),
-                command_id: format!("c{version}"),
-                event,
-            };
-            match &mut self.incident {
-                None => self.incident = Incident::from_declared(&rec),
-                Some(i) => i.apply(&rec),
-            }
-            self.timeline.push(rec);
+            self.record(event);
         }
         Ok(n)
+    }
+
+    /// Stores and applies one event as the worker does (also for `apply`'s own rules,
+    /// whatever `decide` would have produced).
+    fn record(&mut self, event: Event) {
+        let version = self.timeline.len() as u64 + 1;
+        let rec = Recorded {
+            incident_id: IncidentId::parse("20240122-calm-otter").unwrap(),
+            version,
+            at: self.now,
+            actor: alice(),
+            command_id: format!("c{version}"),
+            event,
+        };
+        match &mut self.incident {
+            None => self.incident = Incident::from_declared(&rec),
+            Some(i) => i.apply(&rec),
+        }
+        self.timeline.push(rec);
     }
 
     fn status(&self) -> Status {
@@ -1955,22 +1961,6 @@ fn ids_and_details_read_as_people_write_them() {
     );
 }
 
-/// Appends an event as the worker stores it (for `apply`'s own rules, whatever `decide`
-/// would have produced).
-fn record(sim: &mut Sim, event: Event) {
-    let version = sim.timeline.len() as u64 + 1;
-    let rec = Recorded {
-        incident_id: IncidentId::parse("20240122-calm-otter").unwrap(),
-        version,
-        at: sim.now,
-        actor: alice(),
-        command_id: format!("e{version}"),
-        event,
-    };
-    sim.incident.as_mut().unwrap().apply(&rec);
-    sim.timeline.push(rec);
-}
-
 #[test]
 fn each_page_keeps_its_own_state() {
     let mut sim = at_status(Status::Investigating);
@@ -2064,28 +2054,22 @@ fn follow_ups_change_only_what_they_name() {
         (Detail::Customer, "ACME-1", ""),
         (Detail::PublicTitle, "Payments degraded", ""),
     ] {
-        record(
-            &mut sim,
-            Event::DetailEdited {
-                field,
-                from: String::new(),
-                to: value.into(),
-            },
-        );
+        sim.record(Event::DetailEdited {
+            field,
+            from: String::new(),
+            to: value.into(),
+        });
         let inc = sim.incident.as_ref().unwrap();
         let now = match field {
             Detail::Customer => inc.customer.clone(),
             _ => inc.public_title.clone(),
         };
         assert_eq!(now.as_deref(), Some(value));
-        record(
-            &mut sim,
-            Event::DetailEdited {
-                field,
-                from: value.into(),
-                to: cleared.into(),
-            },
-        );
+        sim.record(Event::DetailEdited {
+            field,
+            from: value.into(),
+            to: cleared.into(),
+        });
         let inc = sim.incident.as_ref().unwrap();
         let now = match field {
             Detail::Customer => inc.customer.clone(),
@@ -2103,18 +2087,15 @@ fn follow_ups_change_only_what_they_name() {
     let from = IncidentId::parse("20240122-brave-wolf").unwrap();
     let at = sim.now;
     for url in ["https://tickets.example/1", "https://tickets.example/2"] {
-        record(
-            &mut sim,
-            Event::Absorbed {
-                from: from.clone(),
-                at,
-                actor: alice(),
-                event: Box::new(Event::LinkAdded {
-                    url: url.into(),
-                    label: "ticket".into(),
-                }),
-            },
-        );
+        sim.record(Event::Absorbed {
+            from: from.clone(),
+            at,
+            actor: alice(),
+            event: Box::new(Event::LinkAdded {
+                url: url.into(),
+                label: "ticket".into(),
+            }),
+        });
     }
     let urls: Vec<&str> = sim
         .incident
