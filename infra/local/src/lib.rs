@@ -9,7 +9,7 @@ mod routes;
 mod ticker;
 
 use anyhow::Context;
-use flare::aws::{Resources, provision, sdk_config, sdk_config_for};
+use flare::aws::{Loaded, Resources, provision};
 use flare::clock::ShiftedClock;
 use flare::config::Config;
 use flare::runtime::{SLACK_RESPONSE_URLS, Wiring};
@@ -83,9 +83,8 @@ impl Host {
         // `FLARE_AWS_RECORD` set every AWS call is recorded under the function that would
         // make it in AWS, and the suite's calls can be checked against each role
         // (`tests/roles.rs`).
-        let sdk = sdk_config(Some(&opts.aws_endpoint)).await;
-        let sdk_of =
-            async |function: &str| sdk_config_for(Some(&opts.aws_endpoint), function).await;
+        let loaded = Loaded::new(Some(&opts.aws_endpoint)).await;
+        let sdk = loaded.for_function("local");
         let resources = provision::ensure(&sdk, &opts.prefix)
             .await
             .context("creating the local table, queues and bus in moto")?;
@@ -130,11 +129,11 @@ impl Host {
         };
         // The host's store (tests read and seed through it); each function's below.
         let store = wiring.store();
-        let worker_wiring = wiring.with_sdk(sdk_of("worker").await);
-        let reminders_wiring = wiring.with_sdk(sdk_of("reminders").await);
-        let postmortem_sdk = sdk_of("postmortem").await;
-        let mail_wiring = wiring.with_sdk(sdk_of("email-triage").await);
-        let wiring = wiring.with_sdk(sdk_of("slack").await);
+        let worker_wiring = wiring.with_sdk(loaded.for_function("worker"));
+        let reminders_wiring = wiring.with_sdk(loaded.for_function("reminders"));
+        let postmortem_sdk = loaded.for_function("postmortem");
+        let mail_wiring = wiring.with_sdk(loaded.for_function("email-triage"));
+        let wiring = wiring.with_sdk(loaded.for_function("slack"));
         // Pagers go to the local fakes; any secret name resolves to `local-<name>`.
         let http = Http::new(Retry::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let pagers = Pagers {

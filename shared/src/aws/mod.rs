@@ -33,12 +33,33 @@ impl Resources {
 /// named by `AWS_LAMBDA_FUNCTION_NAME` (as the Lambda runtime sets it), else `local`.
 pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
     let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "local".to_owned());
-    sdk_config_for(endpoint, &function).await
+    recorded_as(load(endpoint).await, endpoint, &function)
 }
 
-/// [`sdk_config`], recording (locally, with `FLARE_AWS_RECORD`) as `function`.
-pub async fn sdk_config_for(endpoint: Option<&str>, function: &str) -> SdkConfig {
-    let sdk = load(endpoint).await;
+/// Configurations for several functions in one process (the local host), loaded once:
+/// [`Loaded::for_function`] gives each one that records (with `FLARE_AWS_RECORD`) under
+/// its own name.
+pub struct Loaded {
+    base: SdkConfig,
+    endpoint: Option<String>,
+}
+
+impl Loaded {
+    pub async fn new(endpoint: Option<&str>) -> Self {
+        Self {
+            base: load(endpoint).await,
+            endpoint: endpoint.map(str::to_owned),
+        }
+    }
+
+    /// [`sdk_config`], recording as `function`.
+    pub fn for_function(&self, function: &str) -> SdkConfig {
+        recorded_as(self.base.clone(), self.endpoint.as_deref(), function)
+    }
+}
+
+/// Recording only ever happens against a local endpoint.
+fn recorded_as(sdk: SdkConfig, endpoint: Option<&str>, function: &str) -> SdkConfig {
     match (endpoint, std::env::var_os(record::RECORD_DIR_ENV)) {
         (Some(_), Some(dir)) => {
             record::recording(sdk, record::Sink::new(function, Some(dir.into())))
